@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// PutContact adds a contact, or updates the one of the same kind and email.
+func (s *Store) PutContact(ctx context.Context, c Contact) (int64, error) {
+	var id int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		var err error
+		id, err = tx.PutContact(ctx, c)
+		return err
+	})
+	return id, err
+}
+
+// PutContact adds a contact, or updates the one of the same kind and email.
+// Domain defaults to the email's domain.
+func (tx *Tx) PutContact(ctx context.Context, c Contact) (int64, error) {
+	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
+	if c.Domain == "" {
+		_, c.Domain, _ = strings.Cut(c.Email, "@")
+	}
+	c.Domain = strings.ToLower(c.Domain)
+	var id int64
+	err := tx.tx.QueryRowContext(ctx,
+		`INSERT INTO contacts (kind, name, email, domain, country, region) VALUES (?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (kind, email) DO UPDATE SET name = excluded.name, domain = excluded.domain,
+		   country = excluded.country, region = excluded.region
+		 RETURNING id`, c.Kind, c.Name, c.Email, c.Domain, c.Country, c.Region).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("save contact %s: %w", c.Email, err)
+	}
+	return id, nil
+}
+
+// InstitutionByDomain returns the institution whose domain is domain or a
+// parent of it (mail.hospital.example matches hospital.example), the most
+// specific first.
+func (tx *Tx) InstitutionByDomain(ctx context.Context, domain string) (*Contact, error) {
+	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
+	for d := domain; d != ""; {
+		var c Contact
+		err := tx.tx.QueryRowContext(ctx,
+			`SELECT id, kind, name, email, domain, country, region FROM contacts
+			 WHERE kind = 'institution' AND domain = ? ORDER BY id LIMIT 1`, d).
+			Scan(&c.ID, &c.Kind, &c.Name, &c.Email, &c.Domain, &c.Country, &c.Region)
+		if err == nil {
+			return &c, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("match institution of %s: %w", domain, err)
+		}
+		_, rest, ok := strings.Cut(d, ".")
+		if !ok || !strings.Contains(rest, ".") {
+			break // never match a bare public suffix
+		}
+		d = rest
+	}
+	return nil, nil
+}
+
+// Triagers returns the email addresses of the triager contacts.
+func (tx *Tx) Triagers(ctx context.Context) ([]string, error) {
+	rows, err := tx.tx.QueryContext(ctx, `SELECT email FROM contacts WHERE kind = 'triager' ORDER BY email`)
+	if err != nil {
+		return nil, fmt.Errorf("list triagers: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			return nil, fmt.Errorf("list triagers: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

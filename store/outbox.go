@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Enqueue adds m to the outbox in state m.State (OutboxQueued if empty),
+// due at m.NextAttemptAt (its CreatedAt if zero), and returns its id.
+func (tx *Tx) Enqueue(ctx context.Context, m *OutboxMail) (int64, error) {
+	if m.State == "" {
+		m.State = OutboxQueued
+	}
+	if m.NextAttemptAt.IsZero() && m.State == OutboxQueued {
+		m.NextAttemptAt = m.CreatedAt
+	}
+	rcpt := m.Recipients
+	if rcpt == nil {
+		rcpt = []string{}
+	}
+	refs := m.References
+	if refs == nil {
+		refs = []string{}
+	}
+	data := string(m.Data)
+	if data == "" {
+		data = "{}"
+	}
+	res, err := exec(ctx, tx.tx, "queue mail",
+		`INSERT INTO outbox (ticket, kind, recipients, sender, reply_to, message_id, in_reply_to, refs, subject,
+		   template, data, state, next_attempt_at, last_error, created_at, cause)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nullInt(m.Ticket), m.Kind, jstr(rcpt), m.From, m.ReplyTo, m.MessageID, m.InReplyTo, jstr(refs), m.Subject,
+		m.Template, data, m.State, tstr(m.NextAttemptAt), m.LastError, tstr(m.CreatedAt), nullInt(m.Cause))
+	if err != nil {
+		return 0, err
+	}
+	m.ID, err = res.LastInsertId()
+	return m.ID, err
+}
+
+const outboxColumns = `id, COALESCE(ticket, 0), kind, recipients, sender, reply_to, message_id, in_reply_to, refs, subject,
+	template, data, state, attempts, next_attempt_at, last_error, dsn_status, created_at, sent_at, COALESCE(cause, 0)`
+
+func scanOutbox(sc interface{ Scan(...any) error }) (OutboxMail, error) {
+	var m OutboxMail
+	var rcpt, refs, data, next, created, sent string
+	err := sc.Scan(&m.ID, &m.Ticket, &m.Kind, &rcpt, &m.From, &m.ReplyTo, &m.MessageID, &m.InReplyTo, &refs, &m.Subject,
+		&m.Template, &data, &m.State, &m.Attempts, &next, &m.LastError, &m.DSNStatus, &created, &sent, &m.Cause)
+	m.Recipients, m.References, m.Data = jstrings(rcpt), jstrings(refs), rawJSON(data)
+	m.NextAttemptAt, m.CreatedAt, m.SentAt = ptime(next), ptime(created), ptime(sent)
+	return m, err
+}
+
+func outboxList(ctx context.Context, q querier, where string, args ...any) ([]OutboxMail, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer rows.Close()
+	var ms []OutboxMail
+	for rows.Next() {
+		m, err := scanOutbox(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read outbox: %w", err)
+		}
+		ms = append(ms, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	return ms, nil
+}
+
+// OutboxByMessageID returns the queued mail sent with that Message-ID.
+func (tx *Tx) OutboxByMessageID(ctx context.Context, messageID string) (OutboxMail, error) {
+	m, err := scanOutbox(tx.tx.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE message_id = ?`, messageID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return OutboxMail{}, fmt.Errorf("outbox mail %s: %w", messageID, ErrNotFound)
+	}
+	if err != nil {
+		return OutboxMail{}, fmt.Errorf("outbox mail %s: %w", messageID, err)
+	}
+	return m, nil
+}
+
+// CountQueued returns how many mails of kind to recipient were queued
+// (not suppressed) since the given time: what a rate limit counts.
+func (tx *Tx) CountQueued(ctx context.Context, kind, recipient string, since time.Time) (int, error) {
+	var n int
+	err := tx.tx.QueryRowContext(ctx,
+		`SELECT count(*) FROM outbox WHERE kind = ? AND recipients = ? AND created_at >= ? AND state <> 'suppressed'`,
+		kind, jstr([]string{strings.ToLower(recipient)}), tstr(since)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count queued mail: %w", err)
+	}
+	return n, nil
+}
+
+// OutboxFilter selects outbox rows; zero fields select all.
+type OutboxFilter struct {
+	Ticket int64
+	State  OutboxState
+}
+
+// Outbox lists the outbox, oldest first.
+func (s *Store) Outbox(ctx context.Context, f OutboxFilter) ([]OutboxMail, error) {
+	return outboxList(ctx, s.r,
+		`WHERE (? = 0 OR ticket = ?) AND (? = '' OR state = ?) ORDER BY id`,
+		f.Ticket, f.Ticket, f.State, f.State)
+}
+
+// NextDue returns up to limit queued mails due at now, the longest
+// waiting first.
+func (s *Store) NextDue(ctx context.Context, now time.Time, limit int) ([]OutboxMail, error) {
+	return outboxList(ctx, s.r,
+		`WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, tstr(now), limit)
+}
+
+// MarkSent records that mail id was accepted by the submission server.
+func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		return tx.setOutbox(ctx, id, `state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = ''`, tstr(at))
+	})
+}
+
+// MarkRetry records a temporary failure of mail id and when to try again.
+func (s *Store) MarkRetry(ctx context.Context, id int64, cause error, next time.Time) error {
+	msg := ""
+	if cause != nil {
+		msg = cause.Error()
+	}
+	return s.Update(ctx, func(tx *Tx) error {
+		return tx.setOutbox(ctx, id, `attempts = attempts + 1, last_error = ?, next_attempt_at = ?`, msg, tstr(next))
+	})
+}
+
+// MarkFailed records that mail id can never be delivered, and says so on
+// its ticket.
+func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, at time.Time) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		return tx.MarkFailed(ctx, id, Failure{Reason: reason, At: at, Attempted: true})
+	})
+}
+
+// Failure says why a queued mail failed for good.
+type Failure struct {
+	Reason string
+	// DSNStatus is the status of the delivery status notification that
+	// reported it, "5.1.1".
+	DSNStatus string
+	// Mail is the mail that reported it (a bounce), if any.
+	Mail int64
+	At   time.Time
+	// Attempted counts the failure as a delivery attempt.
+	Attempted bool
+}
+
+// MarkFailed records that mail id can never be delivered and records a
+// "delivery-failed" event on its ticket.
+func (tx *Tx) MarkFailed(ctx context.Context, id int64, f Failure) error {
+	m, err := scanOutbox(tx.tx.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("outbox mail %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("outbox mail %d: %w", id, err)
+	}
+	attempt := 0
+	if f.Attempted {
+		attempt = 1
+	}
+	if err := tx.setOutbox(ctx, id, `state = 'failed', attempts = attempts + ?, last_error = ?, dsn_status = ?`,
+		attempt, f.Reason, f.DSNStatus); err != nil {
+		return err
+	}
+	if m.Ticket == 0 {
+		return nil
+	}
+	detail := fmt.Sprintf("%s mail to %s failed: %s", m.Kind, strings.Join(m.Recipients, ", "), f.Reason)
+	if f.DSNStatus != "" {
+		detail += " (status " + f.DSNStatus + ")"
+	}
+	_, err = tx.AddEvent(ctx, Event{Ticket: m.Ticket, At: f.At, Kind: "delivery-failed", Mail: f.Mail, Detail: detail,
+		Data: []byte(jstr(map[string]any{"outbox": id, "dsn_status": f.DSNStatus}))})
+	return err
+}
+
+func (tx *Tx) setOutbox(ctx context.Context, id int64, set string, args ...any) error {
+	res, err := exec(ctx, tx.tx, "update outbox", `UPDATE outbox SET `+set+` WHERE id = ?`, append(args, id)...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("outbox mail %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
