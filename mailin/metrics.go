@@ -1,0 +1,133 @@
+package mailin
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The intake's metrics, each labelled with the mailbox's name (Account.Name).
+var (
+	takenOpts = prometheus.CounterOpts{
+		Name: "leaguemail_mailin_taken_total",
+		Help: "Messages the store committed, from this mailbox.",
+	}
+	rejectedOpts = prometheus.CounterOpts{
+		Name: "leaguemail_mailin_rejected_total",
+		Help: "Messages the store refused for good, moved to the Failed folder.",
+	}
+	takeErrorsOpts = prometheus.CounterOpts{
+		Name: "leaguemail_mailin_take_errors_total",
+		Help: "Temporary store errors; the message stays in the mailbox and is retried.",
+	}
+	movedOpts = prometheus.CounterOpts{
+		Name: "leaguemail_mailin_moved_total",
+		Help: "Messages moved out of the mailbox (to the processed or failed folder).",
+	}
+	fetchedBytesOpts = prometheus.CounterOpts{
+		Name: "leaguemail_mailin_fetched_bytes_total",
+		Help: "Bytes of message fetched from the server.",
+	}
+	connectsOpts = prometheus.CounterOpts{
+		Name: "leaguemail_mailin_connects_total",
+		Help: "Connections made and logged in.",
+	}
+	errorsOpts = prometheus.CounterOpts{
+		Name: "leaguemail_mailin_errors_total",
+		Help: "Sessions ended by an error (network, server or store), each followed by a reconnect.",
+	}
+	connectedOpts = prometheus.GaugeOpts{
+		Name: "leaguemail_mailin_connected",
+		Help: "1 while a session is logged in with the mailbox selected, else 0.",
+	}
+	lastSuccessOpts = prometheus.GaugeOpts{
+		Name: "leaguemail_mailin_last_success_timestamp_seconds",
+		Help: "Unix time at which the mailbox was last found fully taken in.",
+	}
+	takeSecondsOpts = prometheus.HistogramOpts{
+		Name:    "leaguemail_mailin_take_seconds",
+		Help:    "Time the store took to commit one message.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}
+)
+
+// Metrics holds the intake's metrics. One Metrics serves any number of
+// mailboxes; give the same one to every Config.
+type Metrics struct {
+	taken, rejected, takeErrors, moved, fetchedBytes, connects, errors *prometheus.CounterVec
+	connected, lastSuccess                                            *prometheus.GaugeVec
+	takeSeconds                                                       *prometheus.HistogramVec
+}
+
+// NewMetrics makes the intake's metrics and registers them on reg, unless reg
+// is nil. Registering twice on the same registry reuses the metrics already
+// there instead of panicking.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	l := []string{"mailbox"}
+	m := &Metrics{
+		taken:        prometheus.NewCounterVec(takenOpts, l),
+		rejected:     prometheus.NewCounterVec(rejectedOpts, l),
+		takeErrors:   prometheus.NewCounterVec(takeErrorsOpts, l),
+		moved:        prometheus.NewCounterVec(movedOpts, l),
+		fetchedBytes: prometheus.NewCounterVec(fetchedBytesOpts, l),
+		connects:     prometheus.NewCounterVec(connectsOpts, l),
+		errors:       prometheus.NewCounterVec(errorsOpts, l),
+		connected:    prometheus.NewGaugeVec(connectedOpts, l),
+		lastSuccess:  prometheus.NewGaugeVec(lastSuccessOpts, l),
+		takeSeconds:  prometheus.NewHistogramVec(takeSecondsOpts, l),
+	}
+	if reg == nil {
+		return m
+	}
+	m.taken = register(reg, m.taken)
+	m.rejected = register(reg, m.rejected)
+	m.takeErrors = register(reg, m.takeErrors)
+	m.moved = register(reg, m.moved)
+	m.fetchedBytes = register(reg, m.fetchedBytes)
+	m.connects = register(reg, m.connects)
+	m.errors = register(reg, m.errors)
+	m.connected = register(reg, m.connected)
+	m.lastSuccess = register(reg, m.lastSuccess)
+	m.takeSeconds = register(reg, m.takeSeconds)
+	return m
+}
+
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	err := reg.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing
+		}
+	}
+	if err != nil {
+		// Only a programming error gets here (a clashing metric name).
+		panic("mailin: registering metrics: " + err.Error())
+	}
+	return c
+}
+
+// mailboxMetrics are the metrics of one mailbox.
+type mailboxMetrics struct {
+	taken, rejected, takeErrors, moved, fetchedBytes, connects, errors prometheus.Counter
+	connected, lastSuccess                                            prometheus.Gauge
+	takeSeconds                                                       prometheus.Observer
+}
+
+func (m *Metrics) forMailbox(name string) *mailboxMetrics {
+	if m == nil {
+		m = NewMetrics(nil)
+	}
+	return &mailboxMetrics{
+		taken:        m.taken.WithLabelValues(name),
+		rejected:     m.rejected.WithLabelValues(name),
+		takeErrors:   m.takeErrors.WithLabelValues(name),
+		moved:        m.moved.WithLabelValues(name),
+		fetchedBytes: m.fetchedBytes.WithLabelValues(name),
+		connects:     m.connects.WithLabelValues(name),
+		errors:       m.errors.WithLabelValues(name),
+		connected:    m.connected.WithLabelValues(name),
+		lastSuccess:  m.lastSuccess.WithLabelValues(name),
+		takeSeconds:  m.takeSeconds.WithLabelValues(name),
+	}
+}

@@ -1,0 +1,30 @@
+package mailin
+
+import "context"
+
+// Origin says where a raw mail came from.
+type Origin struct {
+	Mailbox     string // a stable name of the configured mailbox, e.g. "imap://report@host/INBOX"
+	UIDValidity uint32
+	UID         uint32
+}
+
+// Sink takes mail in. The store implements it.
+type Sink interface {
+	// Checkpoint returns the UIDVALIDITY and the highest UID taken in for the
+	// mailbox (0, 0 when none).
+	Checkpoint(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, err error)
+	// Take commits the raw mail and everything it causes, and advances the
+	// mailbox's checkpoint, in one transaction. It is idempotent: the same
+	// Origin, or the same Message-ID with the same bytes, taken again changes
+	// nothing and returns nil. A returned error means nothing was committed;
+	// a *RejectError (errors.As) means the mail can never be taken in (it is
+	// moved to the Failed folder); any other error is temporary (store down,
+	// disk full): the mail is left in place and retried later.
+	Take(ctx context.Context, raw []byte, origin Origin) error
+}
+
+// RejectError is returned by Sink.Take for a mail that can never be taken in.
+type RejectError struct{ Reason string }
+
+func (e *RejectError) Error() string { return "mail rejected: " + e.Reason }

@@ -1,0 +1,102 @@
+package mailin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+// fetched is one message of a batch.
+type fetched struct {
+	uid imap.UID
+	raw []byte
+}
+
+// batch fetches the messages of uids and hands them to the sink in UID
+// order. Taken ones are moved to the processed folder at the end of the
+// batch, rejected ones to the failed folder at once. A temporary error of the
+// sink stops the batch: the message stays where it is, with every later one,
+// since taking a later one would move the checkpoint past it.
+func (s *session) batch(ctx context.Context, uids []imap.UID) error {
+	msgs, err := s.fetch(uids)
+	if err != nil {
+		return err
+	}
+	var taken []imap.UID
+	for _, m := range msgs {
+		err := s.take(ctx, m)
+		var rej *RejectError
+		switch {
+		case err == nil:
+			taken = append(taken, m.uid)
+			s.last = m.uid
+		case errors.As(err, &rej):
+			s.in.m.rejected.Inc()
+			s.in.log.Warn("imap: the store refused a message; moving it to the failed folder",
+				"uid", m.uid, "uidvalidity", s.uidValidity, "reason", rej.Reason, "folder", s.in.cfg.Failed)
+			// Before any later Take: a crash must not leave it below the
+			// checkpoint, where the sweep would file it as processed.
+			if err := s.move(ctx, []imap.UID{m.uid}, s.in.cfg.Failed); err != nil {
+				return errors.Join(err, s.move(ctx, taken, s.in.cfg.Processed))
+			}
+		default:
+			s.in.m.takeErrors.Inc()
+			err = &storeError{fmt.Errorf("take uid %d: %w", m.uid, err)}
+			return errors.Join(err, s.move(ctx, taken, s.in.cfg.Processed))
+		}
+	}
+	return s.move(ctx, taken, s.in.cfg.Processed)
+}
+
+// fetch reads the messages of uids, sorted by UID. BODY.PEEK[] leaves \Seen
+// alone; nothing else is asked for, as a server's malformed BODYSTRUCTURE or
+// ENVELOPE would close the connection.
+func (s *session) fetch(uids []imap.UID) ([]fetched, error) {
+	section := &imap.FetchItemBodySection{Peek: true}
+	opts := &imap.FetchOptions{UID: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{section}}
+	var msgs []fetched
+	err := s.guard(func(kick func()) error {
+		cmd := s.c.Fetch(imap.UIDSetNum(uids...), opts)
+		defer cmd.Close()
+		for m := cmd.Next(); m != nil; m = cmd.Next() {
+			kick()
+			buf, err := m.Collect()
+			if err != nil {
+				return err
+			}
+			raw := buf.FindBodySection(section)
+			if buf.UID == 0 || raw == nil {
+				continue // a flag update, not our data
+			}
+			s.in.m.fetchedBytes.Add(float64(len(raw)))
+			msgs = append(msgs, fetched{buf.UID, raw})
+		}
+		return cmd.Close()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("imap: fetch %d messages: %w", len(uids), err)
+	}
+	// Servers may answer in any order; the checkpoint needs UID order.
+	slices.SortFunc(msgs, func(a, b fetched) int { return int(a.uid) - int(b.uid) })
+	msgs = slices.CompactFunc(msgs, func(a, b fetched) bool { return a.uid == b.uid })
+	if len(msgs) < len(uids) {
+		// Expunged by someone else meanwhile: nothing left to take.
+		s.in.log.Debug("imap: messages vanished before fetch", "asked", len(uids), "got", len(msgs))
+	}
+	return msgs, nil
+}
+
+func (s *session) take(ctx context.Context, m fetched) error {
+	start := time.Now()
+	err := s.in.sink.Take(ctx, m.raw, Origin{Mailbox: s.in.acct.Name(), UIDValidity: s.uidValidity, UID: uint32(m.uid)})
+	s.in.m.takeSeconds.Observe(time.Since(start).Seconds())
+	if err == nil {
+		s.in.m.taken.Inc()
+		s.in.log.Debug("imap: taken in", "uid", m.uid, "size", len(m.raw))
+	}
+	return err
+}
