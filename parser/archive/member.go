@@ -72,8 +72,10 @@ func (r *reader) readEncrypted(f *zip.File, m *Member, max int64) {
 			return
 		}
 		if err != nil || crc32.ChecksumIEEE(data) != f.CRC32 {
-			// Undo the budget of what a wrong key produced.
-			r.total -= int64(len(data))
+			// What a wrong key inflated stays counted against the total:
+			// the cap bounds the work, and an archive of many members
+			// that pass the check byte but not the CRC must not get a
+			// fresh budget for each password.
 			m.Size = 0
 			continue
 		}

@@ -35,7 +35,7 @@ type Limits struct {
 	// MaxMemberBytes is the most bytes inflated from one member.
 	MaxMemberBytes int64
 	// MaxTotalBytes is the most bytes inflated from the archive, nested
-	// archives included.
+	// archives and attempts with wrong passwords included.
 	MaxTotalBytes int64
 	// MaxDepth is the number of levels of zip in zip that are opened below
 	// the top archive; a negative value opens none.
