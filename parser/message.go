@@ -67,6 +67,9 @@ type Message struct {
 
 	// Bounce is set for kind "bounce": what the DSN says.
 	Bounce *Bounce `json:"bounce,omitempty"`
+	// NoAnswer says why the gateway must never answer this mail, whatever
+	// its kind (DESIGN.md invariant 3): a list, bulk mail, a null sender...
+	NoAnswer string `json:"no_answer,omitempty"`
 	// AutoReason says why the message was classified auto-reply or bounce.
 	AutoReason string `json:"auto_reason,omitempty"`
 
@@ -81,6 +84,8 @@ type Message struct {
 	// limit reached, a malformed part. A message with errors is still a
 	// result: store it and ticket it with the reason.
 	Errors []string `json:"errors"`
+
+	notMail bool
 }
 
 // Command is one triage command line, "#escalate CERT-FR".

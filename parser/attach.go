@@ -1,0 +1,238 @@
+package parser
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gabriel-vasile/mimetype"
+
+	"github.com/hospital-league/leaguemail/parser/archive"
+	"github.com/hospital-league/leaguemail/parser/indicator"
+	"github.com/hospital-league/leaguemail/parser/outlook"
+)
+
+// maxAttachments bounds the attachment list of one mail, zip members and
+// attachments of forwarded mails included.
+const maxAttachments = 2000
+
+// attachment records one file: its hashes and real type, then what is in
+// it: a forwarded mail (.eml, .msg), a zip's members, HTML, or text.
+func (p *parse) attachment(data []byte, name, ctype string, depth int, container string, layer Layer) {
+	if len(p.msg.Attachments) >= maxAttachments {
+		if !p.attachmentsFull {
+			p.attachmentsFull = true
+			p.errorf("more than %d attachments: the rest were not read", maxAttachments)
+		}
+		return
+	}
+	p.decoded += int64(len(data))
+	a := Attachment{
+		Filename: name, ContentType: ctype, Size: int64(len(data)), Depth: depth, Container: container,
+		SniffedType: sniff(data),
+	}
+	md, s1, s256 := md5.Sum(data), sha1.Sum(data), sha256.Sum256(data)
+	a.MD5, a.SHA1, a.SHA256 = hex.EncodeToString(md[:]), hex.EncodeToString(s1[:]), hex.EncodeToString(s256[:])
+	p.msg.Attachments = append(p.msg.Attachments, a)
+
+	if p.decoded > p.opts.Limits.MaxDecoded {
+		p.errorf("attachment %q: over the limit of %d decoded bytes: listed and hashed, not read", name, p.opts.Limits.MaxDecoded)
+		return
+	}
+	ext := strings.ToLower(path.Ext(name))
+	switch {
+	case isMailFile(name, ctype, data):
+		p.nestedMail(data, depth+1, "eml", layer)
+		return
+	case ext == ".msg" || bytes.HasPrefix(data, cfbMagic):
+		p.outlookFile(data, name, depth+1)
+		return
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")) || bytes.HasPrefix(data, []byte("PK\x05\x06")):
+		p.zipFile(data, name, depth, layer)
+	case ctype == "text/html" || ext == ".html" || ext == ".htm" || a.SniffedType == "text/html":
+		r := renderHTML(data)
+		src := "attachment:" + name
+		p.col.text([]byte(r.text), src, layer)
+		for _, l := range r.links {
+			p.link(l, regionOwn, layer)
+		}
+	case isTextLike(ext, ctype, data):
+		p.col.text(data, "attachment:"+name, layer)
+	}
+	if hashIsIndicator(a, layer, container) {
+		src := "attachment-hash:" + name
+		p.col.value(indicator.SHA256, a.SHA256, src, layer)
+		p.col.value(indicator.SHA1, a.SHA1, src, layer)
+		p.col.value(indicator.MD5, a.MD5, src, layer)
+	}
+}
+
+var cfbMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
+// hashIsIndicator decides whether a file's hashes go to the feeds: the
+// attachments of forwarded mails and the members of zips are samples; the
+// reporter's own screenshots, logos and lists are not.
+func hashIsIndicator(a Attachment, layer Layer, container string) bool {
+	if a.Size == 0 {
+		return false
+	}
+	if layer == LayerEvidence || container != "" {
+		return true
+	}
+	// A reporter may attach the malicious file itself, not zipped.
+	switch {
+	case strings.HasPrefix(a.SniffedType, "image/"), strings.HasPrefix(a.SniffedType, "text/"),
+		a.SniffedType == "application/zip", strings.HasPrefix(a.ContentType, "image/"):
+		return false
+	}
+	return true
+}
+
+// sniff reads a file's real type from its bytes; a name or a declared type
+// is the sender's word, and phish lie.
+func sniff(data []byte) string {
+	t := mimetype.Detect(data).String()
+	if i := strings.IndexByte(t, ';'); i >= 0 {
+		t = t[:i]
+	}
+	return t
+}
+
+var textExts = map[string]bool{
+	".txt": true, ".csv": true, ".tsv": true, ".log": true, ".json": true, ".xml": true, ".ioc": true,
+	".md": true, ".yaml": true, ".yml": true, ".ini": true, ".conf": true, ".cfg": true, ".eml": true,
+	".url": true, ".lnk.txt": true, ".vbs": true, ".js": true, ".ps1": true, ".bat": true, ".cmd": true,
+	".hta": true, ".svg": true, ".rtf": true, ".stix": true, ".ndjson": true, ".jsonl": true,
+}
+
+// isTextLike says whether an attachment should be read for indicators:
+// by its name or type, or because its bytes are text whatever it says.
+func isTextLike(ext, ctype string, data []byte) bool {
+	if textExts[ext] || strings.HasPrefix(ctype, "text/") || ctype == "application/json" || ctype == "application/xml" {
+		return true
+	}
+	head := data
+	if len(head) > 8192 {
+		head = head[:8192]
+	}
+	if len(head) == 0 || bytes.IndexByte(head, 0) >= 0 {
+		return false
+	}
+	// Cut at a rune boundary so a multibyte character at the edge does
+	// not make valid UTF-8 look binary.
+	for len(head) > 0 && !utf8.Valid(head) && len(head) > len(data)-4 {
+		head = head[:len(head)-1]
+	}
+	return utf8.Valid(head)
+}
+
+// nestedMail reads a mail forwarded as an attachment: its headers name the
+// attacker's relays and addresses, its bodies and attachments are evidence.
+func (p *parse) nestedMail(raw []byte, depth int, how string, _ Layer) {
+	if depth > p.opts.Limits.MaxNesting {
+		p.errorf("forwarded mail nested more than %d deep: not read", p.opts.Limits.MaxNesting)
+		return
+	}
+	root, h := p.readMail(raw, "forwarded mail")
+	f := Forwarded{Depth: depth, How: how, MessageID: firstID(h.Get("Message-Id")), Subject: headerText(h.Get("Subject")), Date: mailDate(h)}
+	f.From, _ = address(h.Get("From"))
+	p.msg.Evidence = append(p.msg.Evidence, f)
+	p.evidenceHeaders(h)
+	p.walkParts(root, raw, depth, LayerEvidence, false)
+}
+
+// outlookFile reads an Outlook .msg attachment as a forwarded mail.
+func (p *parse) outlookFile(data []byte, name string, depth int) {
+	if depth > p.opts.Limits.MaxNesting {
+		p.errorf("%q: nested more than %d deep: not read", name, p.opts.Limits.MaxNesting)
+		return
+	}
+	budget := p.opts.Limits.MaxDecoded - p.decoded
+	msg, err := outlook.Read(data, outlook.Limits{MaxDepth: p.opts.Limits.MaxNesting - depth + 1, MaxBytes: budget})
+	if err != nil {
+		p.errorf("%q: %v", name, err)
+		return
+	}
+	for _, e := range msg.Errors {
+		p.errorf("%q: %s", name, e)
+	}
+	p.outlookMessage(msg, depth)
+}
+
+func (p *parse) outlookMessage(msg *outlook.Message, depth int) {
+	p.msg.Evidence = append(p.msg.Evidence, Forwarded{Depth: depth, How: "msg", MessageID: firstID(msg.MessageID), From: strings.ToLower(msg.From), Subject: msg.Subject, Date: msg.Date})
+	if msg.Headers != "" {
+		p.evidenceHeaders(rawHeader([]byte(msg.Headers + "\r\n\r\n")))
+	} else {
+		if msg.From != "" {
+			p.col.value(indicator.Email, msg.From, "header:from", LayerEvidence)
+		}
+		p.col.text([]byte(msg.Subject), "subject", LayerEvidence)
+	}
+	var htmls [][]byte
+	if msg.HTML != "" {
+		htmls = append(htmls, []byte(msg.HTML))
+	}
+	var plains []string
+	if msg.Body != "" {
+		plains = append(plains, msg.Body)
+	}
+	p.bodies(plains, htmls, depth, LayerEvidence, false)
+	for _, a := range msg.Attachments {
+		if a.Embedded != nil {
+			if depth+1 > p.opts.Limits.MaxNesting {
+				p.errorf("embedded message nested more than %d deep: not read", p.opts.Limits.MaxNesting)
+				continue
+			}
+			p.outlookMessage(a.Embedded, depth+1)
+			continue
+		}
+		p.attachment(a.Data, nameOr(a.Filename, "attachment"), strings.ToLower(a.MimeType), depth, "", LayerEvidence)
+	}
+}
+
+// zipFile lists a zip's members and reads each as an attachment one
+// level deeper; inflation is bounded by what is left of the budget.
+func (p *parse) zipFile(data []byte, name string, depth int, layer Layer) {
+	if depth+1 > p.opts.Limits.MaxNesting {
+		p.errorf("%q: nested more than %d deep: not opened", name, p.opts.Limits.MaxNesting)
+		return
+	}
+	budget := p.opts.Limits.MaxDecoded - p.decoded
+	if budget <= 0 {
+		p.errorf("%q: decoded-size budget spent: not opened", name)
+		return
+	}
+	member := budget
+	if member > 64<<20 {
+		member = 64 << 20
+	}
+	list, err := archive.ReadZip(data, archive.Limits{MaxEntries: 500, MaxMemberBytes: member, MaxTotalBytes: budget, MaxDepth: -1})
+	if err != nil {
+		p.errorf("%q: %v", name, err)
+		return
+	}
+	if list.Truncated != "" {
+		p.errorf("%q: %s", name, list.Truncated)
+	}
+	for _, m := range list.Members {
+		if m.Dir {
+			continue
+		}
+		if m.Data == nil {
+			p.msg.Attachments = append(p.msg.Attachments, Attachment{
+				Filename: m.Name, Size: m.Size, Depth: depth + 1, Container: name, Encrypted: m.Encrypted,
+			})
+			if m.Err != "" {
+				p.errorf("%q in %q: %s", m.Name, name, m.Err)
+			}
+			continue
+		}
+		p.attachment(m.Data, m.Name, "", depth+1, name, layer)
+	}
+}

@@ -1,0 +1,213 @@
+package parser
+
+import (
+	"strings"
+)
+
+// region says whose words a stretch of a mail's text is.
+type region int
+
+const (
+	regionOwn       region = iota // the sender's own new text
+	regionSignature               // below "-- ": context, not indicators
+	regionQuoted                  // quoted mail in a reply: ours, mostly
+	regionForwarded               // forwarded mail: evidence
+)
+
+// segment is a stretch of text of one region, by byte offsets.
+type segment struct {
+	region     region
+	start, end int
+}
+
+// splitBody cuts a mail's text into the sender's own words, signature,
+// quoted and forwarded text, by the marks that mail clients write:
+// RFC 3676's "-- " signature line, "> " quotes, "On ... wrote:",
+// Gmail's "---------- Forwarded message ---------", Outlook's
+// "-----Original Message-----" and its "From: / Sent:" block, Apple Mail's
+// "Begin forwarded message:". In a reply, what follows an attribution or
+// an original-message block is quoted; in a report, it is forwarded
+// evidence. An explicit forward mark is evidence in both.
+func splitBody(text string, reply bool) []segment {
+	var segs []segment
+	add := func(r region, start, end int) {
+		if n := len(segs); n > 0 && segs[n-1].region == r && segs[n-1].end == start {
+			segs[n-1].end = end
+			return
+		}
+		segs = append(segs, segment{r, start, end})
+	}
+	quotedOrForwarded := regionForwarded
+	if reply {
+		quotedOrForwarded = regionQuoted
+	}
+	lines := splitLines(text)
+	state := regionOwn
+	for i, l := range lines {
+		line := text[l.start:l.end]
+		trimmed := strings.TrimSpace(line)
+		if state == regionOwn || state == regionSignature {
+			switch {
+			case isForwardMark(trimmed):
+				state = regionForwarded
+			case isOriginalMark(trimmed), isAttribution(lines, text, i), isOutlookBlock(lines, text, i):
+				state = quotedOrForwarded
+			case strings.TrimRight(line, " \t\r") == "--" || strings.TrimRight(line, "\t\r") == "-- ":
+				state = regionSignature
+			case strings.HasPrefix(trimmed, ">"):
+				add(quotedOrForwarded, l.start, l.next)
+				continue
+			}
+		}
+		add(state, l.start, l.next)
+	}
+	return segs
+}
+
+type lineSpan struct{ start, end, next int }
+
+func splitLines(text string) []lineSpan {
+	var out []lineSpan
+	for start := 0; start < len(text); {
+		i := strings.IndexByte(text[start:], '\n')
+		if i < 0 {
+			out = append(out, lineSpan{start, len(text), len(text)})
+			break
+		}
+		end := start + i
+		if end > start && text[end-1] == '\r' {
+			end--
+		}
+		out = append(out, lineSpan{start, end, start + i + 1})
+		start += i + 1
+	}
+	return out
+}
+
+// regionText joins the text of the segments of one region.
+func regionText(text string, segs []segment, r region) string {
+	var b strings.Builder
+	for _, s := range segs {
+		if s.region == r {
+			b.WriteString(text[s.start:s.end])
+		}
+	}
+	return b.String()
+}
+
+// regionAt says in which region the byte at offset stands.
+func regionAt(segs []segment, offset int) region {
+	for _, s := range segs {
+		if offset >= s.start && offset < s.end {
+			return s.region
+		}
+	}
+	if n := len(segs); n > 0 && offset >= segs[n-1].end {
+		return segs[n-1].region
+	}
+	return regionOwn
+}
+
+func stripStars(s string) string { return strings.Trim(s, "*_ \t") }
+
+func isForwardMark(l string) bool {
+	l = strings.ToLower(stripStars(l))
+	if l == "begin forwarded message:" || l == "début du message réexpédié :" || l == "anfang der weitergeleiteten nachricht:" {
+		return true
+	}
+	inner, ok := dashed(l)
+	if !ok {
+		return false
+	}
+	switch inner {
+	case "forwarded message", "forwarded message follows", "message transféré", "message transfere",
+		"weitergeleitete nachricht", "mensaje reenviado", "messaggio inoltrato", "doorgestuurd bericht",
+		"mensagem encaminhada", "videresendt meddelelse", "vidarebefordrat meddelande", "forwarded e-mail":
+		return true
+	}
+	return false
+}
+
+func isOriginalMark(l string) bool {
+	l = strings.ToLower(stripStars(l))
+	if len(l) >= 10 && strings.Trim(l, "_") == "" {
+		// Outlook on the web draws a line of underscores above the quoted header block.
+		return true
+	}
+	inner, ok := dashed(l)
+	if !ok {
+		return false
+	}
+	switch inner {
+	case "original message", "message d'origine", "ursprüngliche nachricht", "mensaje original",
+		"messaggio originale", "oorspronkelijk bericht", "mensagem original", "original meddelelse",
+		"originalmeddelande", "reply message":
+		return true
+	}
+	return false
+}
+
+// dashed returns the words between runs of two or more dashes.
+func dashed(l string) (string, bool) {
+	if !strings.HasPrefix(l, "--") || !strings.HasSuffix(l, "--") || len(l) < 6 {
+		return "", false
+	}
+	return strings.TrimSpace(strings.Trim(l, "- ")), true
+}
+
+var attributionEnds = []string{"wrote:", "a écrit :", "a écrit:", "schrieb:", "escribió:", "ha scritto:",
+	"schreef:", "escreveu:", "skrev:", "kirjoitti:", "napisał:"}
+
+// isAttribution finds "On Mon, 1 Jan 2026, Alex <a@b> wrote:", which some
+// clients wrap over two lines.
+func isAttribution(lines []lineSpan, text string, i int) bool {
+	l := strings.ToLower(strings.TrimSpace(text[lines[i].start:lines[i].end]))
+	if strings.HasPrefix(l, ">") {
+		return false
+	}
+	for _, e := range attributionEnds {
+		if strings.HasSuffix(l, e) && len(l) > len(e)+3 {
+			return true
+		}
+	}
+	if (strings.HasPrefix(l, "on ") || strings.HasPrefix(l, "le ") || strings.HasPrefix(l, "am ")) && i+1 < len(lines) {
+		next := strings.ToLower(strings.TrimSpace(text[lines[i+1].start:lines[i+1].end]))
+		for _, e := range attributionEnds {
+			if strings.HasSuffix(next, e) && !strings.HasPrefix(next, ">") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var fromLabels = []string{"from:", "de:", "von:", "van:", "da:", "od:", "från:", "fra:"}
+var sentLabels = []string{"sent:", "date:", "envoyé :", "envoyé:", "gesendet:", "verzonden:", "enviado:",
+	"inviato:", "datum:", "fecha:", "data:", "skickat:", "sendt:", "wysłano:"}
+
+// isOutlookBlock finds the header block that Outlook writes above a mail
+// it forwards or quotes, with no mark above it:
+//
+//	From: Alex <alex@hospital.example>
+//	Sent: Monday, 3 March 2026 10:12
+func isOutlookBlock(lines []lineSpan, text string, i int) bool {
+	if !hasLabel(stripStars(text[lines[i].start:lines[i].end]), fromLabels) {
+		return false
+	}
+	for j := i + 1; j < len(lines) && j <= i+4; j++ {
+		if hasLabel(stripStars(text[lines[j].start:lines[j].end]), sentLabels) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasLabel(l string, labels []string) bool {
+	l = strings.ToLower(strings.TrimSpace(l))
+	for _, p := range labels {
+		if strings.HasPrefix(l, p) && len(l) > len(p)+1 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,306 @@
+package parser
+
+import (
+	"bytes"
+	"net/textproto"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jhillyerd/enmime/v2"
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/hospital-league/leaguemail/parser/indicator"
+)
+
+// walkParts reads the parts of one mail: its text and HTML bodies, and
+// every attachment. depth is 0 for the report itself, one more for each
+// mail forwarded in it. A nil root means the MIME tree could not be read:
+// the raw body is then scanned as text, so that nothing in it is missed.
+func (p *parse) walkParts(root *enmime.Part, raw []byte, depth int, layer Layer, reply bool) {
+	if root == nil {
+		body := raw
+		if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+			body = raw[i+2:]
+		} else if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+			body = raw[i+4:]
+		}
+		p.bodies([]string{textOf(body, "")}, nil, depth, layer, reply)
+		return
+	}
+	var plains []string
+	var htmls [][]byte
+	var walk func(pt *enmime.Part)
+	walk = func(pt *enmime.Part) {
+		for ; pt != nil; pt = pt.NextSibling {
+			if pt.FirstChild != nil {
+				walk(pt.FirstChild)
+				continue
+			}
+			ct := strings.ToLower(pt.ContentType)
+			attached := strings.EqualFold(pt.Disposition, "attachment") || pt.FileName != ""
+			switch {
+			case ct == "message/rfc822" || ct == "message/global":
+				p.attachment(pt.Content, nameOr(pt.FileName, "forwarded.eml"), ct, depth, "", layer)
+			case strings.HasPrefix(ct, "multipart/"), ct == "text/rfc822-headers",
+				ct == "message/delivery-status", ct == "message/disposition-notification":
+				// Structure or reports: read by classify, no user text.
+			case !attached && (ct == "text/plain" || ct == "" || ct == "text/enriched"):
+				plains = append(plains, textOf(pt.Content, pt.Charset))
+			case !attached && ct == "text/html":
+				htmls = append(htmls, pt.Content)
+			default:
+				p.attachment(pt.Content, nameOr(pt.FileName, "part-"+pt.PartID), ct, depth, "", layer)
+			}
+		}
+	}
+	if root.FirstChild == nil {
+		walk(root)
+	} else {
+		walk(root.FirstChild)
+	}
+	p.bodies(plains, htmls, depth, layer, reply)
+}
+
+func nameOr(name, alt string) string {
+	name = strings.TrimSpace(headerText(name))
+	if name == "" {
+		return alt
+	}
+	return name
+}
+
+// textOf makes valid UTF-8 of a text part. enmime converts declared
+// charsets; 8-bit text that declares none, or lies, is most often
+// Windows-1252 in the mail this gateway reads.
+func textOf(b []byte, charset string) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	if s, err := charmap.Windows1252.NewDecoder().Bytes(b); err == nil {
+		return string(s)
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// bodies reads the text and HTML bodies of one mail. In the report itself
+// (depth 0) the text is cut into the reporter's own words, signature,
+// quoted and forwarded text (see splitBody); in forwarded mails all of
+// it is evidence.
+func (p *parse) bodies(plains []string, htmls [][]byte, depth int, layer Layer, reply bool) {
+	top := depth == 0
+	text := strings.Join(plains, "\n")
+	var rendered []rendered
+	for _, h := range htmls {
+		rendered = append(rendered, renderHTML(h))
+	}
+	if top {
+		own := text
+		if strings.TrimSpace(own) == "" && len(rendered) > 0 {
+			own = rendered[0].text
+		}
+		segs := splitBody(own, reply)
+		p.msg.Text = strings.TrimSpace(regionText(own, segs, regionOwn))
+		p.msg.Commands = readCommands(p.msg.Text)
+	}
+	if text != "" {
+		p.regions(text, "text", depth, layer, reply)
+	}
+	for _, r := range rendered {
+		segs := p.regions(r.text, "html:text", depth, layer, reply)
+		for _, l := range r.links {
+			where := regionOwn
+			if top {
+				where = regionAt(segs, l.offset)
+			}
+			p.link(l, where, layer)
+		}
+	}
+}
+
+// regions extracts the indicators of a text by region and returns the
+// regions, so that HTML links can be placed in them.
+func (p *parse) regions(text, source string, depth int, layer Layer, reply bool) []segment {
+	if depth > 0 {
+		p.col.text([]byte(text), source, LayerEvidence)
+		return nil
+	}
+	segs := splitBody(text, reply)
+	for _, s := range segs {
+		chunk := []byte(text[s.start:s.end])
+		switch s.region {
+		case regionOwn:
+			p.col.text(chunk, source, layer)
+		case regionSignature:
+			p.col.contextText(chunk, "signature")
+		case regionForwarded:
+			p.col.text(chunk, source, LayerEvidence)
+			p.inlineForward(text[s.start:s.end])
+		case regionQuoted:
+			// A reply quotes our own mail back: its indicators are on the
+			// ticket already, and re-reading them would attribute them
+			// to the replier.
+		}
+	}
+	return segs
+}
+
+// link records an HTML link target, and a link whose visible text shows
+// another URL than its target: exactly what a phish looks like.
+func (p *parse) link(l link, where region, layer Layer) {
+	if where == regionQuoted {
+		return
+	}
+	if where == regionForwarded {
+		layer = LayerEvidence
+	}
+	target := strings.TrimSpace(l.target)
+	lower := strings.ToLower(target)
+	if strings.HasPrefix(lower, "cid:") || strings.HasPrefix(lower, "data:") || strings.HasPrefix(lower, "#") {
+		return
+	}
+	if strings.HasPrefix(lower, "mailto:") {
+		addr, _, _ := strings.Cut(target[7:], "?")
+		if where == regionSignature {
+			if ind, ok := p.col.x.Normalize(indicator.Email, addr); ok {
+				p.col.addContext(ind, "signature")
+			}
+			return
+		}
+		p.col.value(indicator.Email, addr, "html:mailto", layer)
+		return
+	}
+	if where == regionSignature {
+		if ind, ok := p.col.x.Normalize(indicator.URL, target); ok {
+			p.col.addContext(ind, "signature")
+		}
+		return
+	}
+	ind, ok := p.col.value(indicator.URL, target, "html:"+l.attr, layer)
+	if !ok || l.attr != "href" {
+		return
+	}
+	p.deceptive(l.shown, ind)
+}
+
+// deceptive compares the host a link shows with the host it goes to.
+func (p *parse) deceptive(shown string, target indicator.Indicator) {
+	shown = strings.TrimSpace(shown)
+	if shown == "" || len(shown) > 2048 || !(strings.Contains(shown, "://") || strings.HasPrefix(strings.ToLower(shown), "www.")) {
+		return
+	}
+	cand := shown
+	if !strings.Contains(cand, "://") {
+		cand = "http://" + cand
+	}
+	s, ok := p.col.x.Normalize(indicator.URL, cand)
+	if !ok {
+		return
+	}
+	if sh, th := urlHost(s.Value), urlHost(target.Value); sh != "" && th != "" && sh != th {
+		if len(p.msg.DeceptiveLinks) < 1000 {
+			p.msg.DeceptiveLinks = append(p.msg.DeceptiveLinks, DeceptiveLink{Shown: s.Value, Target: target.Value})
+		}
+	}
+}
+
+// inlineForward records a mail forwarded inline, from the header block
+// its client wrote above it, and the addresses of that block as header
+// indicators of the evidence.
+func (p *parse) inlineForward(text string) {
+	f := Forwarded{Depth: 1, How: "inline"}
+	for i, line := range strings.SplitN(text, "\n", 16) {
+		if i > 14 {
+			break
+		}
+		l := stripStars(strings.TrimSpace(line))
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "from", "de", "von", "van", "da":
+			if f.From == "" {
+				f.From, _ = address(v)
+				if f.From != "" {
+					p.col.value(indicator.Email, f.From, "header:from", LayerEvidence)
+				}
+			}
+		case "reply-to", "répondre à", "antwort an":
+			if a, _ := address(v); a != "" {
+				p.col.value(indicator.Email, a, "header:reply-to", LayerEvidence)
+			}
+		case "subject", "objet", "betreff", "asunto", "oggetto", "onderwerp":
+			if f.Subject == "" {
+				f.Subject = headerText(v)
+			}
+		}
+	}
+	if f.From != "" || f.Subject != "" {
+		p.msg.Evidence = append(p.msg.Evidence, f)
+	}
+}
+
+// evidenceHeaders reads the fields of a forwarded mail that name its
+// sender and the relays it came through (RFC 5321 4.4 Received lines).
+func (p *parse) evidenceHeaders(h textproto.MIMEHeader) {
+	for _, k := range []struct{ key, source string }{
+		{"From", "header:from"}, {"Reply-To", "header:reply-to"}, {"Return-Path", "header:return-path"}, {"Sender", "header:sender"},
+	} {
+		for _, v := range h.Values(k.key) {
+			if a, _ := address(v); a != "" {
+				p.col.value(indicator.Email, a, k.source, LayerEvidence)
+			}
+		}
+	}
+	for _, v := range h.Values("X-Originating-Ip") {
+		ip := strings.Trim(strings.TrimSpace(v), "[]")
+		if _, ok := p.col.value(indicator.IPv4, ip, "header:x-originating-ip", LayerEvidence); !ok {
+			p.col.value(indicator.IPv6, ip, "header:x-originating-ip", LayerEvidence)
+		}
+	}
+	for _, v := range h.Values("Received") {
+		for _, tok := range receivedFrom(v) {
+			for _, t := range []indicator.Type{indicator.IPv4, indicator.IPv6, indicator.Domain} {
+				if _, ok := p.col.value(t, tok, "header:received", LayerEvidence); ok {
+					break
+				}
+			}
+		}
+	}
+	p.col.text([]byte(headerText(h.Get("Subject"))), "subject", LayerEvidence)
+}
+
+// isMailFile says whether an attachment is a mail in RFC 5322 form: by
+// its name or type, or by a header block at its start (clients send
+// forwarded .eml files as application/octet-stream).
+func isMailFile(name, ctype string, data []byte) bool {
+	ext := strings.ToLower(path.Ext(name))
+	if ext == ".eml" || ctype == "message/rfc822" || ctype == "message/global" {
+		return true
+	}
+	head := data
+	if len(head) > 4096 {
+		head = head[:4096]
+	}
+	fields := 0
+	for _, l := range bytes.SplitN(head, []byte("\n"), 12) {
+		l = bytes.TrimRight(l, "\r")
+		if len(l) == 0 {
+			break
+		}
+		if l[0] == ' ' || l[0] == '\t' {
+			continue
+		}
+		if !looksLikeField(l) {
+			return false
+		}
+		k, _, _ := bytes.Cut(l, []byte(":"))
+		switch strings.ToLower(string(k)) {
+		case "received", "from", "to", "subject", "message-id", "date", "return-path", "mime-version", "delivered-to":
+			fields++
+		}
+	}
+	return fields >= 3
+}
