@@ -1,0 +1,160 @@
+package indicator
+
+// Refang undoes the defanging that analysts apply to indicators so that
+// no mail client makes them links: hxxp, hXXp, h**p and fxp schemes, and
+// the markers [.] (.) {.} [dot] (dot), [:] [://], [at] (at) [@], with
+// spaces inside the brackets or around a dot or at marker
+// ("example [.] com"). Other text is left as it is.
+func Refang(s string) string {
+	out, _ := refang([]byte(s), nil)
+	return string(out)
+}
+
+// refang returns src with defanging undone. It returns src itself when
+// there is nothing to undo. When marks is not nil it records the offsets
+// in the result where a marker was replaced, so that the scanner can tell
+// a defanged token ("report[.]zip", surely a domain) from a bare one
+// ("report.zip", likely a file name).
+//
+// Every marker is recognised by a bounded look-ahead from its first byte
+// and the output is only trimmed of spaces that were copied once, so the
+// work is linear in len(src) whatever the input.
+func refang(src []byte, marks *[]int) ([]byte, []int) {
+	var out []byte
+	var m []int
+	if marks != nil {
+		m = (*marks)[:0]
+	}
+	last := 0 // src[last:] is not yet copied to out
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		var rep string
+		var n int // bytes of src replaced
+		trim := false
+		switch c {
+		case '[', '(', '{':
+			rep, n, trim = bracketMarker(src[i:])
+		case 'h', 'H':
+			rep, n = schemeMarker(src[i:], "http")
+		case 'f', 'F':
+			rep, n = schemeMarker(src[i:], "ftp")
+		}
+		if n == 0 {
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(src))
+		}
+		out = append(out, src[last:i]...)
+		if trim {
+			for len(out) > 0 && (out[len(out)-1] == ' ' || out[len(out)-1] == '\t') {
+				out = out[:len(out)-1]
+			}
+		}
+		m = append(m, len(out))
+		out = append(out, rep...)
+		i += n
+		if trim {
+			for k := 0; k < 3 && i < len(src) && (src[i] == ' ' || src[i] == '\t'); k++ {
+				i++
+			}
+		}
+		last = i
+		i-- // the loop's i++ moves to src[last]
+	}
+	if marks != nil {
+		*marks = m
+	}
+	if out == nil {
+		return src, m
+	}
+	return append(out, src[last:]...), m
+}
+
+// bracketMarker matches a defanging marker at the start of b: an opening
+// bracket, up to three spaces, a token, up to three spaces and the
+// matching closing bracket. trim says that spaces around the marker belong
+// to it ("example [.] com").
+func bracketMarker(b []byte) (rep string, n int, trim bool) {
+	var closer byte
+	switch b[0] {
+	case '[':
+		closer = ']'
+	case '(':
+		closer = ')'
+	case '{':
+		closer = '}'
+	}
+	i := skipSpaces(b, 1)
+	tok := b[i:]
+	var tl int
+	switch {
+	case hasPrefixFold(tok, "://"):
+		rep, tl = "://", 3
+	case hasPrefixFold(tok, "dot"):
+		rep, tl, trim = ".", 3, true
+	case hasPrefixFold(tok, "at"):
+		rep, tl, trim = "@", 2, true
+	case hasPrefixFold(tok, "."):
+		rep, tl, trim = ".", 1, true
+	case hasPrefixFold(tok, "@"):
+		rep, tl, trim = "@", 1, true
+	case hasPrefixFold(tok, ":"):
+		rep, tl = ":", 1
+	case hasPrefixFold(tok, "/"):
+		rep, tl = "/", 1
+	default:
+		return "", 0, false
+	}
+	i = skipSpaces(b, i+tl)
+	if i >= len(b) || b[i] != closer {
+		return "", 0, false
+	}
+	// "(at)" and "(dot)" are words in some prose; only the square form
+	// [:], [/] and [://] carries the non-dot markers.
+	if closer != ']' && (rep == ":" || rep == "/" || rep == "://") {
+		return "", 0, false
+	}
+	return rep, i + 1, trim
+}
+
+func skipSpaces(b []byte, i int) int {
+	for k := 0; k < 3 && i < len(b) && (b[i] == ' ' || b[i] == '\t'); k++ {
+		i++
+	}
+	return i
+}
+
+// schemeMarker matches a defanged scheme at the start of b: hxxp, hXXp,
+// h**p, hxtp, htxp (want "http") or fxp (want "ftp"), an optional 's', then
+// ':' or '[' (as in "hxxp[:]//"). It returns the refanged scheme.
+var schemeS = map[string]string{"http": "https", "ftp": "ftps"}
+
+func schemeMarker(b []byte, want string) (string, int) {
+	n := len(want)
+	if len(b) < n+1 {
+		return "", 0
+	}
+	changed := false
+	for i := 1; i < n-1; i++ {
+		switch c := lower(b[i]); {
+		case c == want[i]:
+		case c == 'x' || c == '*':
+			changed = true
+		default:
+			return "", 0
+		}
+	}
+	if lower(b[n-1]) != 'p' || !changed {
+		return "", 0
+	}
+	rep := want
+	if lower(b[n]) == 's' {
+		rep = schemeS[want]
+		n++
+	}
+	if n >= len(b) || (b[n] != ':' && b[n] != '[') {
+		return "", 0
+	}
+	return rep, n
+}

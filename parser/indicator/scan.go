@@ -1,0 +1,334 @@
+package indicator
+
+import (
+	"bytes"
+	"sort"
+)
+
+// scanner holds one pass of Extract over refanged text.
+//
+// The text is read as runs of host-name bytes (letters, digits, '-', '_',
+// '.' and non-ASCII letters). Each run is visited once; the byte after it
+// says what it may start: "://" a URL, '@' an address, ':' an IPv6
+// address; otherwise the run itself may be a domain, an IPv4 address, a
+// hash or a CVE name. A URL, an address or an IPv6 address that validates
+// is skipped as a whole; one that does not is left to the run loop, so
+// that its parts are still seen. Every look-around is bounded or consumes
+// what it reads, which keeps the scan linear and free of regexp
+// backtracking.
+type scanner struct {
+	x     *Extractor
+	buf   []byte
+	marks []int // offsets in buf where refang replaced a marker
+	emit  func(Indicator) bool
+	stop  bool
+}
+
+// run flags, collected while a run is read.
+const (
+	fDot    = cDot
+	fNonHex = cNonHex
+	fNonIP  = cNonIP
+	fUTF8   = 1 << 7
+)
+
+func (s *scanner) send(ind Indicator) {
+	if !s.stop && !s.emit(ind) {
+		s.stop = true
+	}
+}
+
+func (s *scanner) scan() {
+	buf := s.buf
+	n := len(buf)
+	for i := 0; i < n && !s.stop; {
+		c := buf[i]
+		if c < 0x80 && class[c]&cHost == 0 {
+			if c == ':' && i+1 < n && buf[i+1] == ':' {
+				if end, ok := s.ipv6(i); ok {
+					i = end
+					continue
+				}
+			}
+			i++
+			continue
+		}
+		j, f := runEnd(buf, i)
+		if j == i {
+			// A non-ASCII rune that is not a letter, or invalid UTF-8.
+			size, _ := wordRune(buf[i:])
+			i += size
+			continue
+		}
+		if j < n {
+			switch next := buf[j]; {
+			case next == ':' && j+2 < n && buf[j+1] == '/' && buf[j+2] == '/':
+				if end, ok := s.url(i, j); ok {
+					i = end
+					continue
+				}
+			case next == '@':
+				if end, ok := s.email(j); ok {
+					i = end
+					continue
+				}
+			case next == ':' && f&(fNonHex|fDot|fUTF8) == 0 && j-i <= 4:
+				if end, ok := s.ipv6(i); ok {
+					i = end
+					continue
+				}
+			case next < 0x80 && class[next]&cAtext != 0 && s.beforeAt(j):
+				// The run is the start of a local part ("john.doe" in
+				// john.doe+news@example.com), not a domain.
+				i = j
+				continue
+			}
+		}
+		s.word(i, j, f)
+		i = j
+	}
+}
+
+// runEnd returns the end of the run of host-name bytes at buf[i], and the
+// run's flags.
+func runEnd(buf []byte, i int) (int, uint8) {
+	var f uint8
+	for i < len(buf) {
+		c := buf[i]
+		if c < 0x80 {
+			k := class[c]
+			if k&cHost == 0 {
+				break
+			}
+			f |= k
+			i++
+			continue
+		}
+		size, ok := wordRune(buf[i:])
+		if !ok {
+			break
+		}
+		f |= fUTF8 | fNonHex | fNonIP
+		i += size
+	}
+	return i, f
+}
+
+// beforeAt reports whether the atext after a run leads to an '@' within
+// a local part's length.
+func (s *scanner) beforeAt(j int) bool {
+	for k := j; k < len(s.buf) && k-j < maxLocal; k++ {
+		c := s.buf[k]
+		if c == '@' {
+			return true
+		}
+		if c >= 0x80 || class[c]&cAtext == 0 {
+			return false
+		}
+	}
+	return false
+}
+
+func (s *scanner) defanged(start, end int) bool {
+	k := sort.SearchInts(s.marks, start)
+	return k < len(s.marks) && s.marks[k] < end
+}
+
+// word looks at a run that starts nothing else.
+func (s *scanner) word(i, j int, f uint8) {
+	b := s.buf[i:j]
+	if f&fDot == 0 {
+		if f&fNonHex == 0 {
+			s.hash(b)
+		} else if len(b) >= 13 && (b[0] == 'c' || b[0] == 'C') {
+			s.cves(b)
+		}
+		return
+	}
+	// A full stop, a leading ellipsis or a dash around a name is prose.
+	for len(b) > 0 && (b[0] == '.' || b[0] == '-') {
+		b, i = b[1:], i+1
+	}
+	for len(b) > 0 && (b[len(b)-1] == '.' || b[len(b)-1] == '-' || b[len(b)-1] == '_') {
+		b, j = b[:len(b)-1], j-1
+	}
+	if f&fNonIP == 0 {
+		if a, ok := parseIPv4(b); ok {
+			if ind, ok := ipIndicator(a); ok {
+				s.send(ind)
+			}
+		}
+		return
+	}
+	found := false
+	// "see...example.com": an ellipsis splits names.
+	for len(b) > 0 {
+		piece := b
+		if k := bytes.Index(b, []byte("..")); k >= 0 {
+			piece, b = b[:k], bytes.TrimLeft(b[k:], ".")
+		} else {
+			b = nil
+		}
+		if len(piece) < 4 || len(piece) > 4*maxName {
+			continue
+		}
+		ctx := hostContext{bare: true, defanged: s.defanged(i, j)}
+		if name, ok := s.x.hostName(piece, ctx); ok {
+			s.send(Indicator{Type: Domain, Value: name})
+			found = true
+		}
+	}
+	if !found && j-i >= 13 {
+		s.cves(s.buf[i:j])
+		s.hashes(s.buf[i:j])
+	}
+}
+
+// hash emits b if it is a hash: the run is bounded by bytes that are not
+// host-name bytes, so b is a whole word.
+func (s *scanner) hash(b []byte) {
+	t := hashType(len(b))
+	if t == "" {
+		return
+	}
+	if v, ok := hexLower(b); ok {
+		s.send(Indicator{Type: t, Value: v})
+	}
+}
+
+// hashes emits the hashes among the parts of b between '.' and '-'
+// ("d41d8cd98f00b204e9800998ecf8427e.exe").
+func (s *scanner) hashes(b []byte) {
+	start := 0
+	for k := 0; k <= len(b); k++ {
+		if k < len(b) && b[k] != '.' && b[k] != '-' {
+			continue
+		}
+		s.hash(b[start:k])
+		start = k + 1
+	}
+}
+
+// cves emits the CVE names in b, at the starts of words.
+func (s *scanner) cves(b []byte) {
+	for k := 0; k+13 <= len(b); k++ {
+		if (b[k] == 'c' || b[k] == 'C') && (k == 0 || !isAlnum(b[k-1])) {
+			if v, n := cveAt(b[k:]); n > 0 {
+				s.send(Indicator{Type: CVE, Value: v})
+				k += n - 1
+			}
+		}
+	}
+}
+
+// ipv6 tries an IPv6 address starting at buf[i] and returns its end.
+func (s *scanner) ipv6(i int) (int, bool) {
+	const maxIPv6 = len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")
+	buf := s.buf
+	j := i
+	for j < len(buf) && j-i <= maxIPv6 && (isHexDigit(buf[j]) || buf[j] == ':' || buf[j] == '.') {
+		j++
+	}
+	end := j
+	// A sentence may end on an address, or a port may follow its last
+	// group in prose: drop a trailing dot or a single trailing colon.
+	for end > i && buf[end-1] == '.' {
+		end--
+	}
+	if end-i >= 2 && buf[end-1] == ':' && buf[end-2] != ':' {
+		end--
+	}
+	if end-i > maxIPv6 || j < len(buf) && (isAlnum(buf[j]) || buf[j] == '_') {
+		return 0, false
+	}
+	a, ok := parseIP(buf[i:end])
+	if !ok {
+		return 0, false
+	}
+	if ind, ok := ipIndicator(a); ok {
+		s.send(ind)
+	}
+	return end, true
+}
+
+// url tries a URL whose scheme ends the run buf[i:colon].
+func (s *scanner) url(i, colon int) (int, bool) {
+	scheme := schemeBefore(s.buf[i:colon])
+	if scheme == "" {
+		return 0, false
+	}
+	start := colon - len(scheme)
+	buf := s.buf
+	j := colon + 3
+	for j < len(buf) {
+		c := buf[j]
+		if c < 0x80 {
+			if class[c]&cURL == 0 {
+				break
+			}
+			j++
+			continue
+		}
+		size, ok := wordRune(buf[j:])
+		if !ok {
+			break
+		}
+		j += size
+	}
+	span := trimURL(buf[start:j])
+	end := start + len(span)
+	u, pu, ok := s.x.normalizeURL(span, 0)
+	if !ok {
+		if !pu.host.isZero() {
+			// Valid host, but the URL is too long to keep.
+			s.send(pu.host)
+			return end, true
+		}
+		return 0, false
+	}
+	s.send(Indicator{Type: URL, Value: u})
+	s.related(URL, u, pu)
+	return end, true
+}
+
+// related emits what a URL implies: its host, or for a Mimecast link the
+// domain it names.
+func (s *scanner) related(_ Type, u string, pu parsedURL) {
+	if d, ok := mimecastDomain(u); ok {
+		if name, ok := s.x.hostName([]byte(d), hostContext{}); ok {
+			s.send(Indicator{Type: Domain, Value: name})
+		}
+		return
+	}
+	s.send(pu.host)
+}
+
+// email tries an address whose '@' is at buf[at].
+func (s *scanner) email(at int) (int, bool) {
+	buf := s.buf
+	ls := localStart(buf, at)
+	local := buf[ls:at]
+	if !validLocal(local) {
+		return 0, false
+	}
+	j, f := runEnd(buf, at+1)
+	if f&fDot == 0 {
+		return 0, false
+	}
+	d := buf[at+1 : j]
+	for len(d) > 0 && (d[len(d)-1] == '.' || d[len(d)-1] == '-' || d[len(d)-1] == '_') {
+		d = d[:len(d)-1]
+	}
+	if len(d) > 4*maxName {
+		return 0, false
+	}
+	name, ok := s.x.hostName(d, hostContext{})
+	if !ok {
+		return 0, false
+	}
+	s.send(Indicator{Type: Email, Value: emailValue(local, name)})
+	s.send(Indicator{Type: Domain, Value: name})
+	return at + 1 + len(d), true
+}
+
+func (ind Indicator) isZero() bool { return ind.Type == "" }
