@@ -61,6 +61,9 @@ func (p *parse) attachment(data []byte, name, ctype string, depth int, container
 		for _, l := range r.links {
 			p.link(l, regionOwn, layer)
 		}
+	case ext == ".csv" || ext == ".tsv" || ctype == "text/csv":
+		// A comma is valid in a URL, but in a list it ends the field.
+		p.col.text(csvFields(data), "attachment:"+name, layer)
 	case isTextLike(ext, ctype, data):
 		p.col.text(data, "attachment:"+name, layer)
 	}
@@ -235,4 +238,15 @@ func (p *parse) zipFile(data []byte, name string, depth int, layer Layer) {
 		}
 		p.attachment(m.Data, m.Name, "", depth+1, name, layer)
 	}
+}
+
+// csvFields puts each field of a CSV or TSV list on a line of its own.
+func csvFields(data []byte) []byte {
+	out := bytes.Clone(data)
+	for i, c := range out {
+		if c == ',' || c == ';' || c == '\t' || c == '"' {
+			out[i] = '\n'
+		}
+	}
+	return out
 }

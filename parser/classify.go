@@ -3,6 +3,7 @@ package parser
 import (
 	"bufio"
 	"bytes"
+	"mime"
 	"net/textproto"
 	"regexp"
 	"strconv"
@@ -10,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/jhillyerd/enmime/v2"
-	"github.com/jhillyerd/enmime/v2/dsn"
 )
 
 // classify decides the kind of a top-level mail and whether the gateway
@@ -146,20 +146,11 @@ var bounceSubject = regexp.MustCompile(`(?i)(undeliver|undelivered mail|delivery
 // X-Failed-Recipients in one of the pre-DSN shapes that qmail and old
 // Exim still send.
 func bounce(h textproto.MIMEHeader, root *enmime.Part, from, subject string) (*Bounce, string) {
-	if root != nil && root.ContentType == "multipart/report" &&
-		strings.Contains(strings.ToLower(root.ContentTypeParams["report-type"]), "delivery-status") {
+	if reportType(root) == "delivery-status" {
 		b := &Bounce{}
-		if rep, err := dsn.ParseReport(root); err == nil && rep != nil {
-			for _, r := range rep.DeliveryStatus.RecipientDSNs {
-				if b.Status == "" {
-					b.Status = firstField(r.Get("Status"))
-					b.Action = strings.ToLower(strings.TrimSpace(r.Get("Action")))
-					b.Diagnostic = headerText(r.Get("Diagnostic-Code"))
-				}
-				if rcpt := r.Get("Final-Recipient"); rcpt != "" {
-					_, a, _ := strings.Cut(rcpt, ";")
-					b.Recipients = append(b.Recipients, strings.ToLower(strings.TrimSpace(a)))
-				}
+		for pt := root.FirstChild; pt != nil; pt = pt.NextSibling {
+			if pt.ContentType == "message/delivery-status" || pt.ContentType == "message/global-delivery-status" {
+				readDeliveryStatus(pt.Content, b)
 			}
 		}
 		return b, "delivery status notification"
@@ -208,8 +199,7 @@ func autoReply(h textproto.MIMEHeader, root *enmime.Part, subject string) string
 	if strings.EqualFold(h.Get("X-Ms-Exchange-Generated-Message-Source"), "Mailbox Rules Agent") {
 		return "exchange mailbox rule"
 	}
-	if root != nil && root.ContentType == "multipart/report" &&
-		strings.Contains(strings.ToLower(root.ContentTypeParams["report-type"]), "disposition-notification") {
+	if reportType(root) == "disposition-notification" {
 		return "read receipt"
 	}
 	if oooSubject.MatchString(subject) {
@@ -269,4 +259,49 @@ func messageIDFields(b []byte) []string {
 		}
 	}
 	return ids
+}
+
+// readDeliveryStatus reads the fields of a message/delivery-status part
+// (RFC 3464 section 2): a block of per-message fields, then one block per
+// recipient, separated by blank lines. The first recipient's status is
+// the bounce's; every final recipient is listed.
+func readDeliveryStatus(body []byte, b *Bounce) {
+	r := textproto.NewReader(bufio.NewReader(bytes.NewReader(body)))
+	for i := 0; i < 100; i++ {
+		h, err := r.ReadMIMEHeader()
+		if len(h) > 0 {
+			if rcpt := h.Get("Final-Recipient"); rcpt != "" {
+				_, a, _ := strings.Cut(rcpt, ";")
+				b.Recipients = append(b.Recipients, strings.ToLower(strings.TrimSpace(a)))
+				if b.Status == "" {
+					b.Status = firstField(h.Get("Status"))
+					b.Action = strings.ToLower(strings.TrimSpace(h.Get("Action")))
+					b.Diagnostic = headerText(h.Get("Diagnostic-Code"))
+				}
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// reportType returns the report-type of a multipart/report (RFC 6522), or
+// the type its second part shows when the parameter is missing.
+func reportType(root *enmime.Part) string {
+	if root == nil || root.ContentType != "multipart/report" {
+		return ""
+	}
+	if _, params, err := mime.ParseMediaType(root.Header.Get("Content-Type")); err == nil && params["report-type"] != "" {
+		return strings.ToLower(params["report-type"])
+	}
+	for pt := root.FirstChild; pt != nil; pt = pt.NextSibling {
+		switch pt.ContentType {
+		case "message/delivery-status", "message/global-delivery-status":
+			return "delivery-status"
+		case "message/disposition-notification":
+			return "disposition-notification"
+		}
+	}
+	return ""
 }

