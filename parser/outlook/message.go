@@ -71,7 +71,13 @@ func fromHeaders(m *Message) {
 	if m.Headers == "" || (m.From != "" && m.MessageID != "" && !m.Date.IsZero() && m.Subject != "") {
 		return
 	}
-	h, err := mail.ReadMessage(strings.NewReader(strings.TrimLeft(m.Headers, "\r\n") + "\r\n\r\n"))
+	hdr := strings.TrimLeft(m.Headers, "\r\n")
+	// Exchange 2003 and older open the block with a line that is not a
+	// header field: "Microsoft Mail Internet Headers Version 2.0".
+	if first, rest, ok := strings.Cut(hdr, "\n"); ok && !strings.Contains(first, ":") {
+		hdr = rest
+	}
+	h, err := mail.ReadMessage(strings.NewReader(hdr + "\r\n\r\n"))
 	if err != nil {
 		return
 	}
