@@ -166,3 +166,18 @@ func (s *Store) Origins(ctx context.Context, mail int64) ([]Origin, error) {
 	}
 	return os, rows.Err()
 }
+
+// MailTicket returns how mail is on a ticket, or an error wrapping
+// ErrNotFound if it is on none.
+func (s *Store) MailTicket(ctx context.Context, mail int64) (TicketMail, error) {
+	var tm TicketMail
+	err := s.r.QueryRowContext(ctx, `SELECT mail, ticket, role, matched_by, flagged FROM ticket_mails WHERE mail = ?`, mail).
+		Scan(&tm.Mail, &tm.Ticket, &tm.Role, &tm.MatchedBy, &tm.Flagged)
+	if errors.Is(err, sql.ErrNoRows) {
+		return TicketMail{}, fmt.Errorf("ticket of mail %d: %w", mail, ErrNotFound)
+	}
+	if err != nil {
+		return TicketMail{}, fmt.Errorf("ticket of mail %d: %w", mail, err)
+	}
+	return tm, nil
+}

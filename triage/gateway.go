@@ -1,0 +1,222 @@
+// Package triage implements what a parsed mail means to the league: a new
+// report opens a ticket, a reply is threaded onto its ticket, a bounce is
+// recorded on the ticket whose mail it returns, an auto-reply is recorded
+// and dropped; and it decides which mails go out (acknowledgements,
+// triager notices), queued in the store's outbox.
+//
+// Gateway.Take takes in one raw mail: it parses it, then commits the raw
+// bytes, the parse result, the ticket change and the queued mails in one
+// transaction, exactly once per mail.
+package triage
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/hospital-league/leaguemail/parser"
+	"github.com/hospital-league/leaguemail/store"
+)
+
+// Origin says where a mail was read; see store.Origin.
+type Origin = store.Origin
+
+// RejectError is returned by Take for a mail that can never be taken in;
+// every other error is temporary and the mail should be offered again.
+type RejectError struct {
+	Reason string
+}
+
+func (e *RejectError) Error() string { return "mail rejected: " + e.Reason }
+
+// Config is what the gateway needs to know of the league.
+type Config struct {
+	// Address is the league's contact address, the From of our mails.
+	Address string
+	// Domains are the league's own domains.
+	Domains []string
+	// Secret keys the reply tokens.
+	Secret []byte
+	// Triagers are the addresses of the triagers (contacts of kind
+	// triager count too).
+	Triagers []string
+	// Tag is the subject tag's word: "League" gives "[League #12]".
+	Tag string
+	// AckLimit acknowledgements per sender in AckWindow (default 5 an hour).
+	AckLimit  int
+	AckWindow time.Duration
+	// ReopenWindow is how long after closing a participant's reply reopens
+	// a ticket rather than opening a new one (default 30 days).
+	ReopenWindow time.Duration
+	// MaxSize is the largest mail stored (default 256 MiB); a larger one is
+	// rejected. Parser limits are far lower: a mail between the two is
+	// stored in full and ticketed with the parser's reason.
+	MaxSize int
+	// Parse parses one raw mail; the parser package's Parse by default.
+	Parse func(raw []byte) *parser.Message
+	// Now is the clock (time.Now by default).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Gateway takes mail in and turns it into ticket changes.
+type Gateway struct {
+	st       *store.Store
+	cfg      Config
+	address  string
+	domains  []string
+	triagers map[string]bool
+	tokens   *Tokens
+	log      *slog.Logger
+}
+
+// New returns a Gateway over st.
+func New(st *store.Store, cfg Config) (*Gateway, error) {
+	if cfg.Address == "" || !strings.Contains(cfg.Address, "@") {
+		return nil, fmt.Errorf("triage: the league's address %q is not an address", cfg.Address)
+	}
+	if len(cfg.Secret) < 16 {
+		return nil, errors.New("triage: the reply token secret must have at least 16 bytes")
+	}
+	if cfg.Tag == "" {
+		cfg.Tag = "League"
+	}
+	if cfg.AckLimit == 0 {
+		cfg.AckLimit = 5
+	}
+	if cfg.AckWindow == 0 {
+		cfg.AckWindow = time.Hour
+	}
+	if cfg.ReopenWindow == 0 {
+		cfg.ReopenWindow = 30 * 24 * time.Hour
+	}
+	if cfg.MaxSize == 0 {
+		cfg.MaxSize = 256 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	g := &Gateway{st: st, cfg: cfg, tokens: NewTokens(cfg.Secret), log: cfg.Logger, triagers: map[string]bool{}}
+	g.address = strings.ToLower(strings.TrimSpace(cfg.Address))
+	_, dom, _ := strings.Cut(g.address, "@")
+	g.domains = append(g.domains, dom)
+	for _, d := range cfg.Domains {
+		if d = strings.ToLower(strings.Trim(d, ". ")); d != "" && d != dom {
+			g.domains = append(g.domains, d)
+		}
+	}
+	for _, t := range cfg.Triagers {
+		g.triagers[strings.ToLower(strings.TrimSpace(t))] = true
+	}
+	if g.cfg.Parse == nil {
+		g.cfg.Parse = func(raw []byte) *parser.Message {
+			return parser.Parse(raw, parser.Options{Address: g.address, Domains: g.domains, Tag: cfg.Tag})
+		}
+	}
+	return g, nil
+}
+
+// Tokens returns the gateway's reply tokens.
+func (g *Gateway) Tokens() *Tokens { return g.tokens }
+
+// Checkpoint returns the UIDVALIDITY and the highest UID taken in from an
+// IMAP mailbox: fetch from lastUID+1.
+func (g *Gateway) Checkpoint(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, err error) {
+	return g.st.Checkpoint(ctx, mailbox)
+}
+
+// Take takes in one mail read at origin: raw bytes, parse result, ticket
+// change, queued mails and the mailbox's checkpoint are committed in one
+// transaction. A mail already taken in (same IMAP origin, or same bytes)
+// changes nothing but the record of where it was seen. Only mail that can
+// never be taken in gives a *RejectError; other errors are temporary.
+func (g *Gateway) Take(ctx context.Context, raw []byte, origin Origin) error {
+	if len(raw) == 0 {
+		return &RejectError{Reason: "empty message"}
+	}
+	if len(raw) > g.cfg.MaxSize {
+		return &RejectError{Reason: fmt.Sprintf("%d bytes, over the store's limit of %d", len(raw), g.cfg.MaxSize)}
+	}
+	sum := sha256.Sum256(raw)
+	sha := hex.EncodeToString(sum[:])
+
+	// Most duplicates are found here, before the cost of parsing.
+	byOrigin, bySHA, err := g.st.Seen(ctx, origin, sha)
+	if err != nil {
+		return fmt.Errorf("take mail: %w", err)
+	}
+	if byOrigin != 0 {
+		return nil
+	}
+	var msg *parser.Message
+	if bySHA == 0 {
+		msg = g.parse(raw)
+	}
+	now := g.cfg.Now()
+	var res result
+	err = g.st.Update(ctx, func(tx *store.Tx) error {
+		res = result{}
+		// Again under the write lock: another Take may have won the race.
+		byOrigin, bySHA, err := tx.Seen(ctx, origin, sha)
+		if err != nil {
+			return err
+		}
+		if byOrigin != 0 {
+			res.disposition = "already-taken"
+			return nil
+		}
+		if bySHA != 0 {
+			res.disposition, res.mail = "already-taken", bySHA
+			if err := tx.AddOrigin(ctx, bySHA, origin, now); err != nil {
+				return err
+			}
+			return tx.AdvanceCheckpoint(ctx, origin, now)
+		}
+		if msg == nil {
+			msg = g.parse(raw)
+		}
+		in, err := g.insert(ctx, tx, raw, sha, msg, origin, now)
+		if err != nil {
+			return err
+		}
+		if err := in.triage(); err != nil {
+			return err
+		}
+		res = in.res
+		return tx.SetDisposition(ctx, in.mail, res.disposition)
+	})
+	if err != nil {
+		return fmt.Errorf("take mail %s from %s: %w", sha[:12], origin.Mailbox, err)
+	}
+	g.log.LogAttrs(ctx, slog.LevelInfo, "mail taken",
+		slog.String("sha256", sha[:12]), slog.String("mailbox", origin.Mailbox), slog.Any("uid", origin.UID),
+		slog.Int64("mail", res.mail), slog.String("disposition", res.disposition), slog.Int64("ticket", res.ticket))
+	return nil
+}
+
+// parse runs the parser, which must never fail; if it does all the same,
+// the mail is still taken in with the reason.
+func (g *Gateway) parse(raw []byte) (m *parser.Message) {
+	defer func() {
+		if r := recover(); r != nil {
+			g.log.Error("parser panicked", "panic", r)
+			m = &parser.Message{Kind: parser.KindReport, Errors: []string{fmt.Sprintf("the parser failed on this mail: %v", r)}}
+		}
+	}()
+	m = g.cfg.Parse(raw)
+	if m == nil {
+		m = &parser.Message{Errors: []string{"the parser returned nothing for this mail"}}
+	}
+	if m.Kind == "" {
+		m.Kind = parser.KindReport
+	}
+	return m
+}

@@ -1,0 +1,277 @@
+package triage
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hospital-league/leaguemail/parser"
+	"github.com/hospital-league/leaguemail/store"
+)
+
+// open opens a ticket for the mail, following ticket follows (a closed
+// one this mail replied to) if not 0, and queues the acknowledgement and
+// the triagers' notices.
+func (in *intake) open(follows int64, why string) (int64, error) {
+	ctx, tx, msg := in.ctx, in.tx, in.msg
+	t := &store.Ticket{
+		Subject:      oneLine(msg.Subject),
+		Reporter:     in.from,
+		ReporterName: oneLine(msg.FromName),
+		OpenedBy:     in.mail,
+		Follows:      follows,
+		CreatedAt:    in.now,
+	}
+	if _, domain, ok := strings.Cut(in.from, "@"); ok {
+		inst, err := tx.InstitutionByDomain(ctx, domain)
+		if err != nil {
+			return 0, err
+		}
+		t.Institution = inst
+	}
+	detail := "report from " + in.actor()
+	if t.Institution != nil {
+		detail += " (" + t.Institution.Name + ")"
+	}
+	if follows != 0 {
+		detail += fmt.Sprintf("; follows #%d: %s", follows, why)
+	}
+	n, err := tx.OpenTicket(ctx, t, in.event(0, "", detail))
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.AttachMail(ctx, store.TicketMail{Mail: in.mail, Ticket: n, Role: "report"}); err != nil {
+		return 0, err
+	}
+	if err := tx.AddParticipant(ctx, n, in.from, "reporter", in.now); err != nil {
+		return 0, err
+	}
+	if err := in.addCopied(n); err != nil {
+		return 0, err
+	}
+	if len(msg.Errors) > 0 {
+		ev := in.event(n, "parse-errors", "the mail could not be read in full: "+strings.Join(msg.Errors, "; "))
+		if _, err := tx.AddEvent(ctx, ev); err != nil {
+			return 0, err
+		}
+	}
+	if err := in.sightings(n); err != nil {
+		return 0, err
+	}
+	corr, err := in.correlate(n)
+	if err != nil {
+		return 0, err
+	}
+	if err := in.commands(n); err != nil {
+		return 0, err
+	}
+	data := in.ticketData(t, corr)
+	if err := in.queueAck(n, data); err != nil {
+		return 0, err
+	}
+	if err := in.queueTriagerNotices(n, data); err != nil {
+		return 0, err
+	}
+	in.done(DispOpened, n)
+	return n, nil
+}
+
+// addCopied makes the other recipients of a participant's mail (To, Cc)
+// participants too: colleagues copied on a report may reply to it.
+func (in *intake) addCopied(n int64) error {
+	for _, a := range append(append([]string(nil), in.msg.To...), in.msg.Cc...) {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a == "" || a == in.from || in.g.ownAddress(a) || in.g.ownDomain(a) {
+			continue
+		}
+		if err := in.tx.AddParticipant(in.ctx, n, a, "copied", in.now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sightings records the mail's indicators on ticket n.
+func (in *intake) sightings(n int64) error {
+	var ss []store.Sighting
+	for _, ind := range in.msg.Indicators {
+		layers := ind.Layers
+		if len(layers) == 0 {
+			layers = []parser.Layer{parser.LayerReport}
+		}
+		for _, l := range layers {
+			ss = append(ss, store.Sighting{Type: ind.Type, Value: ind.Value, Layer: string(l), Sources: ind.Sources})
+		}
+	}
+	if len(ss) == 0 {
+		return nil
+	}
+	return in.tx.AddSightings(in.ctx, n, in.mail, ss, in.now)
+}
+
+// correlate records on ticket n which of its indicators other reports had.
+func (in *intake) correlate(n int64) (*Correlation, error) {
+	cs, err := in.tx.Correlate(in.ctx, n)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	c := summarize(cs)
+	ev := in.event(n, "correlated", c.String())
+	ev.Actor = "leaguemail"
+	ev.Data = mustJSON(c)
+	_, err = in.tx.AddEvent(in.ctx, ev)
+	return c, err
+}
+
+// commands records the mail's triage commands as a comment. Running them
+// (with DESIGN.md invariant 4's authority check) comes with the commands
+// issue; a command from someone who is not a triager flags the ticket.
+func (in *intake) commands(n int64) error {
+	if len(in.msg.Commands) == 0 {
+		return nil
+	}
+	var lines []string
+	for _, c := range in.msg.Commands {
+		lines = append(lines, oneLine(c.Line))
+	}
+	ev := in.event(n, "comment", "commands recorded, not run: "+strings.Join(lines, " | "))
+	ev.Data = mustJSON(map[string]any{"commands": in.msg.Commands})
+	if _, err := in.tx.AddEvent(in.ctx, ev); err != nil {
+		return err
+	}
+	if ok, err := in.isTriager(); ok || err != nil {
+		return err
+	}
+	return in.tx.Flag(in.ctx, n, in.event(n, "", in.actor()+" wrote triage commands but is not a triager"))
+}
+
+// reply puts a reply on its open ticket: appended if the sender is a
+// participant, kept but flagged if not.
+func (in *intake) reply(th thread) error {
+	n := th.ticket.Number
+	ok := th.verified
+	if !ok {
+		var err error
+		if ok, err = in.participant(n); err != nil {
+			return err
+		}
+	}
+	if err := in.tx.AttachMail(in.ctx, store.TicketMail{Mail: in.mail, Ticket: n, Role: "reply", MatchedBy: th.by, Flagged: !ok}); err != nil {
+		return err
+	}
+	if _, err := in.tx.AddEvent(in.ctx, in.event(n, "reply", "reply from "+in.actor()+", matched by "+th.by)); err != nil {
+		return err
+	}
+	disp := DispAppended
+	if ok {
+		if err := in.addCopied(n); err != nil {
+			return err
+		}
+	} else {
+		disp = DispFlagged
+		detail := fmt.Sprintf("reply from %s, who is not a participant of #%d: kept on the ticket, not merged; a triager should check it", in.actor(), n)
+		if err := in.tx.Flag(in.ctx, n, in.event(n, "", detail)); err != nil {
+			return err
+		}
+	}
+	if err := in.sightings(n); err != nil {
+		return err
+	}
+	if err := in.commands(n); err != nil {
+		return err
+	}
+	if err := in.tx.Touch(in.ctx, n, in.now); err != nil {
+		return err
+	}
+	in.done(disp, n)
+	return nil
+}
+
+// replyToClosed handles a reply to a closed or rejected ticket. A
+// participant's reply within the reopen window reopens a closed ticket;
+// anything else (a rejected ticket, an old one, a stranger's mail) opens a
+// new ticket that follows the old one. See README.md.
+func (in *intake) replyToClosed(th thread) error {
+	old := th.ticket
+	ok := th.verified
+	if !ok {
+		var err error
+		if ok, err = in.participant(old.Number); err != nil {
+			return err
+		}
+	}
+	since := in.now.Sub(old.ClosedAt)
+	var why string
+	switch {
+	case old.State == store.StateRejected:
+		why = fmt.Sprintf("#%d was rejected", old.Number)
+	case !ok:
+		why = fmt.Sprintf("%s is not a participant of #%d", in.actor(), old.Number)
+	case old.ClosedAt.IsZero() || since > in.g.cfg.ReopenWindow:
+		why = fmt.Sprintf("#%d was closed more than %s ago", old.Number, days(in.g.cfg.ReopenWindow))
+	}
+	if why == "" {
+		n := old.Number
+		if err := in.tx.AttachMail(in.ctx, store.TicketMail{Mail: in.mail, Ticket: n, Role: "reply", MatchedBy: th.by}); err != nil {
+			return err
+		}
+		if _, err := in.tx.AddEvent(in.ctx, in.event(n, "reply", "reply from "+in.actor()+", matched by "+th.by)); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("reopened by a reply from %s, %s after it was closed", in.actor(), days(since))
+		if err := in.tx.SetState(in.ctx, n, store.StateNew, in.event(n, "", detail)); err != nil {
+			return err
+		}
+		if err := in.sightings(n); err != nil {
+			return err
+		}
+		if err := in.commands(n); err != nil {
+			return err
+		}
+		in.done(DispReopened, n)
+		return nil
+	}
+	n, err := in.open(old.Number, why)
+	if err != nil {
+		return err
+	}
+	ev := in.event(old.Number, "followed-up", fmt.Sprintf("a reply (matched by %s) opened #%d: %s", th.by, n, why))
+	if _, err := in.tx.AddEvent(in.ctx, ev); err != nil {
+		return err
+	}
+	in.done(DispFollowUp, n)
+	return nil
+}
+
+// quiet records an auto-reply, or a mail from our own address, on the
+// ticket it threads to, and neither opens a ticket nor answers it.
+func (in *intake) quiet(disp, kind string) error {
+	th, err := in.thread()
+	if err != nil {
+		return err
+	}
+	if th.ticket == nil {
+		in.done(disp+DispUnmatched, 0)
+		return nil
+	}
+	n := th.ticket.Number
+	if err := in.tx.AttachMail(in.ctx, store.TicketMail{Mail: in.mail, Ticket: n, Role: kind, MatchedBy: th.by}); err != nil {
+		return err
+	}
+	detail := kind + " from " + in.actor() + ", not answered"
+	if in.msg.AutoReason != "" {
+		detail += ": " + in.msg.AutoReason
+	}
+	if _, err := in.tx.AddEvent(in.ctx, in.event(n, kind, detail)); err != nil {
+		return err
+	}
+	in.done(disp, n)
+	return nil
+}
+
+func days(d time.Duration) string {
+	if d < 48*time.Hour {
+		return d.Round(time.Minute).String()
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}
