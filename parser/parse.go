@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"net/textproto"
+	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -33,7 +35,7 @@ func Parse(raw []byte, opts Options) (m *Message) {
 	defer func() {
 		// The last line of defence of invariant 5; fuzzing keeps it unused.
 		if r := recover(); r != nil {
-			m.Errors = append(m.Errors, fmt.Sprintf("internal error: %v", r))
+			m.Errors = append(m.Errors, fmt.Sprintf("internal error: %v at %s", r, panicSite()))
 		}
 	}()
 	if len(raw) > opts.Limits.MaxSize {
@@ -43,6 +45,11 @@ func Parse(raw []byte, opts Options) (m *Message) {
 	raw = skipJunk(raw, &m.Errors)
 
 	p := &parse{opts: opts, msg: m}
+	if bytes.HasPrefix(raw, cfbMagic) {
+		// An Outlook .msg saved from the client and given as a file.
+		p.outlookTop(raw)
+		return m
+	}
 	root, h := p.readMail(raw, "message")
 	if len(h) == 0 {
 		m.notMail = true
@@ -52,13 +59,7 @@ func Parse(raw []byte, opts Options) (m *Message) {
 	m.Auth = h.Values("Authentication-Results")
 	m.Header = keptHeaders(h)
 
-	exclude := append([]string(nil), opts.Domains...)
-	reporterDomain := ""
-	if _, d, ok := strings.Cut(m.From, "@"); ok {
-		reporterDomain = d
-		exclude = append(exclude, d)
-	}
-	p.col = newCollector(indicator.New(indicator.Options{Exclude: exclude}), opts.Limits, &m.Errors)
+	p.startCollector()
 	classify(m, h, root, opts)
 
 	reply := m.Kind == KindReply
@@ -67,11 +68,28 @@ func Parse(raw []byte, opts Options) (m *Message) {
 		p.walkParts(root, raw, 0, LayerReport, reply)
 	}
 
-	m.Indicators, m.Context = p.col.result()
-	if reporterDomain != "" {
-		m.Context = append([]Indicator{{Type: string(indicator.Domain), Value: reporterDomain, Sources: []string{"header:from"}}}, m.Context...)
-	}
+	p.finish()
 	return m
+}
+
+// startCollector sets up the indicator collector once the sender is
+// known: the league's domains and the reporter's own are never indicators.
+func (p *parse) startCollector() {
+	exclude := append([]string(nil), p.opts.Domains...)
+	if _, d, ok := strings.Cut(p.msg.From, "@"); ok {
+		exclude = append(exclude, d)
+	}
+	p.col = newCollector(indicator.New(indicator.Options{Exclude: exclude}), p.opts.Limits, &p.msg.Errors)
+}
+
+// finish moves the collected indicators into the message; the reporter's
+// domain is kept as context.
+func (p *parse) finish() {
+	m := p.msg
+	m.Indicators, m.Context = p.col.result()
+	if _, d, ok := strings.Cut(m.From, "@"); ok && d != "" {
+		m.Context = append([]Indicator{{Type: string(indicator.Domain), Value: d, Sources: []string{"header:from"}}}, m.Context...)
+	}
 }
 
 // parse is the state of one Parse call.
@@ -217,7 +235,6 @@ func keptHeaders(h textproto.MIMEHeader) map[string][]string {
 	return out
 }
 
-
 // Unreadable is the result for input that could not even be read, so that
 // every file of a batch has its result.
 func Unreadable(reason string) *Message {
@@ -228,3 +245,20 @@ func Unreadable(reason string) *Message {
 // NotMail says that the input was no mail at all: no header field could
 // be read from it.
 func (m *Message) NotMail() bool { return m.notMail }
+
+// panicSite names the function and line that panicked, for the error
+// that stands in for the panic.
+func panicSite() string {
+	pcs := make([]uintptr, 16)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "runtime.") {
+			return fmt.Sprintf("%s (%s:%d)", f.Function, filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return "unknown"
+		}
+	}
+}
