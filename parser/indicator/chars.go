@@ -18,6 +18,9 @@ const (
 	cTrailing              // punctuation that prose puts after a URL
 )
 
+// refangStart marks the bytes that may start or end a defanging marker.
+var refangStart [256]bool
+
 var class [256]uint8
 
 func init() {
@@ -52,6 +55,9 @@ func init() {
 			k |= cTrailing
 		}
 		class[c] = k
+	}
+	for _, c := range []byte("[({])}hHfF") {
+		refangStart[c] = true
 	}
 }
 
@@ -90,6 +96,16 @@ func wordRune(b []byte) (size int, ok bool) {
 		return size, false
 	}
 	return size, unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)
+}
+
+// urlRune reports whether a non-ASCII rune can be part of a URL in text:
+// a wordRune, or a symbol (IRIs with ✪ or ☺ in them exist; RFC 3987).
+func urlRune(b []byte) (size int, ok bool) {
+	r, size := utf8.DecodeRune(b)
+	if r == utf8.RuneError {
+		return size, false
+	}
+	return size, unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) || unicode.Is(unicode.So, r)
 }
 
 func lower(c byte) byte {

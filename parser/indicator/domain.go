@@ -60,7 +60,14 @@ func (x *Extractor) hostName(b []byte, ctx hostContext) (string, bool) {
 		return "", false
 	}
 	s := string(name)
-	if ps, icann := publicsuffix.PublicSuffix(s); icann && ps == s {
+	ps, icann := publicsuffix.PublicSuffix(s)
+	if icann && ps == s {
+		return "", false
+	}
+	// The label registered under a public suffix is a host name (RFC 952,
+	// RFC 1123 section 2.1): no underscore, unlike the labels below it
+	// ("_dmarc.example.com").
+	if reg := s[:len(s)-len(ps)-1]; strings.IndexByte(reg[strings.LastIndexByte(reg, '.')+1:], '_') >= 0 {
 		return "", false
 	}
 	if x.excluded(s) {

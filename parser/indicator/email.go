@@ -1,6 +1,7 @@
 package indicator
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 )
@@ -32,6 +33,13 @@ func localStart(b []byte, at int) int {
 			break
 		}
 		i -= size
+	}
+	// Authentication-Results (RFC 8601 section 2.2) writes
+	// "smtp.mailfrom=user@example.com": a property name with a dot, then
+	// '='. A local part may hold '=' too (SRS, "dept=shipping"), but not
+	// after a dotted word.
+	if eq := bytes.IndexByte(b[i:at], '='); eq > 0 && bytes.IndexByte(b[i:i+eq], '.') > 0 {
+		i += eq + 1
 	}
 	for i < at && b[i] < 0x80 && !isAlnum(b[i]) && b[i] != '_' {
 		i++

@@ -14,6 +14,27 @@ func hashType(n int) Type {
 	return ""
 }
 
+// notFileHash reports whether the text before a hash labels it as a hash
+// of something other than a file's bytes: an import hash (imphash) has
+// the length of an MD5 and an Authenticode hash that of a SHA-256, but
+// neither names a file in a feed.
+func notFileHash(before []byte) bool {
+	i := len(before)
+	for k := 0; i > 0 && k < 8; k++ {
+		if c := before[i-1]; c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':' || c == '-' || c == '=' {
+			i--
+			continue
+		}
+		break
+	}
+	for _, label := range []string{"imphash", "import hash", "authentihash"} {
+		if i >= len(label) && hasPrefixFold(before[i-len(label):i], label) {
+			return true
+		}
+	}
+	return false
+}
+
 // hexLower returns b lower-cased if it is all hexadecimal digits.
 func hexLower(b []byte) (string, bool) {
 	var buf [64]byte

@@ -28,12 +28,22 @@ func refang(src []byte, marks *[]int) ([]byte, []int) {
 	last := 0 // src[last:] is not yet copied to out
 	for i := 0; i < len(src); i++ {
 		c := src[i]
+		if !refangStart[c] {
+			continue
+		}
 		var rep string
 		var n int // bytes of src replaced
 		trim := false
 		switch c {
 		case '[', '(', '{':
 			rep, n, trim = bracketMarker(src[i:])
+			if n == 0 && i > 0 && i+2 < len(src) && src[i+1] == '.' && isAlnum(src[i-1]) && isAlnum(src[i+2]) {
+				n = 1 // a stray bracket: "example[.com"
+			}
+		case ']', ')', '}':
+			if i > 1 && i+1 < len(src) && src[i-1] == '.' && isAlnum(src[i-2]) && isAlnum(src[i+1]) {
+				n = 1 // "example.]com"
+			}
 		case 'h', 'H':
 			rep, n = schemeMarker(src[i:], "http")
 		case 'f', 'F':
@@ -72,19 +82,10 @@ func refang(src []byte, marks *[]int) ([]byte, []int) {
 }
 
 // bracketMarker matches a defanging marker at the start of b: an opening
-// bracket, up to three spaces, a token, up to three spaces and the
-// matching closing bracket. trim says that spaces around the marker belong
-// to it ("example [.] com").
+// bracket, up to three spaces, a token, up to three spaces and a closing
+// bracket, of any kind since hand-written defangs mix them ("[.)"). trim
+// says that spaces around the marker belong to it ("example [.] com").
 func bracketMarker(b []byte) (rep string, n int, trim bool) {
-	var closer byte
-	switch b[0] {
-	case '[':
-		closer = ']'
-	case '(':
-		closer = ')'
-	case '{':
-		closer = '}'
-	}
 	i := skipSpaces(b, 1)
 	tok := b[i:]
 	var tl int
@@ -107,12 +108,12 @@ func bracketMarker(b []byte) (rep string, n int, trim bool) {
 		return "", 0, false
 	}
 	i = skipSpaces(b, i+tl)
-	if i >= len(b) || b[i] != closer {
+	if i >= len(b) || b[i] != ']' && b[i] != ')' && b[i] != '}' {
 		return "", 0, false
 	}
-	// "(at)" and "(dot)" are words in some prose; only the square form
-	// [:], [/] and [://] carries the non-dot markers.
-	if closer != ']' && (rep == ":" || rep == "/" || rep == "://") {
+	// "(:)" is a smiley; only the square form [:] and [://] carries a
+	// colon.
+	if (rep == ":" || rep == "://") && (b[0] != '[' || b[i] != ']') {
 		return "", 0, false
 	}
 	return rep, i + 1, trim

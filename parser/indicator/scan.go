@@ -29,7 +29,7 @@ const (
 	fDot    = cDot
 	fNonHex = cNonHex
 	fNonIP  = cNonIP
-	fUTF8   = 1 << 7
+	fUTF8   = cAlnum // a bit of class that runEnd masks out
 )
 
 func (s *scanner) send(ind Indicator) {
@@ -72,12 +72,20 @@ func (s *scanner) scan() {
 					i = end
 					continue
 				}
-			case next == ':' && f&(fNonHex|fDot|fUTF8) == 0 && j-i <= 4:
-				if end, ok := s.ipv6(i); ok {
-					i = end
-					continue
+			case next == ':' && f&fUTF8 == 0:
+				// An IPv6 address starts with a group of up to four hex
+				// digits; a sentence's dots may come before it.
+				k := i
+				for k < j && buf[k] == '.' {
+					k++
 				}
-			case next < 0x80 && class[next]&cAtext != 0 && s.beforeAt(j):
+				if j-k <= 4 && allHex(buf[k:j]) {
+					if end, ok := s.ipv6(k); ok {
+						i = end
+						continue
+					}
+				}
+			case next < 0x80 && class[next]&cAtext != 0 && s.beforeAt(i, j):
 				// The run is the start of a local part ("john.doe" in
 				// john.doe+news@example.com), not a domain.
 				i = j
@@ -100,7 +108,7 @@ func runEnd(buf []byte, i int) (int, uint8) {
 			if k&cHost == 0 {
 				break
 			}
-			f |= k
+			f |= k & (fDot | fNonHex | fNonIP)
 			i++
 			continue
 		}
@@ -114,13 +122,14 @@ func runEnd(buf []byte, i int) (int, uint8) {
 	return i, f
 }
 
-// beforeAt reports whether the atext after a run leads to an '@' within
-// a local part's length.
-func (s *scanner) beforeAt(j int) bool {
+// beforeAt reports whether the run buf[i:j] is part of the local part of
+// an address whose '@' comes after more atext.
+func (s *scanner) beforeAt(i, j int) bool {
 	for k := j; k < len(s.buf) && k-j < maxLocal; k++ {
 		c := s.buf[k]
 		if c == '@' {
-			return true
+			ls := localStart(s.buf, k)
+			return ls <= i && validLocal(s.buf[ls:k])
 		}
 		if c >= 0x80 || class[c]&cAtext == 0 {
 			return false
@@ -139,7 +148,9 @@ func (s *scanner) word(i, j int, f uint8) {
 	b := s.buf[i:j]
 	if f&fDot == 0 {
 		if f&fNonHex == 0 {
-			s.hash(b)
+			s.hash(i, b)
+		} else if len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') {
+			s.hash(i+2, b[2:])
 		} else if len(b) >= 13 && (b[0] == 'c' || b[0] == 'C') {
 			s.cves(b)
 		}
@@ -180,15 +191,15 @@ func (s *scanner) word(i, j int, f uint8) {
 	}
 	if !found && j-i >= 13 {
 		s.cves(s.buf[i:j])
-		s.hashes(s.buf[i:j])
+		s.hashes(i, s.buf[i:j])
 	}
 }
 
-// hash emits b if it is a hash: the run is bounded by bytes that are not
-// host-name bytes, so b is a whole word.
-func (s *scanner) hash(b []byte) {
+// hash emits b, found at buf[at], if it is a hash: the run is bounded by
+// bytes that are not host-name bytes, so b is a whole word.
+func (s *scanner) hash(at int, b []byte) {
 	t := hashType(len(b))
-	if t == "" {
+	if t == "" || notFileHash(s.buf[:at]) {
 		return
 	}
 	if v, ok := hexLower(b); ok {
@@ -198,13 +209,13 @@ func (s *scanner) hash(b []byte) {
 
 // hashes emits the hashes among the parts of b between '.' and '-'
 // ("d41d8cd98f00b204e9800998ecf8427e.exe").
-func (s *scanner) hashes(b []byte) {
+func (s *scanner) hashes(at int, b []byte) {
 	start := 0
 	for k := 0; k <= len(b); k++ {
 		if k < len(b) && b[k] != '.' && b[k] != '-' {
 			continue
 		}
-		s.hash(b[start:k])
+		s.hash(at+start, b[start:k])
 		start = k + 1
 	}
 }
@@ -269,13 +280,23 @@ func (s *scanner) url(i, colon int) (int, bool) {
 			j++
 			continue
 		}
-		size, ok := wordRune(buf[j:])
+		size, ok := urlRune(buf[j:])
 		if !ok {
 			break
 		}
 		j += size
 	}
-	span := trimURL(buf[start:j])
+	span := buf[start:j]
+	if start > 0 {
+		// A URL quoted or bracketed in text ends at the closing quote
+		// or bracket: 'https://example.com/a');  [https://example.com](...)
+		if closer := closerOf(buf[start-1]); closer != 0 {
+			if k := bytes.IndexByte(span, closer); k >= 0 {
+				span = span[:k]
+			}
+		}
+	}
+	span = trimURL(span)
 	end := start + len(span)
 	u, pu, ok := s.x.normalizeURL(span, 0)
 	if !ok {
@@ -289,6 +310,19 @@ func (s *scanner) url(i, colon int) (int, bool) {
 	s.send(Indicator{Type: URL, Value: u})
 	s.related(URL, u, pu)
 	return end, true
+}
+
+// closerOf returns the byte that closes an opening quote or square
+// bracket that may hold a URL, or 0. Parentheses are left to trimURL's
+// balancing: URLs hold them.
+func closerOf(c byte) byte {
+	switch c {
+	case '\'', '`':
+		return c
+	case '[':
+		return ']'
+	}
+	return 0
 }
 
 // related emits what a URL implies: its host, or for a Mimecast link the
@@ -329,6 +363,15 @@ func (s *scanner) email(at int) (int, bool) {
 	s.send(Indicator{Type: Email, Value: emailValue(local, name)})
 	s.send(Indicator{Type: Domain, Value: name})
 	return at + 1 + len(d), true
+}
+
+func allHex(b []byte) bool {
+	for _, c := range b {
+		if !isHexDigit(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func (ind Indicator) isZero() bool { return ind.Type == "" }
