@@ -31,16 +31,16 @@ type result struct {
 
 // The dispositions of a mail: what triage made of it.
 const (
-	DispOpened     = "opened"     // opened a ticket
-	DispAppended   = "appended"   // a participant's reply, on its ticket
-	DispFlagged    = "flagged"    // a non-participant's reply, on the ticket, flagged
-	DispReopened   = "reopened"   // a reply that reopened a closed ticket
-	DispFollowUp   = "follow-up"  // a reply to a closed ticket that opened a new, linked one
-	DispBounce     = "bounce"     // a bounce recorded on its ticket
-	DispAutoReply  = "auto-reply" // an auto-reply recorded on its ticket
-	DispDuplicate  = "duplicate"  // the same mail again, with other bytes
-	DispOwn        = "own-mail"   // a mail from our own address
-	DispUnmatched  = "-unmatched" // suffix: a bounce, auto-reply or own mail of no known ticket
+	DispOpened    = "opened"     // opened a ticket
+	DispAppended  = "appended"   // a participant's reply, on its ticket
+	DispFlagged   = "flagged"    // a non-participant's reply, on the ticket, flagged
+	DispReopened  = "reopened"   // a reply that reopened a closed ticket
+	DispFollowUp  = "follow-up"  // a reply to a closed ticket that opened a new, linked one
+	DispBounce    = "bounce"     // a bounce recorded on its ticket
+	DispAutoReply = "auto-reply" // an auto-reply recorded on its ticket
+	DispDuplicate = "duplicate"  // the same mail again, with other bytes
+	DispOwn       = "own-mail"   // a mail from our own address
+	DispUnmatched = "-unmatched" // suffix: a bounce, auto-reply or own mail of no known ticket
 )
 
 func (g *Gateway) insert(ctx context.Context, tx *store.Tx, raw []byte, sha string, msg *parser.Message, origin Origin, now time.Time) (*intake, error) {

@@ -1,0 +1,200 @@
+package triage
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hospital-league/leaguemail/store"
+)
+
+// The crash test runs the test binary itself as a child that takes in a
+// folder of mails as if from an IMAP mailbox, kills it with SIGKILL at
+// three points, restarts it, and checks that every mail was taken in
+// exactly once: no mail lost, no second ticket, no second acknowledgement.
+
+const (
+	envCrashDB    = "LEAGUEMAIL_TRIAGE_CRASH_DB"
+	envCrashMails = "LEAGUEMAIL_TRIAGE_CRASH_MAILS"
+	crashMailbox  = "imap://report@mx.league.example/INBOX"
+)
+
+// TestCrashChild is the child's side; it does nothing in a normal run.
+func TestCrashChild(t *testing.T) {
+	db, dir := os.Getenv(envCrashDB), os.Getenv(envCrashMails)
+	if db == "" {
+		t.Skip("run by TestCrashKilledIngest")
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(st, Config{Address: league, Secret: secret, Triagers: []string{"alex@volunteers.example"},
+		Parse: testParse, Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	sort.Strings(names)
+	_, last, err := g.Checkpoint(ctx, crashMailbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Offer again a few mails below the checkpoint, as an IMAP intake does
+	// with mail it took in but had not yet moved when it died.
+	start := max(0, int(last)-5)
+	for i := start; i < len(names); i++ {
+		raw, err := os.ReadFile(names[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Take(ctx, raw, Origin{Mailbox: crashMailbox, UIDValidity: 1, UID: uint32(i + 1)}); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("took %d\n", i+1)
+	}
+	fmt.Println("done")
+}
+
+func crashMail(i int) string {
+	var b strings.Builder
+	from := i
+	if i%4 == 0 { // a reply by the reporter of the mail before it
+		from = i - 1
+	}
+	fmt.Fprintf(&b, "From: user%d@site%d.example\r\n", from%97, from%13)
+	fmt.Fprintf(&b, "To: report@league.example\r\nMessage-ID: <m%d@crash.example>\r\n", i)
+	if i%4 == 0 {
+		fmt.Fprintf(&b, "Subject: Re: report %d\r\nIn-Reply-To: <m%d@crash.example>\r\n\r\nmore on it\r\n", i-1, i-1)
+	} else {
+		fmt.Fprintf(&b, "Subject: report %d\r\n\r\nSeen: http://evil%d.example/login?id=%d\r\n", i, i%10, i)
+	}
+	return b.String()
+}
+
+func TestCrashKilledIngest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills a child process")
+	}
+	const n = 400
+	dir := t.TempDir()
+	mails := filepath.Join(dir, "mails")
+	os.Mkdir(mails, 0o755)
+	reports := 0
+	for i := 1; i <= n; i++ {
+		if i%4 != 0 {
+			reports++
+		}
+		if err := os.WriteFile(filepath.Join(mails, fmt.Sprintf("%04d.eml", i)), []byte(crashMail(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := filepath.Join(dir, "crash.db")
+
+	// Kill after the child reports this many more mails taken; then a
+	// last run to the end.
+	killAfter := []int{30, 70, 110}
+	for round := 0; round <= len(killAfter); round++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), envCrashDB+"="+db, envCrashMails+"="+mails)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		seen, done, killed := 0, false, false
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.HasPrefix(line, "took ") {
+				seen++
+			}
+			if line == "done" {
+				done = true
+			}
+			if round < len(killAfter) && seen == killAfter[round] && !killed {
+				// SIGKILL: no deferred function, no rollback, no cleanup.
+				if err := cmd.Process.Kill(); err != nil {
+					t.Fatal(err)
+				}
+				killed = true
+			}
+		}
+		err = cmd.Wait()
+		if round < len(killAfter) {
+			if done || !killed {
+				t.Fatalf("round %d: the child finished before it was killed", round)
+			}
+			t.Logf("round %d: killed after %d mails reported (%v)", round, seen, err)
+			continue
+		}
+		if err != nil || !done {
+			t.Fatalf("last run: %v (done=%v)", err, done)
+		}
+	}
+
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c, err := st.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Raw != n || c.Mails != n || c.Origins != n {
+		t.Errorf("mails: %+v, want %d of each", c, n)
+	}
+	if c.Tickets != reports {
+		t.Errorf("%d tickets, want %d", c.Tickets, reports)
+	}
+	if _, last, _ := st.Checkpoint(ctx, crashMailbox); last != n {
+		t.Errorf("checkpoint at UID %d, want %d", last, n)
+	}
+	ob, err := st.Outbox(ctx, store.OutboxFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acks, notices := map[int64]int{}, map[int64]int{}
+	for _, o := range ob {
+		switch o.Kind {
+		case store.KindAck:
+			acks[o.Ticket]++
+		case store.KindTriagerNotice:
+			notices[o.Ticket]++
+		}
+	}
+	if len(ob) != 2*reports {
+		t.Errorf("%d outbox mails, want %d", len(ob), 2*reports)
+	}
+	for tk := int64(1); tk <= int64(reports); tk++ {
+		if acks[tk] != 1 || notices[tk] != 1 {
+			t.Errorf("ticket #%d: %d acks, %d notices; want one each", tk, acks[tk], notices[tk])
+		}
+	}
+	ts, _ := st.Tickets(ctx, store.TicketFilter{})
+	for _, tk := range ts {
+		want := 1
+		if strings.HasPrefix(tk.Subject, "report ") {
+			var i int
+			fmt.Sscanf(tk.Subject, "report %d", &i)
+			if (i+1)%4 == 0 && i+1 <= n {
+				want = 2 // its reply
+			}
+		}
+		if tk.Mails != want {
+			t.Errorf("#%d %q: %d mails, want %d", tk.Number, tk.Subject, tk.Mails, want)
+		}
+	}
+}
