@@ -19,12 +19,11 @@ import (
 // a person. No store, no network.
 func runParse(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("parse", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object per file")
 	address := fs.String("address", envOr("LEAGUEMAIL_LEAGUE_ADDRESS", ""), "the league's contact address (for reply tokens)")
 	domains := fs.String("domains", envOr("LEAGUEMAIL_LEAGUE_DOMAINS", ""), "the league's own domains, comma-separated")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: give one or more mail files (or - for standard input)", errUsage)
