@@ -178,7 +178,15 @@ const tldCacheMax = 4096
 // the ICANN section of the public suffix list. Names in the private
 // section or matched only by the default rule ("invoice.pdf") are not
 // domains for us.
+//
+// The one addition is "example", reserved for documentation by RFC 2606
+// as TEST-NET addresses are by RFC 5737: DESIGN.md writes its examples
+// with it (http://bad.example/login), and so do the demo and the tests.
+// Like TEST-NET addresses, such names never occur in real mail.
 func icannTLD(label []byte) bool {
+	if string(label) == "example" {
+		return true
+	}
 	tldCache.RLock()
 	v, ok := tldCache.m[string(label)]
 	tldCache.RUnlock()
