@@ -30,6 +30,9 @@ func commands() []command {
 	return []command{
 		{"demo", "run the whole gateway on embedded servers with sample reports", runDemo},
 		{"parse", "parse mail files offline: parse [--json] FILE...", runParse},
+		{"ingest", "take .eml, mbox and Maildir files into the store: ingest [--db F] PATH...", runIngest},
+		{"tickets", "list or show tickets: tickets list|show N [--json]", runTickets},
+		{"outbox", "list queued mails: outbox list [--json]", runOutbox},
 	}
 }
 
