@@ -66,8 +66,13 @@ func (x *Extractor) hostName(b []byte, ctx hostContext) (string, bool) {
 	}
 	// The label registered under a public suffix is a host name (RFC 952,
 	// RFC 1123 section 2.1): no underscore, unlike the labels below it
-	// ("_dmarc.example.com").
-	if reg := s[:len(s)-len(ps)-1]; strings.IndexByte(reg[strings.LastIndexByte(reg, '.')+1:], '_') >= 0 {
+	// ("_dmarc.example.com"). A name that is itself a suffix of the
+	// private section ("de.com") is registered under its ICANN part.
+	reg := s
+	if len(ps) < len(s) {
+		reg = s[:len(s)-len(ps)-1]
+	}
+	if strings.IndexByte(reg[strings.LastIndexByte(reg, '.')+1:], '_') >= 0 {
 		return "", false
 	}
 	if x.excluded(s) {
