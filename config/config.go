@@ -1,0 +1,119 @@
+// Package config implements the reading of leaguemail's configuration: a
+// TOML file, every key of which an environment variable can set instead
+// (LEAGUEMAIL_ + section + key, upper-cased: LEAGUEMAIL_IMAP_URL).
+//
+// A mistake names the file, the line and the key, and what is wrong with
+// it; the gateway does not start on one. Values are checked for their
+// shape here (a duration, an address, a list); whether a URL reaches a
+// server is for `leaguemail check-config`.
+package config
+
+import "time"
+
+// Config is the whole configuration. Field tags name the TOML keys.
+type Config struct {
+	League    League    `toml:"league"`
+	IMAP      IMAP      `toml:"imap"`
+	SMTP      SMTP      `toml:"smtp"`
+	Store     Store     `toml:"store"`
+	Triage    Triage    `toml:"triage"`
+	Templates Templates `toml:"templates"`
+	HTTP      HTTP      `toml:"http"`
+	Log       Log       `toml:"log"`
+	Export    Export    `toml:"export"`
+
+	// file is where the config was read from, lines where each key stands
+	// in it, and fromEnv the keys an environment variable set: errors
+	// found after loading say where the bad value came from.
+	file    string
+	lines   map[string]int
+	fromEnv map[string]bool
+}
+
+// League is who the gateway speaks for.
+type League struct {
+	// Address is the contact address: the From of every mail we send.
+	Address string `toml:"address"`
+	// Name is the display name of that address.
+	Name string `toml:"name"`
+	// Domains are our own domains: never indicators, never answered.
+	Domains []string `toml:"domains"`
+	// Secret keys the HMAC of reply tokens.
+	Secret string `toml:"secret"`
+}
+
+// IMAP is the intake. URL is the contact mailbox; Mailboxes adds others
+// (an abuse@ alias), each read by its own goroutine.
+type IMAP struct {
+	URL          string    `toml:"url"`
+	Processed    string    `toml:"processed"`
+	Failed       string    `toml:"failed"`
+	CAFile       string    `toml:"ca_file"`
+	PollInterval Duration  `toml:"poll_interval"`
+	IdleRestart  Duration  `toml:"idle_restart"`
+	Mailboxes    []Mailbox `toml:"mailboxes"`
+}
+
+// Mailbox is one more mailbox to read.
+type Mailbox struct {
+	URL       string `toml:"url"`
+	Processed string `toml:"processed"`
+	Failed    string `toml:"failed"`
+}
+
+// SMTP is where outgoing mail is submitted.
+type SMTP struct {
+	URL    string `toml:"url"`
+	CAFile string `toml:"ca_file"`
+	// Helo is the name given in EHLO (the host name when empty).
+	Helo string `toml:"helo"`
+	// DKIM signs outgoing mail when KeyFile is set.
+	DKIMDomain   string `toml:"dkim_domain"`
+	DKIMSelector string `toml:"dkim_selector"`
+	DKIMKeyFile  string `toml:"dkim_key_file"`
+}
+
+// Store is the SQLite database.
+type Store struct {
+	Path string `toml:"path"`
+	// Retention is how long raw mail is kept before `purge` may drop it.
+	Retention Duration `toml:"retention"`
+}
+
+// Triage says who may act on tickets and how much the gateway answers.
+type Triage struct {
+	Triagers []string `toml:"triagers"`
+	// AuthservID is the authserv-id of the Authentication-Results header
+	// that our own MTA adds; only that one is trusted.
+	AuthservID string `toml:"authserv_id"`
+	// AcksPerHour bounds acknowledgements to one sender address.
+	AcksPerHour int `toml:"acks_per_hour"`
+}
+
+// Templates overrides the embedded mail templates from a folder.
+type Templates struct {
+	Dir string `toml:"dir"`
+}
+
+// HTTP is the optional listener for /healthz, /metrics and /feeds.
+type HTTP struct {
+	Listen string `toml:"listen"`
+}
+
+// Log says how logs are written.
+type Log struct {
+	// Format is "text" or "json"; text when empty.
+	Format string `toml:"format"`
+	// Level is debug, info, warn or error; info when empty.
+	Level string `toml:"level"`
+}
+
+// Export writes the feeds on a schedule when Dir is set.
+type Export struct {
+	Dir      string   `toml:"dir"`
+	Interval Duration `toml:"interval"`
+	TLPMax   string   `toml:"tlp_max"`
+}
+
+// Duration is a time.Duration written as TOML text: "90s", "5m", "180d".
+type Duration struct{ time.Duration }

@@ -1,0 +1,145 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const good = `# leaguemail test config
+[league]
+address = "report@league.example"
+domains = ["league.example", "league.example.org"]
+secret  = "0123456789abcdef0123456789abcdef"
+
+[imap]
+url = "imap://report:pw@127.0.0.1:1143/INBOX?tls=none"
+poll_interval = "30s"
+
+[[imap.mailboxes]]
+url = "imap://abuse:pw@127.0.0.1:1143/INBOX?tls=none"
+
+[smtp]
+url = "smtp://127.0.0.1:2525?tls=none"
+
+[store]
+retention = "180d"
+
+[triage]
+triagers = ["alex@volunteers.example.org"]
+authserv_id = "mx.league.example"
+`
+
+func write(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "leaguemail.toml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadGood(t *testing.T) {
+	c, err := Load(write(t, good), true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Defaults()
+	if err := c.Require(); err != nil {
+		t.Fatal(err)
+	}
+	if c.IMAP.PollInterval.Duration != 30*time.Second || c.Store.Retention.Duration != 180*24*time.Hour {
+		t.Errorf("durations: %v %v", c.IMAP.PollInterval, c.Store.Retention)
+	}
+	if len(c.IMAP.Mailboxes) != 1 || c.Triage.AcksPerHour != 5 || c.Store.Path != "leaguemail.db" {
+		t.Errorf("config = %+v", c)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		env  []string
+		want string // the whole line the user reads, or its start
+	}{
+		{"bad duration", strings.Replace(good, `"30s"`, `"soon"`, 1), nil, `leaguemail.toml:9: [imap] poll_interval: "soon" is not a duration`},
+		{"unknown key", strings.Replace(good, "[smtp]\n", "[smtp]\nhots = \"x\"\n", 1), nil, "leaguemail.toml:15: [smtp] hots: unknown key"},
+		{"bad address", strings.Replace(good, `"report@league.example"`, `"League <report@league.example>"`, 1), nil, "leaguemail.toml:3: [league] address: "},
+		{"bad triager", strings.Replace(good, `"alex@volunteers.example.org"`, `"alex"`, 1), nil, "leaguemail.toml:21: [triage] triagers: "},
+		{"not toml", "[league\naddress = 1", nil, "leaguemail.toml:2: expected"},
+		{"wrong type", strings.Replace(good, `secret  = "0123456789abcdef0123456789abcdef"`, "secret = 42", 1), nil, "leaguemail.toml:5: [league] secret: incompatible types"},
+		{"env overrides a bad value", good, []string{"LEAGUEMAIL_TRIAGE_ACKS_PER_HOUR=many"}, `LEAGUEMAIL_TRIAGE_ACKS_PER_HOUR: "many" is not a whole number`},
+		{"env sets a bad log format", good, []string{"LEAGUEMAIL_LOG_FORMAT=xml"}, `LEAGUEMAIL_LOG_FORMAT: [log] format: "xml"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(write(t, tt.body), true, tt.env)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := filepath.Base(err.Error())
+			if i := strings.Index(err.Error(), "leaguemail.toml"); i >= 0 {
+				msg = err.Error()[i:]
+			}
+			if !strings.HasPrefix(msg, tt.want) {
+				t.Errorf("error %q, want it to start with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRequire(t *testing.T) {
+	c, err := Load(write(t, strings.Replace(good, `url = "smtp://127.0.0.1:2525?tls=none"`, "", 1)), true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Require()
+	if err == nil || !strings.Contains(err.Error(), "[smtp] url: missing") {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func TestEnvironmentAlone(t *testing.T) {
+	env := []string{
+		"LEAGUEMAIL_LEAGUE_ADDRESS=report@league.example",
+		"LEAGUEMAIL_LEAGUE_SECRET=0123456789abcdef0123",
+		"LEAGUEMAIL_IMAP_URL=imaps://u:p@imap.league.example/INBOX",
+		"LEAGUEMAIL_SMTP_URL=smtps://u:p@smtp.league.example",
+		"LEAGUEMAIL_TRIAGE_TRIAGERS=a@x.example.org, b@y.example.org",
+		"HOME=/root",
+	}
+	c, err := Load(filepath.Join(t.TempDir(), "none.toml"), false, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Require(); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Triage.Triagers) != 2 || c.Triage.Triagers[1] != "b@y.example.org" {
+		t.Errorf("triagers = %q", c.Triage.Triagers)
+	}
+	if w := c.Where("imap.url"); w != "LEAGUEMAIL_IMAP_URL" {
+		t.Errorf("where = %q", w)
+	}
+	// An explicit --config that does not exist is an error, not an empty config.
+	if _, err := Load(filepath.Join(t.TempDir(), "none.toml"), true, env); err == nil {
+		t.Error("a missing --config file was accepted")
+	}
+}
+
+// FuzzParse: no config text may make the loader panic, and every error
+// says where it stands.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(good))
+	f.Add([]byte("[imap]\npoll_interval = \"5x\"\n"))
+	f.Add([]byte("[[imap.mailboxes]]\nurl = 1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := Parse("fuzz.toml", data)
+		if err != nil && !strings.HasPrefix(err.Error(), "fuzz.toml") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}
