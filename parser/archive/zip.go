@@ -85,7 +85,7 @@ type Member struct {
 	CompressedSize uint64
 	// Size is the number of bytes actually inflated: the whole member when
 	// Data is set; when a cap refused the member, what was read before it.
-	Size int64
+	Size  int64
 	CRC32 uint32
 	// Encrypted is set for a member with the encryption flag or AES; Password
 	// is the one that decrypted it.

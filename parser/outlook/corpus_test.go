@@ -75,6 +75,9 @@ func TestCorpus(t *testing.T) {
 	if len(files) < 100 {
 		t.Fatalf("only %d .msg files in the corpus", len(files))
 	}
+	if failed > len(files)/50 {
+		t.Errorf("%d of %d files not read, want at most 2%%", failed, len(files))
+	}
 	if withText < len(files)*9/10 {
 		t.Errorf("%d of %d files with a subject or body, want at least 90%%", withText, len(files))
 	}

@@ -122,15 +122,8 @@ type Attachment struct {
 // Read reads the .msg file data. It fails only when data is not a compound
 // file holding a message; what could not be read within it is listed in the
 // message's Errors.
-func Read(data []byte, lim Limits) (msg *Message, err error) {
-	// mscfb parses the compound file's sectors and directory; it is not
-	// ours to harden, so a panic in it becomes an error here.
-	defer func() {
-		if p := recover(); p != nil {
-			msg, err = nil, fmt.Errorf("outlook: reading compound file: panic: %v", p)
-		}
-	}()
-	cf, err := mscfb.New(bytes.NewReader(data))
+func Read(data []byte, lim Limits) (*Message, error) {
+	cf, err := openCompound(data)
 	if err != nil {
 		return nil, fmt.Errorf("outlook: reading compound file: %w", err)
 	}
@@ -139,7 +132,20 @@ func Read(data []byte, lim Limits) (msg *Message, err error) {
 		return nil, fmt.Errorf("outlook: not a message: no %s stream", propertiesStream)
 	}
 	rd := &reader{lim: lim.withDefaults(), size: int64(len(data))}
-	msg = rd.message(root, 0, "", defaultCodePage)
+	msg := rd.message(root, 0, "", defaultCodePage)
 	msg.Errors = rd.errs
 	return msg, nil
+}
+
+// openCompound parses the compound file's header, sectors and directory
+// with mscfb. That code is not ours to harden, so a panic in it becomes an
+// error here (and in readFull); our own code is left to fail loudly in the
+// fuzz tests.
+func openCompound(data []byte) (cf *mscfb.Reader, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			cf, err = nil, fmt.Errorf("mscfb panic: %v", p)
+		}
+	}()
+	return mscfb.New(bytes.NewReader(data))
 }

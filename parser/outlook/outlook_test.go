@@ -41,13 +41,12 @@ func readEML(t *testing.T, path string) eml {
 	if a, err := mail.ParseAddress(m.Header.Get("From")); err == nil {
 		e.from = a.Address
 	}
-	walkPart(t, textproto(m.Header), m.Body, &e)
+	walkPart(t, m.Header, m.Body, &e)
 	return e
 }
 
 type header interface{ Get(string) string }
 
-func textproto(h mail.Header) header { return h }
 
 func walkPart(t *testing.T, h header, body io.Reader, e *eml) {
 	mt, params, _ := mime.ParseMediaType(h.Get("Content-Type"))

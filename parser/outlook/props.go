@@ -223,10 +223,22 @@ func (rd *reader) readStream(f *mscfb.File) ([]byte, error) {
 		return nil, err
 	}
 	b := make([]byte, size)
-	if _, err := io.ReadFull(f, b); err != nil {
+	if err := readFull(f, b); err != nil {
 		return nil, fmt.Errorf("reading stream: %w", err)
 	}
 	return b, nil
+}
+
+// readFull reads a stream through mscfb's sector chains; see openCompound
+// for the recover.
+func readFull(f *mscfb.File, b []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("mscfb panic: %v", p)
+		}
+	}()
+	_, err = io.ReadFull(f, b)
+	return err
 }
 
 // spend counts n bytes against MaxBytes.
