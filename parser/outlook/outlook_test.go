@@ -47,7 +47,6 @@ func readEML(t *testing.T, path string) eml {
 
 type header interface{ Get(string) string }
 
-
 func walkPart(t *testing.T, h header, body io.Reader, e *eml) {
 	mt, params, _ := mime.ParseMediaType(h.Get("Content-Type"))
 	if strings.HasPrefix(mt, "multipart/") {
