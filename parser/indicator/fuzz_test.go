@@ -63,7 +63,9 @@ func checkIndicator(t *testing.T, x *Extractor, ind Indicator) {
 }
 
 // FuzzDefang checks that every indicator Extract finds comes back from
-// Extract over its defanged form.
+// Extract over its defanged form. Values that Refang would change (a
+// "[.]" that refanging "[[.].]" left, or one decoded from a Safe Link)
+// cannot: Extract refangs all text.
 func FuzzDefang(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
@@ -76,6 +78,9 @@ func FuzzDefang(f *testing.F) {
 			return len(found) < 64
 		})
 		for _, ind := range found {
+			if Refang(ind.Value) != ind.Value {
+				continue
+			}
 			d := Defang(ind)
 			if ind.Type != MD5 && ind.Type != SHA1 && ind.Type != SHA256 && ind.Type != CVE && d == ind.Value {
 				t.Errorf("Defang(%v) changed nothing", ind)

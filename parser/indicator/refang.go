@@ -128,7 +128,7 @@ func skipSpaces(b []byte, i int) int {
 
 // schemeMarker matches a defanged scheme at the start of b: hxxp, hXXp,
 // h**p, hxtp, htxp (want "http") or fxp (want "ftp"), an optional 's', then
-// ':' or '[' (as in "hxxp[:]//"). It returns the refanged scheme.
+// ':' or "[:" (as in "hxxp[:]//" and "hxxp[://]"). It returns the refanged scheme.
 var schemeS = map[string]string{"http": "https", "ftp": "ftps"}
 
 func schemeMarker(b []byte, want string) (string, int) {
@@ -154,7 +154,7 @@ func schemeMarker(b []byte, want string) (string, int) {
 		rep = schemeS[want]
 		n++
 	}
-	if n >= len(b) || (b[n] != ':' && b[n] != '[') {
+	if n >= len(b) || b[n] != ':' && !(b[n] == '[' && n+1 < len(b) && b[n+1] == ':') {
 		return "", 0
 	}
 	return rep, n

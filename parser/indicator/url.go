@@ -197,7 +197,9 @@ func (x *Extractor) normalizeURL(b []byte, depth int) (string, parsedURL, bool) 
 	}
 	if depth < maxUnwrap {
 		if t, ok := unwrapOnce(s); ok {
-			if ts, tu, ok := x.normalizeURL([]byte(t), depth+1); ok {
+			// The target is trimmed as if it were in text, so that it
+			// reads the same whether it came wrapped or written out.
+			if ts, tu, ok := x.normalizeURL(trimURL([]byte(t)), depth+1); ok {
 				return ts, tu, true
 			}
 		}
