@@ -156,6 +156,10 @@ func (p *parse) outlookFile(data []byte, name string, depth int) {
 		return
 	}
 	budget := p.opts.Limits.MaxDecoded - p.decoded
+	if budget <= 0 {
+		p.errorf("%q: decoded-size budget spent: not opened", name)
+		return
+	}
 	msg, err := outlook.Read(data, outlook.Limits{MaxDepth: p.opts.Limits.MaxNesting - depth + 1, MaxBytes: budget})
 	if err != nil {
 		p.errorf("%q: %v", name, err)
