@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -443,5 +445,34 @@ func TestTakeCancelled(t *testing.T) {
 	}
 	if c := h.counts(); c.Mails != 0 {
 		t.Errorf("a failed Take left %+v", c)
+	}
+}
+
+func TestConcurrentTakes(t *testing.T) {
+	h := newHarness(t)
+	raws := make([][]byte, 20)
+	for i := range raws {
+		raws[i] = []byte(fmt.Sprintf("From: user%d@clinic.example\r\nMessage-ID: <c%d@clinic.example>\r\nSubject: r%d\r\n\r\nhttp://evil.example/%d\r\n", i, i, i, i))
+	}
+	errs := make(chan error, 4*len(raws))
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, raw := range raws {
+				errs <- h.g.Take(h.ctx, raw, Origin{Mailbox: "imap://x/INBOX", UIDValidity: 1, UID: uint32(i + 1)})
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := h.counts(); c.Mails != 20 || c.Tickets != 20 || c.Outbox != 40 || c.Origins != 20 {
+		t.Errorf("four takers of the same 20 mails: %+v", c)
 	}
 }

@@ -214,10 +214,11 @@ func isMaildir(dir string) bool {
 	return false
 }
 
-// maildir takes the mails of new/ and cur/, in name order, and skips the
-// folder's other contents (tmp/ holds mail still being written).
+// maildir takes the mails of cur/ (already seen by a mail client, so
+// older) and then new/, each in name order, and skips the folder's other
+// contents (tmp/ holds mail still being written).
 func (w *walker) maildir(ctx context.Context, dir string, fn func([]byte, triage.Origin) error) error {
-	for _, sub := range []string{"new", "cur"} {
+	for _, sub := range []string{"cur", "new"} {
 		ents, err := os.ReadDir(filepath.Join(dir, sub))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
