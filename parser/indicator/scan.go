@@ -45,7 +45,7 @@ func (s *scanner) scan() {
 		c := buf[i]
 		if c < 0x80 && class[c]&cHost == 0 {
 			if c == ':' && i+1 < n && buf[i+1] == ':' {
-				if end, ok := s.ipv6(i); ok {
+				if end, ok := s.ipv6(i); ok || end > i {
 					i = end
 					continue
 				}
@@ -80,7 +80,7 @@ func (s *scanner) scan() {
 					k++
 				}
 				if j-k <= 4 && allHex(buf[k:j]) {
-					if end, ok := s.ipv6(k); ok {
+					if end, ok := s.ipv6(k); ok || end > k {
 						i = end
 						continue
 					}
@@ -232,13 +232,19 @@ func (s *scanner) cves(b []byte) {
 	}
 }
 
-// ipv6 tries an IPv6 address starting at buf[i] and returns its end.
+// ipv6 tries an IPv6 address starting at buf[i] and returns its end. When
+// the run of hex digits, colons and dots is too long to be one, it returns
+// the run's end and false, for the caller to skip it whole: retrying from
+// each colon would make "::::..." quadratic in the address length.
 func (s *scanner) ipv6(i int) (int, bool) {
 	const maxIPv6 = len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")
 	buf := s.buf
 	j := i
-	for j < len(buf) && j-i <= maxIPv6 && (isHexDigit(buf[j]) || buf[j] == ':' || buf[j] == '.') {
+	for j < len(buf) && (isHexDigit(buf[j]) || buf[j] == ':' || buf[j] == '.') {
 		j++
+	}
+	if j-i > maxIPv6+1 {
+		return j, false
 	}
 	end := j
 	// A sentence may end on an address, or a port may follow its last
@@ -270,7 +276,45 @@ func (s *scanner) url(i, colon int) (int, bool) {
 	}
 	start := colon - len(scheme)
 	buf := s.buf
+	// Check the host before reading the rest: a failed attempt then costs
+	// only its authority, which ends at the next '/', so that text like
+	// "http://ahttp://ahttp://a..." stays linear.
 	j := colon + 3
+	for j < len(buf) && j-colon < maxAuthority {
+		c := buf[j]
+		if c == '/' || c == '?' || c == '#' {
+			break
+		}
+		if c < 0x80 {
+			if class[c]&cURL == 0 {
+				break
+			}
+			j++
+			continue
+		}
+		size, ok := urlRune(buf[j:])
+		if !ok {
+			break
+		}
+		j += size
+	}
+	auth := buf[start:j]
+	if start > 0 {
+		if closer := closerOf(buf[start-1]); closer != 0 {
+			if k := bytes.IndexByte(auth, closer); k >= 0 {
+				auth = auth[:k]
+			}
+		}
+	}
+	if j-colon >= maxAuthority {
+		return 0, false
+	}
+	rawAuth := len(auth)
+	auth = trimURL(auth)
+	pu, ok := s.x.parseURL(auth)
+	if !ok {
+		return 0, false
+	}
 	for j < len(buf) {
 		c := buf[j]
 		if c < 0x80 {
@@ -298,7 +342,13 @@ func (s *scanner) url(i, colon int) (int, bool) {
 	}
 	span = trimURL(span)
 	end := start + len(span)
-	u, pu, ok := s.x.normalizeURL(span, 0)
+	var u string
+	if len(auth) == rawAuth && len(span) >= len(auth) {
+		pu.rest = span[len(auth):]
+		u, pu, ok = s.x.normalizeParsed(pu, 0)
+	} else {
+		u, pu, ok = s.x.normalizeURL(span, 0)
+	}
 	if !ok {
 		if !pu.host.isZero() {
 			// Valid host, but the URL is too long to keep.
@@ -311,6 +361,10 @@ func (s *scanner) url(i, colon int) (int, bool) {
 	s.related(URL, u, pu)
 	return end, true
 }
+
+// maxAuthority bounds the authority of a URL in text: userinfo, a
+// 253-byte host and a port, with room for percent-encoding.
+const maxAuthority = 1024
 
 // closerOf returns the byte that closes an opening quote or square
 // bracket that may hold a URL, or 0. Parentheses are left to trimURL's

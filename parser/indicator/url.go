@@ -191,6 +191,11 @@ func (x *Extractor) normalizeURL(b []byte, depth int) (string, parsedURL, bool) 
 	if !ok {
 		return "", u, false
 	}
+	return x.normalizeParsed(u, depth)
+}
+
+// normalizeParsed is normalizeURL after parsing.
+func (x *Extractor) normalizeParsed(u parsedURL, depth int) (string, parsedURL, bool) {
 	s, ok := u.String()
 	if !ok {
 		return "", u, false
