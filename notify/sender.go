@@ -1,0 +1,413 @@
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-msgauth/dkim"
+	"github.com/emersion/go-smtp"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hospital-league/leaguemail/store"
+	"github.com/hospital-league/leaguemail/templates"
+)
+
+// Config is what the sender needs to know.
+type Config struct {
+	// URL is the [smtp] url (see ParseURL).
+	URL string
+	// From is the league's address: the From of every mail, and the
+	// envelope sender, so that bounces come back to the gateway.
+	From string
+	// Name is the display name of From ("The League" by default).
+	Name string
+	// Tag is the subject tag's word, for tags a mail's data lacks.
+	Tag string
+	// Domains are the league's own domains (From's domain is one): never
+	// sent to.
+	Domains []string
+	// CAFile verifies the server's certificate instead of the system roots.
+	CAFile string
+	// HelloName is the EHLO name (the host name by default).
+	HelloName string
+	// DKIM signs every mail when set.
+	DKIM DKIM
+	// TemplatesDir overrides the embedded templates file by file.
+	TemplatesDir string
+	// BatchSize is the most mails sent over one connection (50).
+	BatchSize int
+	// Poll is how often the outbox is read when nothing wakes the sender (1s).
+	Poll time.Duration
+	// MinBackoff and MaxBackoff bound the wait between attempts (1 minute,
+	// 1 hour); GiveUpAfter ends retries, counted from the queueing (5 days,
+	// as MTAs do).
+	MinBackoff, MaxBackoff, GiveUpAfter time.Duration
+	// Timeout bounds each SMTP command (5 minutes, RFC 5321 section 4.5.3.2).
+	Timeout time.Duration
+	// Registerer gets the metrics (none when nil).
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+	// Now is the clock (time.Now by default).
+	Now func() time.Time
+}
+
+// Sender sends the outbox's mails.
+type Sender struct {
+	st      *store.Store
+	cfg     Config
+	srv     *Server
+	tls     *tls.Config
+	tmpl    *templates.Set
+	dkim    *dkim.SignOptions
+	domains []string
+	log     *slog.Logger
+	m       *Metrics
+	wake    chan struct{}
+
+	batch sync.Mutex // one batch at a time
+
+	mu     sync.Mutex
+	status Status
+}
+
+// Status is the sender's state, for /healthz.
+type Status struct {
+	// LastAttempt is when a batch last tried the server; LastResult says
+	// how it went: "ok" or the error.
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
+	LastResult  string    `json:"last_result,omitempty"`
+	// LastSuccess is when the server last accepted a mail.
+	LastSuccess time.Time     `json:"last_success,omitzero"`
+	Backlog     store.Backlog `json:"backlog"`
+}
+
+// New returns a Sender over st. It checks the whole configuration (url,
+// CA file, DKIM key, templates) so that a mistake stops the gateway at
+// start, not at the first mail.
+func New(st *store.Store, cfg Config) (*Sender, error) {
+	srv, err := ParseURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	from, err := address(strings.ToLower(cfg.From))
+	if err != nil {
+		return nil, fmt.Errorf("league address: %w", err)
+	}
+	cfg.From = from
+	if cfg.Name == "" {
+		cfg.Name = "The League"
+	}
+	if cfg.Tag == "" {
+		cfg.Tag = "League"
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 50
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = time.Minute
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = time.Hour
+	}
+	if cfg.GiveUpAfter <= 0 {
+		cfg.GiveUpAfter = 5 * 24 * time.Hour
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HelloName == "" {
+		cfg.HelloName, _ = os.Hostname()
+		if !strings.Contains(cfg.HelloName, ".") {
+			_, cfg.HelloName, _ = strings.Cut(from, "@")
+		}
+	}
+	s := &Sender{st: st, cfg: cfg, srv: srv, log: cfg.Logger, m: NewMetrics(cfg.Registerer), wake: make(chan struct{}, 1)}
+	_, own, _ := strings.Cut(from, "@")
+	s.domains = []string{own}
+	for _, d := range cfg.Domains {
+		if d = strings.ToLower(strings.Trim(d, ". ")); d != "" && d != own {
+			s.domains = append(s.domains, d)
+		}
+	}
+	if s.tls, err = tlsConfig(srv.Host, cfg.CAFile); err != nil {
+		return nil, err
+	}
+	if s.tmpl, err = templates.Load(cfg.TemplatesDir); err != nil {
+		return nil, err
+	}
+	if s.dkim, err = loadDKIM(cfg.DKIM); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Sender) now() time.Time { return s.cfg.Now() }
+
+// Wake makes Run read the outbox now, without waiting for the next poll:
+// triage calls it after queueing mail.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns the sender's state.
+func (s *Sender) Status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.status
+}
+
+// Run sends due mails until ctx ends: every Poll, at once after Wake, and
+// again without waiting while full batches come. When ctx ends it finishes
+// the SMTP transaction in flight, records its result and returns nil.
+func (s *Sender) Run(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.Poll)
+	defer t.Stop()
+	for {
+		n, err := s.sendDue(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			s.log.Warn("outbox", "error", err)
+		}
+		if n == s.cfg.BatchSize && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-s.wake:
+		}
+	}
+}
+
+// SendDue sends the mails due now, one batch over one connection, and
+// returns how many the server accepted. Every mail it takes gets a result
+// in the store: sent, retry at a later time, failed or suppressed.
+func (s *Sender) SendDue(ctx context.Context) (sent int, err error) {
+	s.batch.Lock()
+	defer s.batch.Unlock()
+	_, err = s.sendDue1(ctx, &sent)
+	return sent, err
+}
+
+func (s *Sender) sendDue(ctx context.Context) (taken int, err error) {
+	s.batch.Lock()
+	defer s.batch.Unlock()
+	var sent int
+	return s.sendDue1(ctx, &sent)
+}
+
+// ready is a mail rendered and signed, waiting for the connection.
+type ready struct {
+	m   store.OutboxMail
+	msg []byte
+}
+
+func (s *Sender) sendDue1(ctx context.Context, sent *int) (taken int, err error) {
+	// Results are recorded even when ctx ends: a mail the server took must
+	// be marked sent, or it would go out twice.
+	rec := context.WithoutCancel(ctx)
+	defer s.refreshBacklog(rec)
+	due, err := s.st.NextDue(ctx, s.now(), s.cfg.BatchSize)
+	if err != nil {
+		return 0, fmt.Errorf("read outbox: %w", err)
+	}
+	taken = len(due)
+	var batch []ready
+	for _, m := range due {
+		if why := s.refuse(m); why != "" {
+			s.suppress(rec, m, why)
+			continue
+		}
+		msg, err := s.build(ctx, m)
+		if err != nil {
+			var pe *permanentError
+			if errors.As(err, &pe) || errors.Is(err, templates.ErrNoTemplate) || !isStoreError(err) {
+				s.fail(rec, m, fmt.Sprintf("cannot render: %v", err), "")
+				continue
+			}
+			return taken, err
+		}
+		batch = append(batch, ready{m, msg})
+	}
+	if len(batch) == 0 {
+		return taken, nil
+	}
+	c, err := s.connect(ctx)
+	if err != nil {
+		s.m.connectErrors.Inc()
+		s.setResult(err)
+		for _, r := range batch {
+			s.retry(rec, r.m, err)
+		}
+		return taken, err
+	}
+	defer func() {
+		if c != nil {
+			c.Quit()
+			c.Close()
+		}
+	}()
+	for i, r := range batch {
+		if ctx.Err() != nil {
+			// The rest stay queued and due, untouched.
+			return taken - (len(batch) - i), nil
+		}
+		start := time.Now()
+		refused, err := transact(c, r.m.From, r.m.Recipients, r.msg)
+		s.m.sendSeconds.Observe(time.Since(start).Seconds())
+		if err == nil {
+			*sent++
+			s.delivered(rec, r.m, refused)
+			continue
+		}
+		s.setResult(err)
+		switch classify(err) {
+		case permanent:
+			s.fail(rec, r.m, err.Error(), dsnStatus(err))
+		case temporary:
+			s.retry(rec, r.m, err)
+		case broken:
+			s.retry(rec, r.m, err)
+			c.Close()
+			c = nil
+			return taken - (len(batch) - i - 1), err
+		}
+		// A failed transaction leaves the session mid-way: start afresh.
+		if err := c.Reset(); err != nil {
+			c.Close()
+			c = nil
+			return taken - (len(batch) - i - 1), fmt.Errorf("rset: %w", err)
+		}
+	}
+	return taken, nil
+}
+
+// build renders and signs m.
+func (s *Sender) build(ctx context.Context, m store.OutboxMail) ([]byte, error) {
+	v, err := s.buildView(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := Render(s.tmpl, m, v)
+	if err != nil {
+		return nil, err
+	}
+	if s.dkim != nil {
+		return sign(s.dkim, msg)
+	}
+	return msg, nil
+}
+
+// isStoreError tells a store read that failed (worth retrying) from a
+// mail that cannot be built.
+func isStoreError(err error) bool {
+	return strings.HasPrefix(err.Error(), "read ticket") && !errors.Is(err, store.ErrNotFound)
+}
+
+func dsnStatus(err error) string {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) && se.EnhancedCode != smtp.EnhancedCodeNotSet && se.EnhancedCode != smtp.NoEnhancedCode {
+		return fmt.Sprintf("%d.%d.%d", se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2])
+	}
+	return ""
+}
+
+func (s *Sender) attrs(m store.OutboxMail) []any {
+	return []any{"outbox", m.ID, "kind", m.Kind, "ticket", m.Ticket, "message_id", m.MessageID}
+}
+
+func (s *Sender) delivered(ctx context.Context, m store.OutboxMail, refused map[string]error) {
+	now := s.now()
+	var err error
+	if len(refused) == 0 {
+		err = s.st.MarkSent(ctx, m.ID, now)
+	} else {
+		why := map[string]string{}
+		for r, e := range refused {
+			why[r] = e.Error()
+		}
+		err = s.st.MarkSentPartly(ctx, m.ID, why, now)
+	}
+	if err != nil {
+		// The server has the mail; it may go out once more on restart.
+		s.log.Error("outbox: mail sent but not recorded", append(s.attrs(m), "error", err)...)
+	}
+	s.m.sent.WithLabelValues(m.Kind).Inc()
+	s.m.lastSuccess.Set(float64(now.Unix()))
+	s.mu.Lock()
+	s.status.LastAttempt, s.status.LastResult, s.status.LastSuccess = now, "ok", now
+	s.mu.Unlock()
+	s.log.Info("mail sent", append(s.attrs(m), "refused", len(refused))...)
+}
+
+func (s *Sender) retry(ctx context.Context, m store.OutboxMail, cause error) {
+	now := s.now()
+	if now.Sub(m.CreatedAt) >= s.cfg.GiveUpAfter {
+		s.fail(ctx, m, fmt.Sprintf("gave up after %s of retries: %v", s.cfg.GiveUpAfter, cause), dsnStatus(cause))
+		return
+	}
+	next := now.Add(backoff(m.Attempts, s.cfg.MinBackoff, s.cfg.MaxBackoff))
+	if err := s.st.MarkRetry(ctx, m.ID, cause, next); err != nil {
+		s.log.Error("outbox: cannot record a retry", append(s.attrs(m), "error", err)...)
+	}
+	s.m.deferred.WithLabelValues(m.Kind).Inc()
+	s.log.Warn("mail deferred", append(s.attrs(m), "error", cause, "next", next)...)
+}
+
+func (s *Sender) fail(ctx context.Context, m store.OutboxMail, reason, dsn string) {
+	err := s.st.Update(ctx, func(tx *store.Tx) error {
+		return tx.MarkFailed(ctx, m.ID, store.Failure{Reason: reason, DSNStatus: dsn, At: s.now(), Attempted: true})
+	})
+	if err != nil {
+		s.log.Error("outbox: cannot record a failure", append(s.attrs(m), "error", err)...)
+	}
+	s.m.failed.WithLabelValues(m.Kind).Inc()
+	s.log.Error("mail failed", append(s.attrs(m), "reason", reason)...)
+}
+
+func (s *Sender) suppress(ctx context.Context, m store.OutboxMail, why string) {
+	if err := s.st.MarkSuppressed(ctx, m.ID, "refused before sending: "+why, s.now()); err != nil {
+		s.log.Error("outbox: cannot record a suppression", append(s.attrs(m), "error", err)...)
+	}
+	s.m.suppressed.WithLabelValues(m.Kind).Inc()
+	s.log.Warn("mail suppressed", append(s.attrs(m), "reason", why)...)
+}
+
+func (s *Sender) setResult(err error) {
+	s.mu.Lock()
+	s.status.LastAttempt, s.status.LastResult = s.now(), err.Error()
+	s.mu.Unlock()
+}
+
+func (s *Sender) refreshBacklog(ctx context.Context) {
+	b, err := s.st.OutboxBacklog(ctx, s.now())
+	if err != nil {
+		return
+	}
+	s.m.backlog.Set(float64(b.Queued))
+	s.mu.Lock()
+	s.status.Backlog = b
+	s.mu.Unlock()
+}

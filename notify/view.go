@@ -1,0 +1,244 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hospital-league/leaguemail/parser/indicator"
+	"github.com/hospital-league/leaguemail/store"
+)
+
+// View is what a template sees of a mail. Indicator values in it are
+// defanged already (Defanged); Value is for the attachments only.
+type View struct {
+	Kind       string
+	League     string // the league's address, From of every mail
+	LeagueName string // its display name
+	Now        time.Time
+
+	Ticket       int64
+	Tag          string // "[League #12]"
+	Subject      string // the report's subject
+	Reporter     string
+	ReporterName string
+	Institution  string
+	Country      string
+	Created      time.Time // when the ticket was opened
+	Severity     string
+	TLP          string
+	Follows      int64
+	Errors       []string
+	Attachments  int    // how many attachments the report had
+	ReplyTo      string // the recipient's own reply address
+
+	// Indicators are those shown in the text (at most 100); All are those
+	// of the attachments; IndicatorCount counts every one, More those not
+	// shown.
+	Indicators     []IndicatorView
+	All            []IndicatorView
+	IndicatorCount int
+	More           int
+	Correlation    *CorrelationView
+
+	Text          string // a triager's words
+	Command       string
+	Result        string
+	RecipientName string
+	Area          string
+}
+
+// IndicatorView is one indicator in a View.
+type IndicatorView struct {
+	Type      string
+	Value     string
+	Defanged  string
+	FirstSeen time.Time
+	LastSeen  time.Time
+	Tickets   []int64
+	Verified  bool
+}
+
+// CorrelationView says that indicators were seen on other tickets.
+type CorrelationView struct {
+	Reports    int
+	Tickets    []int64
+	FirstSeen  time.Time
+	Indicators []IndicatorView
+}
+
+// maxShown is how many indicators a mail's text lists.
+const maxShown = 100
+
+// mailData is an outbox row's Data: see the package documentation.
+type mailData struct {
+	Ticket         int64    `json:"ticket"`
+	Tag            string   `json:"tag"`
+	Subject        string   `json:"subject"`
+	Reporter       string   `json:"reporter"`
+	ReporterName   string   `json:"reporter_name"`
+	Institution    string   `json:"institution"`
+	Country        string   `json:"country"`
+	Indicators     []tv     `json:"indicators"`
+	IndicatorCount int      `json:"indicator_count"`
+	Attachments    int      `json:"attachments"`
+	Follows        int64    `json:"follows"`
+	Errors         []string `json:"errors"`
+	ReplyTo        string   `json:"reply_to"`
+	Correlation    *struct {
+		Reports    int       `json:"reports"`
+		Tickets    []int64   `json:"tickets"`
+		FirstSeen  time.Time `json:"first_seen"`
+		Indicators []struct {
+			tv
+			Tickets   []int64   `json:"tickets"`
+			FirstSeen time.Time `json:"first_seen"`
+		} `json:"indicators"`
+	} `json:"correlation"`
+	Text          string `json:"text"`
+	Command       string `json:"command"`
+	Result        string `json:"result"`
+	Error         string `json:"error"`
+	RecipientName string `json:"recipient_name"`
+	Area          string `json:"area"`
+	Severity      string `json:"severity"`
+	TLP           string `json:"tlp"`
+}
+
+type tv struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// defang writes an indicator so that no mail client makes it a link.
+func defang(typ, value string) string {
+	return indicator.Defang(indicator.Indicator{Type: indicator.Type(typ), Value: value})
+}
+
+// withTicket reports whether a kind's view is read from the ticket as it
+// is at send time, not only from what was queued: escalations and alerts
+// carry every indicator the ticket has when they leave.
+func withTicket(kind string) bool { return kind == store.KindEscalation || kind == store.KindAlert }
+
+// buildView makes the View of m from its Data and, for escalations and
+// alerts, from the ticket in st. A malformed Data is the queuer's mistake
+// and final; an error reading the store is not.
+func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error) {
+	var d mailData
+	if len(m.Data) > 0 {
+		if err := json.Unmarshal(m.Data, &d); err != nil {
+			return View{}, &permanentError{fmt.Errorf("outbox mail %d: data: %w", m.ID, err)}
+		}
+	}
+	v := View{
+		Kind: m.Kind, League: s.cfg.From, LeagueName: s.cfg.Name, Now: s.now(),
+		Ticket: d.Ticket, Tag: d.Tag, Subject: d.Subject, Reporter: d.Reporter, ReporterName: d.ReporterName,
+		Institution: d.Institution, Country: d.Country, Follows: d.Follows, Errors: d.Errors,
+		Attachments: d.Attachments, ReplyTo: m.ReplyTo, IndicatorCount: d.IndicatorCount,
+		Text: d.Text, Command: d.Command, Result: d.Result, RecipientName: d.RecipientName, Area: d.Area,
+		Severity: d.Severity, TLP: d.TLP,
+	}
+	if d.Error != "" && v.Result == "" {
+		v.Result = d.Error
+	}
+	if v.Ticket == 0 {
+		v.Ticket = m.Ticket
+	}
+	if v.Tag == "" && v.Ticket != 0 {
+		v.Tag = fmt.Sprintf("[%s #%d]", s.cfg.Tag, v.Ticket)
+	}
+	for _, x := range d.Indicators {
+		v.All = append(v.All, IndicatorView{Type: x.Type, Value: x.Value, Defanged: defang(x.Type, x.Value), Tickets: []int64{v.Ticket}})
+	}
+	if c := d.Correlation; c != nil {
+		cv := &CorrelationView{Reports: c.Reports, Tickets: c.Tickets, FirstSeen: c.FirstSeen}
+		for _, x := range c.Indicators {
+			cv.Indicators = append(cv.Indicators, IndicatorView{Type: x.Type, Value: x.Value,
+				Defanged: defang(x.Type, x.Value), Tickets: x.Tickets, FirstSeen: x.FirstSeen})
+		}
+		v.Correlation = cv
+	}
+	if withTicket(m.Kind) && m.Ticket != 0 {
+		if err := s.ticketView(ctx, m.Ticket, &v); err != nil {
+			return View{}, err
+		}
+	}
+	if v.TLP == "" {
+		v.TLP = "amber"
+	}
+	if v.IndicatorCount < len(v.All) {
+		v.IndicatorCount = len(v.All)
+	}
+	v.Indicators = v.All[:min(len(v.All), maxShown)]
+	v.More = v.IndicatorCount - len(v.Indicators)
+	return v, nil
+}
+
+// ticketView fills v from ticket n as it is now.
+func (s *Sender) ticketView(ctx context.Context, n int64, v *View) error {
+	d, err := s.st.TicketDetail(ctx, n)
+	if err != nil {
+		return fmt.Errorf("read ticket %d: %w", n, err)
+	}
+	t := d.Ticket
+	if v.Subject == "" {
+		v.Subject = t.Subject
+	}
+	v.Reporter, v.ReporterName, v.Created = t.Reporter, t.ReporterName, t.CreatedAt
+	if t.Institution != nil {
+		v.Institution, v.Country = t.Institution.Name, t.Institution.Country
+	}
+	if v.Severity == "" {
+		v.Severity = t.Severity
+	}
+	if v.TLP == "" {
+		v.TLP = t.TLP
+	}
+	others := map[string][]int64{}
+	cv := &CorrelationView{}
+	for _, c := range d.Correlations {
+		others[c.Type+"\x00"+c.Value] = c.Tickets
+		cv.Indicators = append(cv.Indicators, IndicatorView{Type: c.Type, Value: c.Value,
+			Defanged: defang(c.Type, c.Value), Tickets: c.Tickets, FirstSeen: c.FirstSeen})
+		for _, o := range c.Tickets {
+			if !slices.Contains(cv.Tickets, o) {
+				cv.Tickets = append(cv.Tickets, o)
+			}
+		}
+		if cv.FirstSeen.IsZero() || c.FirstSeen.Before(cv.FirstSeen) {
+			cv.FirstSeen = c.FirstSeen
+		}
+	}
+	v.Correlation = nil
+	if len(cv.Tickets) > 0 {
+		slices.Sort(cv.Tickets)
+		cv.Reports = len(cv.Tickets)
+		v.Correlation = cv
+	}
+	v.All = v.All[:0]
+	for _, x := range d.Indicators {
+		tickets := append([]int64{n}, others[x.Type+"\x00"+x.Value]...)
+		slices.Sort(tickets)
+		v.All = append(v.All, IndicatorView{Type: x.Type, Value: x.Value, Defanged: defang(x.Type, x.Value),
+			FirstSeen: x.FirstSeen, LastSeen: x.LastSeen, Tickets: tickets, Verified: x.Verified})
+	}
+	v.IndicatorCount = len(v.All)
+	return nil
+}
+
+// machineIndicators are v's indicators for the attachments.
+func machineIndicators(v View) []Indicator {
+	out := make([]Indicator, 0, len(v.All))
+	for _, x := range v.All {
+		first, last := x.FirstSeen, x.LastSeen
+		if first.IsZero() {
+			first = v.Created
+		}
+		out = append(out, Indicator{Type: x.Type, Value: x.Value, FirstSeen: first, LastSeen: last,
+			Tickets: x.Tickets, TLP: strings.ToLower(v.TLP)})
+	}
+	return out
+}

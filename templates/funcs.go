@@ -1,0 +1,43 @@
+package templates
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// funcs are the functions every template may call, text and HTML alike.
+var funcs = map[string]any{
+	// date writes a time as a UTC day, 2026-11-23.
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "an unknown date"
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	// datetime writes a time in RFC 3339, UTC.
+	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// plural picks one or many by n.
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
+	// tickets writes ticket numbers as "#4, #7 and 3 more" (at most ten).
+	"tickets": func(ns []int64) string {
+		var b strings.Builder
+		for i, n := range ns {
+			if i == 10 {
+				fmt.Fprintf(&b, " and %d more", len(ns)-i)
+				break
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "#%d", n)
+		}
+		return b.String()
+	},
+	"upper": strings.ToUpper,
+}

@@ -1,0 +1,93 @@
+package templates
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+type ind struct{ Type, Defanged string }
+
+type corr struct {
+	Reports    int
+	Tickets    []int64
+	FirstSeen  time.Time
+	Indicators []struct {
+		Type, Defanged string
+		Tickets        []int64
+	}
+}
+
+// view mirrors the fields notify.View gives templates; notify's own tests
+// render every kind with the real type.
+type view struct {
+	League, LeagueName, Tag, Subject, Reporter, ReporterName   string
+	Institution, Country, Severity, TLP, Text, Command, Result string
+	RecipientName, Area                                        string
+	Indicators                                                 []ind
+	IndicatorCount, More, Attachments                          int
+	Correlation                                                *corr
+	Follows                                                    int64
+	Errors                                                     []string
+	Created                                                    time.Time
+}
+
+func TestEveryKindRenders(t *testing.T) {
+	s := Default()
+	v := view{League: "report@league.example", LeagueName: "The League", Tag: "[League #7]", Subject: "<b>phish</b>",
+		Reporter: "soc@hospital.example", TLP: "amber", Indicators: []ind{{"url", "hxxp://evil[.]example/x"}},
+		IndicatorCount: 1, Text: "note"}
+	for _, kind := range []string{"ack", "triager-notice", "escalation", "alert", "reply", "command-confirm", "command-error"} {
+		var b bytes.Buffer
+		if err := s.Text(&b, kind, v); err != nil {
+			t.Errorf("%s: %v", kind, err)
+			continue
+		}
+		if !strings.Contains(b.String(), "hxxp://evil[.]example/x") && kind != "reply" && !strings.HasPrefix(kind, "command") {
+			t.Errorf("%s: no defanged indicator in\n%s", kind, b.String())
+		}
+		var h bytes.Buffer
+		ok, err := s.HTML(&h, kind, v)
+		if err != nil {
+			t.Errorf("%s.html: %v", kind, err)
+		}
+		if ok && strings.Contains(h.String(), "<b>phish</b>") {
+			t.Errorf("%s.html: subject not escaped", kind)
+		}
+	}
+	if err := s.Text(&bytes.Buffer{}, "nope", v); !errors.Is(err, ErrNoTemplate) {
+		t.Errorf("unknown kind: %v", err)
+	}
+}
+
+func TestOverride(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "ack.txt"), []byte("custom {{.Tag}}"), 0o644)
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := s.Text(&b, "ack", view{Tag: "[League #1]"}); err != nil || b.String() != "custom [League #1]" {
+		t.Errorf("override: %q, %v", b.String(), err)
+	}
+	if !s.HasHTML("ack") || !s.Has("escalation") {
+		t.Error("embedded templates lost beside the override")
+	}
+
+	for name, body := range map[string]string{
+		"ack.txt":  "{{.Tag",          // syntax error
+		"ack.tmpl": "x",               // misnamed
+		"new.html": "<p>{{.Tag}}</p>", // HTML without text
+	} {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
+		if _, err := Load(dir); err == nil {
+			t.Errorf("%s %q: loaded", name, body)
+		}
+	}
+}
