@@ -36,7 +36,9 @@ func autoSubmitted(kind string) string {
 
 // withAttachments reports whether a kind carries the indicators as CSV and
 // STIX attachments.
-func withAttachments(kind string) bool { return kind == store.KindEscalation || kind == store.KindAlert }
+func withAttachments(kind string) bool {
+	return kind == store.KindEscalation || kind == store.KindAlert
+}
 
 // Render builds the RFC 5322 message of outbox mail m from the templates
 // and view v: headers from m (every value that may hold a reporter's text
