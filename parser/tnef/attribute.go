@@ -6,14 +6,14 @@ import (
 	"fmt"
 )
 
-// Attribute levels, [MS-OXTNEF] 2.1.3.1: an attribute belongs to the
+// Attribute levels, [MS-OXTNEF] 2.1.3: an attribute belongs to the
 // message or to the attachment last opened by attAttachRendData.
 const (
 	levelMessage    = 0x01
 	levelAttachment = 0x02
 )
 
-// Attribute tags: the low word of an attribute id ([MS-OXTNEF] 2.1.3.2).
+// Attribute tags: the low word of an attribute id ([MS-OXTNEF] 2.1.3).
 // The high word repeats the attribute's type, which writers have not
 // always set as the specification says; the tag alone names the attribute,
 // so the reader matches on it.
@@ -42,7 +42,7 @@ var (
 	errChecksum  = errors.New("bad checksum")
 )
 
-// attribute is one attribute of the stream, [MS-OXTNEF] 2.1.3.1. Its data
+// attribute is one attribute of the stream, [MS-OXTNEF] 2.1.3. Its data
 // aliases the input.
 type attribute struct {
 	level byte
@@ -77,12 +77,12 @@ func readAttribute(b []byte) (attribute, int, error) {
 	a.data = b[attrHeader:end]
 	size := end + attrChecksum
 	if got, want := checksum(a.data), binary.LittleEndian.Uint16(b[end:]); got != want {
-		return a, size, fmt.Errorf("attribute 0x%08x: %w: 0x%04x, want 0x%04x", a.id, errChecksum, want, got)
+		return a, size, fmt.Errorf("attribute 0x%08x: %w: stored 0x%04x, computed 0x%04x", a.id, errChecksum, want, got)
 	}
 	return a, size, nil
 }
 
-// checksum is the sum of the data's bytes modulo 65536, [MS-OXTNEF] 2.1.3.1.
+// checksum is the sum of the data's bytes modulo 65536, [MS-OXTNEF] 2.1.3.
 func checksum(b []byte) uint16 {
 	var s uint16
 	for _, c := range b {

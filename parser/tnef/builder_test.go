@@ -6,7 +6,7 @@ import (
 )
 
 // builder writes a TNEF stream for the tests: the signature, a legacy key,
-// then attributes with their checksums ([MS-OXTNEF] 2.1.3.1).
+// then attributes with their checksums ([MS-OXTNEF] 2.1.3).
 type builder struct{ b []byte }
 
 func newTNEF() *builder {
@@ -55,7 +55,7 @@ const (
 )
 
 // rendData is an attAttachRendData for a file attachment: type, position,
-// rendering size and flags ([MS-OXTNEF] 2.1.3.3.12).
+// rendering size and flags ([MS-OXTNEF], attAttachRendData).
 var rendData = []byte{1, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0}
 
 // attachment appends the attributes of a legacy attachment.
@@ -131,7 +131,7 @@ func utf16z(s string) []byte {
 	return append(b, 0, 0)
 }
 
-// triple is an attFrom value, [MS-OXTNEF] 2.1.3.3.1.
+// triple is an attFrom value: a TRP header, name, address, terminator.
 func triple(name, addr string) []byte {
 	n, a := sz(name), sz(addr)
 	var b []byte

@@ -182,7 +182,7 @@ func errorf(format string, args ...any) error {
 	return errors.New(strings.TrimSpace(fmt.Sprintf(format, args...)))
 }
 
-// testDecompressRTF inflates compressed RTF ([MS-OXRTFCP] 2.1.3.1) so that
+// testDecompressRTF inflates compressed RTF ([MS-OXRTFCP]) so that
 // the test can compare it with the corpus's message.rtf. Read leaves the
 // RTF compressed; the gateway's parser/outlook has the decompressor it
 // uses, unexported.

@@ -13,7 +13,7 @@ import (
 // page the stream names and copies the bytes it keeps, within the budget.
 type decoder struct {
 	lim  Limits
-	in   []byte // the attributes, after signature and key
+	in   []byte // the attributes not yet read
 	off  int    // offset of in[0] in the stream
 	msg  *Message
 	errs []string
@@ -50,12 +50,11 @@ func (d *decoder) errorf(format string, args ...any) {
 func (d *decoder) run() {
 	for len(d.in) > 0 {
 		a, n, err := readAttribute(d.in)
-		if err != nil && !errors.Is(err, errChecksum) {
-			d.errorf("tnef: attribute at offset %d: %v", d.off+6, err)
-			return
-		}
 		if err != nil {
-			d.errorf("tnef: attribute at offset %d: %v", d.off+6, err)
+			d.errorf("tnef: attribute at offset %d: %v", d.off, err)
+			if !errors.Is(err, errChecksum) {
+				return
+			}
 		}
 		d.attribute(a)
 		d.in = d.in[n:]
@@ -64,7 +63,7 @@ func (d *decoder) run() {
 }
 
 // attribute files a by its tag. Attachment attributes follow the
-// attAttachRendData that opens their attachment ([MS-OXTNEF] 2.1.3.3).
+// attAttachRendData that opens their attachment ([MS-OXTNEF] 2.1.3).
 func (d *decoder) attribute(a attribute) {
 	switch a.tag() {
 	case tagSubject:
@@ -76,13 +75,13 @@ func (d *decoder) attribute(a attribute) {
 	case tagFrom:
 		d.from(a.data)
 	case tagOemCodepage:
-		// Two code pages, primary then secondary, [MS-OXTNEF] 2.1.3.3.4.
+		// Two code pages, primary then secondary ([MS-OXTNEF], attOemCodepage).
 		if len(a.data) >= 4 {
 			d.oemCP = binary.LittleEndian.Uint32(a.data)
 		}
 	case tagMAPIProps:
 		if err := readProps(a.data, d.messageProp); err != nil {
-			d.errorf("tnef: message properties at offset %d: %v", d.off+6, err)
+			d.errorf("tnef: message properties at offset %d: %v", d.off, err)
 		}
 	case tagAttachRendData:
 		d.open()
@@ -97,7 +96,7 @@ func (d *decoder) attribute(a attribute) {
 	case tagAttachment:
 		if p := d.attachment(); p != nil {
 			if err := readProps(a.data, p.prop); err != nil {
-				d.errorf("tnef: attachment %d properties at offset %d: %v", len(d.atts), d.off+6, err)
+				d.errorf("tnef: attachment %d properties at offset %d: %v", len(d.atts), d.off, err)
 			}
 		}
 	}
@@ -126,7 +125,7 @@ func (d *decoder) attachment() *pending {
 	return d.cur
 }
 
-// from reads attFrom, a triple ([MS-OXTNEF] 2.1.3.3.1): a header of four
+// from reads attFrom, a triple ([MS-OXTNEF], attFrom): a header of four
 // uint16 (type, size, display name length, address length), the
 // NUL-terminated display name, then the address as "TYPE:address".
 func (d *decoder) from(b []byte) {

@@ -21,8 +21,11 @@ import (
 )
 
 // Signature is the first four bytes of a TNEF stream, little-endian
-// ([MS-OXTNEF] 2.1.3.1).
+// ([MS-OXTNEF] 2.1.3).
 const Signature = 0x223E9F78
+
+// streamHeader is the size of the signature and the legacy key.
+const streamHeader = 4 + 2
 
 // Defaults for the zero fields of Limits.
 const (
@@ -63,7 +66,9 @@ type Message struct {
 	Subject string
 	// From is the sender as the legacy attFrom attribute or the MAPI
 	// sender properties give it: "Name <address>", or either alone.
-	From      string
+	From string
+	// MessageID is the RFC 5322 Message-ID (PidTagInternetMessageId) when
+	// the stream has it, else attMessageID, a hex search key.
 	MessageID string
 	// Body is the plain text body, HTML the HTML body.
 	Body string
@@ -86,9 +91,11 @@ type Attachment struct {
 	// never a path.
 	Filename string
 	MimeType string
-	// Data is the attachment's content. For an embedded message or OLE
-	// object (PT_OBJECT) it is the object's data after its interface
-	// identifier: for a message, a TNEF stream of its own.
+	// Data is the attachment's content, nil when it did not fit in
+	// Limits.MaxBytes. For an embedded message or OLE object (PT_OBJECT)
+	// it is the object's data after its interface identifier: for a
+	// message, a TNEF stream of its own, for OLE a compound file. It is a
+	// copy: it does not alias the data given to Read.
 	Data []byte
 }
 
@@ -96,13 +103,13 @@ type Attachment struct {
 // with the TNEF signature; what could not be read after it is listed in the
 // message's Errors, and what was read before is returned.
 func Read(data []byte, lim Limits) (*Message, error) {
-	// Signature (4 bytes) and LegacyKey (2 bytes), [MS-OXTNEF] 2.1.3.1.
+	// Signature (4 bytes) and LegacyKey (2 bytes), [MS-OXTNEF] 2.1.3.
 	// The key was used to match attachments to the message's RTF; it
 	// carries nothing we need.
-	if len(data) < 6 || binary.LittleEndian.Uint32(data) != Signature {
+	if len(data) < streamHeader || binary.LittleEndian.Uint32(data) != Signature {
 		return nil, fmt.Errorf("tnef: reading signature: %w", ErrNotTNEF)
 	}
-	d := &decoder{lim: lim.withDefaults(), in: data[6:], msg: &Message{}}
+	d := &decoder{lim: lim.withDefaults(), in: data[streamHeader:], off: streamHeader, msg: &Message{}}
 	d.run()
 	d.finish()
 	return d.msg, nil

@@ -11,7 +11,7 @@ import (
 // iidIMessage starts the object of an embedded message.
 var iidIMessage = []byte{0x07, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46}
 
-// rtfSample is compressed RTF as [MS-OXRTFCP] 4.1 gives it.
+// rtfSample is compressed RTF as the example of [MS-OXRTFCP] gives it.
 var rtfSample = []byte{
 	0x2d, 0x00, 0x00, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x4c, 0x5a, 0x46, 0x75, 0xf1, 0xc5, 0xc7, 0xa7,
 	0x03, 0x00, 0x0a, 0x00, 0x72, 0x63, 0x70, 0x67, 0x31, 0x32, 0x35, 0x42, 0x32, 0x0a, 0xf3, 0x20,
@@ -291,7 +291,7 @@ func TestReadNotTNEF(t *testing.T) {
 
 func TestRTFCompressed(t *testing.T) {
 	// The bytes kept are the compressed RTF, which the test's decompressor
-	// must turn into [MS-OXRTFCP] 4.1's text.
+	// must turn into the example's text.
 	m, err := Read(readTests[1].data, Limits{})
 	if err != nil {
 		t.Fatal(err)
