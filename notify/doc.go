@@ -33,4 +33,5 @@
 //	recipient_name     whom an escalation or alert addresses ("CERT-XX")
 //	area               the area an alert is for
 //	severity, tlp      override the ticket's
+//	created            when the ticket was opened
 package notify

@@ -75,8 +75,8 @@ func Render(tmpl *templates.Set, m store.OutboxMail, v View) ([]byte, error) {
 			return nil, err
 		}
 		atts = append(atts,
-			attachment{"indicators.csv", "text/csv; charset=utf-8; header=present", csvb.Bytes()},
-			attachment{"indicators.stix.json", "application/stix+json; version=2.1", stixb.Bytes()})
+			attachment{"indicators.csv", "text/csv", map[string]string{"charset": "utf-8", "header": "present"}, csvb.Bytes()},
+			attachment{"indicators.stix.json", "application/stix+json", map[string]string{"version": "2.1"}, stixb.Bytes()})
 	}
 	writeBody(&b, text.Bytes(), html.Bytes(), hasHTML, atts)
 	return b.Bytes(), nil
@@ -143,6 +143,7 @@ func writeHeaders(b *bytes.Buffer, m store.OutboxMail, v View) error {
 
 type attachment struct {
 	name, contentType string
+	params            map[string]string
 	data              []byte
 }
 
@@ -191,7 +192,7 @@ func writeBody(b *bytes.Buffer, text, html []byte, hasHTML bool, atts []attachme
 	}
 	for _, a := range atts {
 		pw, _ := w.CreatePart(textproto.MIMEHeader{
-			"Content-Type":              {mime.FormatMediaType(a.contentType, map[string]string{"name": a.name})},
+			"Content-Type":              {mime.FormatMediaType(a.contentType, with(a.params, "name", a.name))},
 			"Content-Disposition":       {mime.FormatMediaType("attachment", map[string]string{"filename": a.name})},
 			"Content-Transfer-Encoding": {"base64"},
 		})
@@ -224,4 +225,12 @@ func writeBase64(w interface{ Write([]byte) (int, error) }, data []byte) {
 		enc = enc[76:]
 	}
 	w.Write([]byte(enc + "\r\n"))
+}
+
+func with(m map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }

@@ -71,28 +71,43 @@ type STIXOptions struct {
 	TLP string
 }
 
-// namespace is the UUID namespace of every STIX id leaguemail makes, so
-// that the same indicator has the same id in every mail and feed.
-var namespace = [16]byte{0x5c, 0x8e, 0x2b, 0x41, 0x7d, 0x0a, 0x4f, 0x3e, 0x9a, 0x61, 0x0c, 0x27, 0xe3, 0xb4, 0x58, 0x90}
+// rootSpace is the namespace of every league's own namespace, the one
+// package export uses too: an indicator has the same id in an escalation's
+// bundle and in the league's feeds, as long as both are given the same
+// league name.
+var rootSpace = [16]byte{0x28, 0xc0, 0x03, 0x17, 0x71, 0x99, 0x4c, 0x83, 0x88, 0x2c, 0xe1, 0x46, 0x9c, 0x9f, 0x6d, 0xae}
 
 // uuid5 makes a name-based UUID (RFC 9562 section 5.5).
-func uuid5(name string) string {
+func uuid5(ns [16]byte, name string) [16]byte {
 	h := sha1.New()
-	h.Write(namespace[:])
+	h.Write(ns[:])
 	h.Write([]byte(name))
-	u := h.Sum(nil)[:16]
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
 	u[6] = u[6]&0x0f | 0x50
 	u[8] = u[8]&0x3f | 0x80
-	x := hex.EncodeToString(u)
+	return u
+}
+
+func uuidString(u [16]byte) string {
+	x := hex.EncodeToString(u[:])
 	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
 }
 
-// STIXID returns the stable id of an indicator's STIX object.
-func STIXID(typ, value string) string {
+// stixID returns the id of the object of league named by parts, joined
+// with "|".
+func stixID(league, typ string, parts ...string) string {
+	ns := uuid5(rootSpace, "league:"+league)
+	return typ + "--" + uuidString(uuid5(ns, strings.Join(append([]string{typ}, parts...), "|")))
+}
+
+// STIXID returns the stable id of an indicator's STIX object in the
+// bundles of league: a vulnerability for a CVE, else an indicator.
+func STIXID(league, typ, value string) string {
 	if typ == "cve" {
-		return "vulnerability--" + uuid5("vulnerability:"+strings.ToUpper(value))
+		return stixID(league, "vulnerability", value)
 	}
-	return "indicator--" + uuid5("indicator:"+typ+":"+value)
+	return stixID(league, "indicator", typ, value)
 }
 
 // tlpMarkings are the TLP marking definitions of STIX 2.1 (section 7.2.1.4),
@@ -139,7 +154,7 @@ type stixObject map[string]any
 // WriteSTIX writes the indicators as a STIX 2.1 bundle: an identity for
 // the league, the TLP marking definition, one indicator object per
 // indicator (a vulnerability object per CVE), each with a stable id
-// (STIXID), created at its first sighting and modified at its last. Types
+// (STIXID, the same as package export's), created at its first sighting and modified at its last. Types
 // it cannot express are left out.
 func WriteSTIX(w io.Writer, inds []Indicator, opts STIXOptions) error {
 	if opts.Created.IsZero() {
@@ -153,7 +168,7 @@ func WriteSTIX(w io.Writer, inds []Indicator, opts STIXOptions) error {
 		tlp = tlpMarkings["amber"]
 	}
 	epoch := stixTime(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
-	identity := "identity--" + uuid5("identity:"+opts.Identity)
+	identity := stixID(opts.Identity, "identity")
 	marking := stixObject{
 		"type": "marking-definition", "spec_version": "2.1", "id": tlp.id, "created": "2017-01-20T00:00:00.000Z",
 		"definition_type": "tlp", "name": tlp.name, "definition": map[string]string{"tlp": tlp.tlp},
@@ -173,7 +188,7 @@ func WriteSTIX(w io.Writer, inds []Indicator, opts STIXOptions) error {
 			last = first
 		}
 		o := stixObject{
-			"spec_version": "2.1", "id": STIXID(in.Type, in.Value),
+			"spec_version": "2.1", "id": STIXID(opts.Identity, in.Type, in.Value),
 			"created": stixTime(first), "modified": stixTime(last),
 			"created_by_ref": identity, "object_marking_refs": []string{tlp.id},
 		}
@@ -205,7 +220,7 @@ func WriteSTIX(w io.Writer, inds []Indicator, opts STIXOptions) error {
 		Type    string       `json:"type"`
 		ID      string       `json:"id"`
 		Objects []stixObject `json:"objects"`
-	}{"bundle", "bundle--" + uuid5("bundle:"+stixTime(opts.Created)+":"+strings.Join(ids, ",")), objects}
+	}{"bundle", stixID(opts.Identity, "bundle", stixTime(opts.Created), strings.Join(ids, ",")), objects}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -91,14 +91,14 @@ func TestWriteSTIX(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		STIXID("url", "http://evil.example/login?a='b'"):                                     `[url:value = 'http://evil.example/login?a=\'b\'']`,
-		STIXID("domain", "evil.example"):                                                     `[domain-name:value = 'evil.example']`,
-		STIXID("ipv4", "203.0.113.9"):                                                        `[ipv4-addr:value = '203.0.113.9']`,
-		STIXID("ipv6", "2001:db8::1"):                                                        `[ipv6-addr:value = '2001:db8::1']`,
-		STIXID("email", "ceo@evil.example"):                                                  `[email-addr:value = 'ceo@evil.example']`,
-		STIXID("md5", "d41d8cd98f00b204e9800998ecf8427e"):                                    `[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']`,
-		STIXID("sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709"):                           `[file:hashes.'SHA-1' = 'da39a3ee5e6b4b0d3255bfef95601890afd80709']`,
-		STIXID("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"): `[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']`,
+		STIXID("The League", "url", "http://evil.example/login?a='b'"):                                     `[url:value = 'http://evil.example/login?a=\'b\'']`,
+		STIXID("The League", "domain", "evil.example"):                                                     `[domain-name:value = 'evil.example']`,
+		STIXID("The League", "ipv4", "203.0.113.9"):                                                        `[ipv4-addr:value = '203.0.113.9']`,
+		STIXID("The League", "ipv6", "2001:db8::1"):                                                        `[ipv6-addr:value = '2001:db8::1']`,
+		STIXID("The League", "email", "ceo@evil.example"):                                                  `[email-addr:value = 'ceo@evil.example']`,
+		STIXID("The League", "md5", "d41d8cd98f00b204e9800998ecf8427e"):                                    `[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']`,
+		STIXID("The League", "sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709"):                           `[file:hashes.'SHA-1' = 'da39a3ee5e6b4b0d3255bfef95601890afd80709']`,
+		STIXID("The League", "sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"): `[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']`,
 	}
 	for id, p := range want {
 		if patterns[id] != p {
@@ -109,7 +109,7 @@ func TestWriteSTIX(t *testing.T) {
 		t.Errorf("%d indicators, want %d", len(patterns), len(want))
 	}
 	// Ids are stable: the same indicator, the same id, in every bundle.
-	if STIXID("domain", "evil.example") != STIXID("domain", "evil.example") || STIXID("domain", "a.example") == STIXID("domain", "b.example") {
+	if STIXID("The League", "domain", "evil.example") != STIXID("The League", "domain", "evil.example") || STIXID("The League", "domain", "a.example") == STIXID("The League", "domain", "b.example") {
 		t.Error("ids not stable or not distinct")
 	}
 }

@@ -98,14 +98,15 @@ type mailData struct {
 			FirstSeen time.Time `json:"first_seen"`
 		} `json:"indicators"`
 	} `json:"correlation"`
-	Text          string `json:"text"`
-	Command       string `json:"command"`
-	Result        string `json:"result"`
-	Error         string `json:"error"`
-	RecipientName string `json:"recipient_name"`
-	Area          string `json:"area"`
-	Severity      string `json:"severity"`
-	TLP           string `json:"tlp"`
+	Text          string    `json:"text"`
+	Command       string    `json:"command"`
+	Result        string    `json:"result"`
+	Error         string    `json:"error"`
+	RecipientName string    `json:"recipient_name"`
+	Area          string    `json:"area"`
+	Severity      string    `json:"severity"`
+	TLP           string    `json:"tlp"`
+	Created       time.Time `json:"created"`
 }
 
 type tv struct {
@@ -139,7 +140,7 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 		Institution: d.Institution, Country: d.Country, Follows: d.Follows, Errors: d.Errors,
 		Attachments: d.Attachments, ReplyTo: m.ReplyTo, IndicatorCount: d.IndicatorCount,
 		Text: d.Text, Command: d.Command, Result: d.Result, RecipientName: d.RecipientName, Area: d.Area,
-		Severity: d.Severity, TLP: d.TLP,
+		Severity: d.Severity, TLP: d.TLP, Created: d.Created,
 	}
 	if d.Error != "" && v.Result == "" {
 		v.Result = d.Error
