@@ -8,14 +8,14 @@ import (
 // Byte classes, looked up once per byte so that the scanner's inner loops
 // branch on a table rather than on character ranges.
 const (
-	cHost      = 1 << iota // letter, digit, '-', '_', '.': part of a host-name run
-	cDot                   // '.'
-	cNonHex                // not a hexadecimal digit
-	cNonIP                 // neither a decimal digit nor '.'
-	cURL                   // RFC 3986 section 2: unreserved, reserved, and '%'
-	cAtext                 // RFC 5322 section 3.2.3 atext, and '.'
-	cAlnum                 // letter or digit
-	cTrailing              // punctuation that prose puts after a URL
+	cHost     = 1 << iota // letter, digit, '-', '_', '.': part of a host-name run
+	cDot                  // '.'
+	cNonHex               // not a hexadecimal digit
+	cNonIP                // neither a decimal digit nor '.'
+	cURL                  // RFC 3986 section 2: unreserved, reserved, and '%'
+	cAtext                // RFC 5322 section 3.2.3 atext, and '.'
+	cAlnum                // letter or digit
+	cTrailing             // punctuation that prose puts after a URL
 )
 
 // refangStart marks the bytes that may start or end a defanging marker.
