@@ -55,8 +55,8 @@ var (
 // mailboxes; give the same one to every Config.
 type Metrics struct {
 	taken, rejected, takeErrors, moved, fetchedBytes, connects, errors *prometheus.CounterVec
-	connected, lastSuccess                                            *prometheus.GaugeVec
-	takeSeconds                                                       *prometheus.HistogramVec
+	connected, lastSuccess                                             *prometheus.GaugeVec
+	takeSeconds                                                        *prometheus.HistogramVec
 }
 
 // NewMetrics makes the intake's metrics and registers them on reg, unless reg
@@ -110,8 +110,8 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 // mailboxMetrics are the metrics of one mailbox.
 type mailboxMetrics struct {
 	taken, rejected, takeErrors, moved, fetchedBytes, connects, errors prometheus.Counter
-	connected, lastSuccess                                            prometheus.Gauge
-	takeSeconds                                                       prometheus.Observer
+	connected, lastSuccess                                             prometheus.Gauge
+	takeSeconds                                                        prometheus.Observer
 }
 
 func (m *Metrics) forMailbox(name string) *mailboxMetrics {

@@ -230,6 +230,7 @@ func (s *session) idle(ctx context.Context) error {
 	case <-s.c.Closed():
 		return errClosed
 	case <-s.newMail:
+		s.in.log.Debug("imap: woken by EXISTS")
 	case <-t.C:
 	}
 	err = s.do(func() error {

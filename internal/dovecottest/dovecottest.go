@@ -409,3 +409,20 @@ func (s *Server) FolderFiles(user, folder string) int {
 	}
 	return n
 }
+
+// RemoveIndexes deletes the UID list and indexes of a user's INBOX, with
+// the server stopped, as a rebuild or restore of the mailbox would: Dovecot
+// then numbers the messages again from 1.
+func (s *Server) RemoveIndexes(user string) {
+	s.t.Helper()
+	if s.cmd != nil {
+		s.t.Fatal("dovecottest: RemoveIndexes: stop the server first")
+	}
+	md := s.Maildir(user)
+	names, _ := filepath.Glob(filepath.Join(md, "dovecot*"))
+	for _, n := range names {
+		if err := os.RemoveAll(n); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+}
