@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +17,17 @@ const (
 	filePerm = 0o644
 	dirPerm  = 0o755
 )
+
+// WriteFile replaces the file at path with what write writes, as the
+// feeds are replaced: nothing is written if write fails, and a reader
+// sees the old file or the new one, never part of one.
+func WriteFile(path string, write func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return err
+	}
+	return writeFile(path, buf.Bytes())
+}
 
 // writeFile replaces path with data: written to a temporary file in the
 // same folder, synced, then renamed over path, so that a reader sees the

@@ -14,7 +14,7 @@ var (
 const (
 	amberOnly  = "amber-only.example" // on an amber ticket
 	shared     = "shared.example"     // on a green and an amber ticket
-	redOnly    = "red-only.example"        // on a red ticket
+	redOnly    = "red-only.example"   // on a red ticket
 	strict     = "strict.example"     // on an amber+strict ticket
 	unverified = "unverified.example" // not verified
 	rejected   = "rejected.example"   // on a rejected (false positive) ticket
