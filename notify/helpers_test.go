@@ -87,12 +87,15 @@ func (e *env) outbox(state store.OutboxState) []store.OutboxMail {
 
 // enqueue queues a mail on ticket n, as triage will for escalations and
 // alerts.
-func (e *env) enqueue(n int64, kind string, to []string, data string) store.OutboxMail {
+func (e *env) enqueue(n int64, kind string, to []string, data string, adjust ...func(*store.OutboxMail)) store.OutboxMail {
 	e.t.Helper()
 	e.seq++
 	m := &store.OutboxMail{Ticket: n, Kind: kind, Recipients: to, From: league,
 		MessageID: fmt.Sprintf("<t%d.x%d@league.example>", n, e.seq), Subject: fmt.Sprintf("[League #%d] %s", n, kind),
 		Template: kind, Data: []byte(data), CreatedAt: e.now}
+	for _, f := range adjust {
+		f(m)
+	}
 	if err := e.st.Update(e.ctx, func(tx *store.Tx) error { _, err := tx.Enqueue(e.ctx, m); return err }); err != nil {
 		e.t.Fatal(err)
 	}
