@@ -71,6 +71,9 @@ func replaceDir(dir string, files map[string][]byte) error {
 	if parent == "" {
 		parent = "."
 	}
+	if err := replaceable(dir); err != nil {
+		return err
+	}
 	removeStale(parent, "."+base+".")
 	tmp, err := os.MkdirTemp(parent, "."+base+".new-*")
 	if err != nil {
@@ -109,6 +112,32 @@ func replaceDir(dir string, files map[string][]byte) error {
 	}
 	if old != "" {
 		os.RemoveAll(old)
+	}
+	return nil
+}
+
+// replaceable refuses to replace what is not a feed folder: --out given
+// a home folder by mistake must not wipe it. A feed folder holds only
+// files named *.json and hashes.csv.
+func replaceable(dir string) error {
+	fi, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("write %s: it exists and is not a folder", dir)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", dir, err)
+	}
+	for _, e := range ents {
+		if !e.Type().IsRegular() || (e.Name() != "hashes.csv" && filepath.Ext(e.Name()) != ".json") {
+			return fmt.Errorf("write %s: it holds %s, so it is no MISP feed to replace; give a new or empty folder", dir, e.Name())
+		}
 	}
 	return nil
 }

@@ -229,3 +229,27 @@ func num(m map[string]any, k string) string {
 	}
 	return strconv.FormatInt(int64(f), 10)
 }
+
+// TestMISPWontClobber: a folder that is not a feed is never replaced.
+func TestMISPWontClobber(t *testing.T) {
+	parent := t.TempDir()
+	home := filepath.Join(parent, "home")
+	os.MkdirAll(filepath.Join(home, "Documents"), 0o755)
+	os.WriteFile(filepath.Join(home, "notes.txt"), []byte("mine"), 0o644)
+	file := filepath.Join(parent, "feeds.csv")
+	os.WriteFile(file, []byte("mine"), 0o644)
+	for _, dir := range []string{home, file} {
+		if err := WriteMISP(dir, sample(), Options{}); err == nil {
+			t.Errorf("WriteMISP(%s) replaced it", dir)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(home, "notes.txt")); string(b) != "mine" {
+		t.Error("home folder lost")
+	}
+	if b, _ := os.ReadFile(file); string(b) != "mine" {
+		t.Error("file lost")
+	}
+	if ents, _ := os.ReadDir(parent); len(ents) != 2 {
+		t.Errorf("left beside: %v", ents)
+	}
+}
