@@ -115,8 +115,12 @@ func readFile(ctx context.Context, path string, fn func([]byte, Origin) error) e
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(5)
-	if string(head) == "From " {
+	head, _ := br.Peek(8)
+	if bom := "\xEF\xBB\xBF"; bytes.HasPrefix(head, []byte(bom+"From ")) {
+		br.Discard(len(bom)) // some Windows tools start mbox files with a BOM
+		head = head[len(bom):]
+	}
+	if bytes.HasPrefix(head, []byte("From ")) {
 		return readMbox(ctx, br, path, fn)
 	}
 	raw, err := io.ReadAll(br)

@@ -87,7 +87,43 @@ func readMbox(ctx context.Context, br *bufio.Reader, path string, fn func([]byte
 	return emit()
 }
 
-func isFromLine(line []byte) bool { return bytes.HasPrefix(line, []byte("From ")) }
+// isFromLine reports whether line is an mbox "From " line: "From " and a
+// sender, then nothing or a date with a time of day. Body text such as
+// "From Russia with love", left unquoted by some writers, is not.
+func isFromLine(line []byte) bool {
+	if !bytes.HasPrefix(line, []byte("From ")) {
+		return false
+	}
+	f := bytes.Fields(line[5:])
+	if len(f) <= 1 {
+		return true
+	}
+	for _, w := range f[1:] {
+		if isTimeOfDay(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// isTimeOfDay reports whether w looks like hh:mm or hh:mm:ss.
+func isTimeOfDay(w []byte) bool {
+	parts := bytes.Split(w, []byte(":"))
+	if len(parts) < 2 || len(parts) > 3 {
+		return false
+	}
+	for _, p := range parts {
+		if len(p) < 1 || len(p) > 2 {
+			return false
+		}
+		for _, c := range p {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 func isBlankLine(line []byte) bool { return len(bytes.Trim(line, "\r\n")) == 0 }
 

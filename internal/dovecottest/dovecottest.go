@@ -270,6 +270,9 @@ func (s *Server) Start() {
 	}
 	defer out.Close()
 	cmd.Stdout, cmd.Stderr = out, out
+	// A process group of its own, so that Stop can end the imap processes
+	// that outlive the master.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("dovecottest: start dovecot: %v", err)
 	}
@@ -319,6 +322,9 @@ func (s *Server) Stop() {
 		<-s.exited
 		s.t.Errorf("dovecottest: dovecot did not stop within 15s of SIGTERM; killed")
 	}
+	// An imap process in IDLE may linger for seconds after its master:
+	// a stopped server closes every connection at once.
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 	s.cmd = nil
 }
 

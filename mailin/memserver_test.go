@@ -1,0 +1,92 @@
+package mailin
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/hospital-league/leaguemail/internal/dovecottest"
+)
+
+// memServer starts go-imap's in-memory server with only IMAP4rev1: no MOVE,
+// no UIDPLUS, so that the intake must COPY, flag and EXPUNGE.
+func memServer(t *testing.T) (addr string) {
+	mem := imapmemserver.New()
+	u := imapmemserver.NewUser("u", "pw")
+	if err := u.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+	mem.AddUser(u)
+	srv := imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}},
+		InsecureAuth: true,
+		Logger:       nopLogger{},
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Printf(string, ...any) {}
+
+// TestMemServerSweep: mail the store already has (UID <= checkpoint) is
+// moved without being taken again; the rest is taken, in order; all of it
+// through COPY + \Deleted + EXPUNGE.
+func TestMemServerSweep(t *testing.T) {
+	addr := memServer(t)
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login("u", "pw").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := dovecottest.Append(c, "INBOX", rawMail("mem", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sel, err := c.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sink := newMemSink()
+	cfg := fastConfig("imap://u:pw@"+addr+"/INBOX?tls=none", slog.New(newLogRecorder(t)))
+	in := mustNew(t, cfg, sink)
+	sink.cps[in.Name()] = [2]uint32{sel.UIDValidity, 3} // committed, then a crash before the move
+	stop := running(t, in)
+	waitFor(t, 5*time.Second, "new mail taken in", func() bool { return sink.count() == 2 })
+	waitFor(t, 5*time.Second, "INBOX emptied", func() bool {
+		st, err := c.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
+		return err == nil && *st.NumMessages == 0
+	})
+	stop()
+	recs, dups := sink.snapshot()
+	if dups != 0 || recs[0].MessageID != msgID("mem", 3) || recs[1].MessageID != msgID("mem", 4) {
+		t.Errorf("taken %+v, %d again; want mem-3 and mem-4 only", recs, dups)
+	}
+	st, err := c.Status("Processed", &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil || *st.NumMessages != 5 {
+		t.Errorf("Processed: %v, %v messages; want 5", err, st)
+	}
+	if uv, last, _ := sink.Checkpoint(context.Background(), in.Name()); uv != sel.UIDValidity || last != 5 {
+		t.Errorf("checkpoint %d/%d, want %d/5", uv, last, sel.UIDValidity)
+	}
+}
