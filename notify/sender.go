@@ -182,15 +182,15 @@ func (s *Sender) Run(ctx context.Context) error {
 	t := time.NewTicker(s.cfg.Poll)
 	defer t.Stop()
 	for {
-		n, err := s.sendDue(ctx)
+		_, taken, err := s.sendDue(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
 			s.log.Warn("outbox", "error", err)
 		}
-		if n == s.cfg.BatchSize && err == nil {
-			continue
+		if taken == s.cfg.BatchSize && err == nil {
+			continue // more may be due
 		}
 		select {
 		case <-ctx.Done():
@@ -205,17 +205,8 @@ func (s *Sender) Run(ctx context.Context) error {
 // returns how many the server accepted. Every mail it takes gets a result
 // in the store: sent, retry at a later time, failed or suppressed.
 func (s *Sender) SendDue(ctx context.Context) (sent int, err error) {
-	s.batch.Lock()
-	defer s.batch.Unlock()
-	_, err = s.sendDue1(ctx, &sent)
+	sent, _, err = s.sendDue(ctx)
 	return sent, err
-}
-
-func (s *Sender) sendDue(ctx context.Context) (taken int, err error) {
-	s.batch.Lock()
-	defer s.batch.Unlock()
-	var sent int
-	return s.sendDue1(ctx, &sent)
 }
 
 // ready is a mail rendered and signed, waiting for the connection.
@@ -224,14 +215,17 @@ type ready struct {
 	msg []byte
 }
 
-func (s *Sender) sendDue1(ctx context.Context, sent *int) (taken int, err error) {
+// sendDue sends one batch; taken counts the mails read from the outbox.
+func (s *Sender) sendDue(ctx context.Context) (sent, taken int, err error) {
+	s.batch.Lock()
+	defer s.batch.Unlock()
 	// Results are recorded even when ctx ends: a mail the server took must
 	// be marked sent, or it would go out twice.
 	rec := context.WithoutCancel(ctx)
 	defer s.refreshBacklog(rec)
 	due, err := s.st.NextDue(ctx, s.now(), s.cfg.BatchSize)
 	if err != nil {
-		return 0, fmt.Errorf("read outbox: %w", err)
+		return 0, 0, fmt.Errorf("read outbox: %w", err)
 	}
 	taken = len(due)
 	var batch []ready
@@ -241,18 +235,20 @@ func (s *Sender) sendDue1(ctx context.Context, sent *int) (taken int, err error)
 			continue
 		}
 		msg, err := s.build(ctx, m)
+		var se *storeError
+		if errors.As(err, &se) {
+			// The store is unwell, not the mail: try again later.
+			return 0, taken, err
+		}
 		if err != nil {
-			var pe *permanentError
-			if errors.As(err, &pe) || errors.Is(err, templates.ErrNoTemplate) || !isStoreError(err) {
-				s.fail(rec, m, fmt.Sprintf("cannot render: %v", err), "")
-				continue
-			}
-			return taken, err
+			// The mail cannot be built, and retrying will not mend it.
+			s.fail(rec, m, fmt.Sprintf("cannot render: %v", err), "")
+			continue
 		}
 		batch = append(batch, ready{m, msg})
 	}
 	if len(batch) == 0 {
-		return taken, nil
+		return 0, taken, nil
 	}
 	c, err := s.connect(ctx)
 	if err != nil {
@@ -261,7 +257,7 @@ func (s *Sender) sendDue1(ctx context.Context, sent *int) (taken int, err error)
 		for _, r := range batch {
 			s.retry(rec, r.m, err)
 		}
-		return taken, err
+		return 0, taken, err
 	}
 	defer func() {
 		if c != nil {
@@ -269,16 +265,16 @@ func (s *Sender) sendDue1(ctx context.Context, sent *int) (taken int, err error)
 			c.Close()
 		}
 	}()
-	for i, r := range batch {
+	for _, r := range batch {
 		if ctx.Err() != nil {
 			// The rest stay queued and due, untouched.
-			return taken - (len(batch) - i), nil
+			return sent, taken, nil
 		}
 		start := time.Now()
 		refused, err := transact(c, r.m.From, r.m.Recipients, r.msg)
 		s.m.sendSeconds.Observe(time.Since(start).Seconds())
 		if err == nil {
-			*sent++
+			sent++
 			s.delivered(rec, r.m, refused)
 			continue
 		}
@@ -292,16 +288,16 @@ func (s *Sender) sendDue1(ctx context.Context, sent *int) (taken int, err error)
 			s.retry(rec, r.m, err)
 			c.Close()
 			c = nil
-			return taken - (len(batch) - i - 1), err
+			return sent, taken, err
 		}
 		// A failed transaction leaves the session mid-way: start afresh.
 		if err := c.Reset(); err != nil {
 			c.Close()
 			c = nil
-			return taken - (len(batch) - i - 1), fmt.Errorf("rset: %w", err)
+			return sent, taken, fmt.Errorf("rset: %w", err)
 		}
 	}
-	return taken, nil
+	return sent, taken, nil
 }
 
 // build renders and signs m.
@@ -320,11 +316,12 @@ func (s *Sender) build(ctx context.Context, m store.OutboxMail) ([]byte, error) 
 	return msg, nil
 }
 
-// isStoreError tells a store read that failed (worth retrying) from a
-// mail that cannot be built.
-func isStoreError(err error) bool {
-	return strings.HasPrefix(err.Error(), "read ticket") && !errors.Is(err, store.ErrNotFound)
-}
+// storeError is a store read that failed while building a mail: worth
+// retrying, unlike a mail that cannot be built.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
 
 func dsnStatus(err error) string {
 	var se *smtp.SMTPError

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -181,8 +182,11 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 // ticketView fills v from ticket n as it is now.
 func (s *Sender) ticketView(ctx context.Context, n int64, v *View) error {
 	d, err := s.st.TicketDetail(ctx, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return &permanentError{fmt.Errorf("ticket %d: %w", n, err)}
+	}
 	if err != nil {
-		return fmt.Errorf("read ticket %d: %w", n, err)
+		return &storeError{fmt.Errorf("read ticket %d: %w", n, err)}
 	}
 	t := d.Ticket
 	if v.Subject == "" {
