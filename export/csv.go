@@ -13,7 +13,8 @@ import (
 // csvHeader is the first line of the CSV feed.
 var csvHeader = []string{"type", "value", "first_seen", "last_seen", "tickets", "tlp"}
 
-// WriteCSV writes what Filter lets out of ts as CSV (RFC 4180), one row
+// WriteCSV writes what Filter lets out of ts as CSV (RFC 4180, CRLF line
+// ends) with a header line, one row
 // per indicator in type and value order: type, value, first_seen and
 // last_seen (RFC 3339, UTC), the tickets it was seen on separated by
 // spaces, and its TLP.
@@ -36,6 +37,7 @@ func csvBytes(ts []Ticket, o Options) ([]byte, error) {
 	now := o.now()
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
+	cw.UseCRLF = true // as RFC 4180 has it, and as notify's attachments
 	cw.Write(csvHeader)
 	for _, in := range indicators(ts) {
 		nums := make([]string, len(in.Tickets))

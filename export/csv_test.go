@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"encoding/csv"
+	"strings"
 	"testing"
 )
 
@@ -18,10 +19,10 @@ func TestCSV(t *testing.T) {
 	if err := WriteCSV(&buf, ts, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	want := `type,value,first_seen,last_seen,tickets,tlp
+	want := strings.ReplaceAll(`type,value,first_seen,last_seen,tickets,tlp
 domain,bad.example,2026-11-23T09:00:00Z,2026-11-24T11:00:00Z,4 9,green
 url,"http://bad.example/a,b ""q""",2026-11-23T09:00:00Z,2026-11-24T11:00:00Z,4,green
-`
+`, "\n", "\r\n")
 	if buf.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}

@@ -79,7 +79,7 @@ func TestNoLeak(t *testing.T) {
 // TestEmpty: with nothing to publish, every format is still valid.
 func TestEmpty(t *testing.T) {
 	out := exportAll(t, nil, Options{})
-	if out["csv"] != "type,value,first_seen,last_seen,tickets,tlp\n" {
+	if out["csv"] != "type,value,first_seen,last_seen,tickets,tlp\r\n" {
 		t.Errorf("csv: %q", out["csv"])
 	}
 	if !strings.Contains(out["stix"], `"type": "identity"`) {

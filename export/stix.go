@@ -185,6 +185,18 @@ func stixBundle(ts []Ticket, o Options) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// STIXID returns the stable STIX id under which league publishes an
+// indicator: a vulnerability for a CVE, else an indicator. It depends on
+// nothing but its arguments, so that a bundle attached to a mail and the
+// feeds name the same indicator alike.
+func STIXID(league, typ, value string) string {
+	x := newIDs(league)
+	if typ == "cve" {
+		return "vulnerability--" + x.id("vulnerability", value)
+	}
+	return "indicator--" + x.id("indicator", typ, value)
+}
+
 func stixIndicator(x ids, in Indicator, identity string, touched, now time.Time) stixObject {
 	l := tlpOf(in.TLP)
 	mid, _ := stixMarking(l)
@@ -196,7 +208,7 @@ func stixIndicator(x ids, in Indicator, identity string, touched, now time.Time)
 	}
 	desc := "Reported to the league in " + strings.Join(seenOn, ", ") + "."
 	if in.Type == "cve" {
-		return stixObject{Type: "vulnerability", SpecVersion: "2.1", ID: "vulnerability--" + x.id("vulnerability", in.Value),
+		return stixObject{Type: "vulnerability", SpecVersion: "2.1", ID: STIXID(x.league, in.Type, in.Value),
 			CreatedByRef: identity, Created: created, Modified: modified, Name: in.Value, Description: desc,
 			ExternalReferences: []externalRef{{SourceName: "cve", ExternalID: in.Value,
 				URL: "https://www.cve.org/CVERecord?id=" + in.Value}},
@@ -207,7 +219,7 @@ func stixIndicator(x ids, in Indicator, identity string, touched, now time.Time)
 	if !in.Verified {
 		kind = []string{"unknown"}
 	}
-	return stixObject{Type: "indicator", SpecVersion: "2.1", ID: "indicator--" + x.id("indicator", in.Type, in.Value),
+	return stixObject{Type: "indicator", SpecVersion: "2.1", ID: STIXID(x.league, in.Type, in.Value),
 		CreatedByRef: identity, Created: created, Modified: modified, Name: in.Value, Description: desc,
 		IndicatorTypes: kind, Pattern: Pattern(in.Type, in.Value), PatternType: "stix", PatternVersion: "2.1",
 		ValidFrom:         created,

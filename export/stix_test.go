@@ -268,3 +268,19 @@ func markingLevel(o map[string]any) TLP {
 	}
 	return level
 }
+
+// TestSTIXIDsPinned: published ids never change from one version of the
+// gateway to the next (consumers update objects by id), and notify's
+// attachments use the same ones.
+func TestSTIXIDsPinned(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{STIXID(DefaultLeague, "domain", "bad.example"), "indicator--429d5a3d-067b-51ca-b673-2df257029c58"},
+		{STIXID(DefaultLeague, "cve", "CVE-2024-3094"), "vulnerability--b989caad-b386-515d-9a43-a440c00d7ae6"},
+		{"identity--" + newIDs(DefaultLeague).id("identity"), "identity--a5ddd64b-f1cc-5df3-9a7b-ff255306bf26"},
+		{"report--" + newIDs(DefaultLeague).id("report", "1"), "report--4f1f2396-793a-56fc-badf-bdc1281902c2"},
+	} {
+		if c.got != c.want {
+			t.Errorf("id %s, want %s", c.got, c.want)
+		}
+	}
+}

@@ -43,9 +43,12 @@ func (u uuid) String() string {
 }
 
 // ids derives the ids of one league's objects.
-type ids struct{ ns uuid }
+type ids struct {
+	league string
+	ns     uuid
+}
 
-func newIDs(league string) ids { return ids{uuid5(rootSpace, "league:"+league)} }
+func newIDs(league string) ids { return ids{league, uuid5(rootSpace, "league:"+league)} }
 
 // id returns the UUID of the thing named by parts, joined with '|' (which
 // no type name or number holds, so the last part may hold anything).
