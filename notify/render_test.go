@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"strings"
@@ -202,5 +203,60 @@ func TestSubjectInjection(t *testing.T) {
 	}
 	if n := strings.Count(string(raw), "\r\nSubject:"); n != 1 {
 		t.Errorf("%d Subject fields", n)
+	}
+}
+
+// TestRenderTriagerWords: a triager's words leave with their indicators
+// defanged, and our own address intact.
+func TestRenderTriagerWords(t *testing.T) {
+	e := newEnv(t)
+	e.report("soc@hospital-a.example", "Phishing", phish)
+	for _, m := range e.outbox(store.OutboxQueued) {
+		e.st.MarkSent(e.ctx, m.ID, e.now)
+	}
+	e.enqueue(1, store.KindReply, []string{"soc@hospital-a.example"},
+		`{"text":"Block http://vpn-login.evil-example.com/auth and 198.51.100.4; write to report@league.example."}`)
+	e.enqueue(1, store.KindTriagerNotice, []string{"alex@volunteers.example"},
+		`{"command":"answer from CERT-XX","text":"We saw hxxp://evil[.]example too."}`,
+		func(m *store.OutboxMail) { m.Template = "triager-update" })
+	envs := renderAll(t, e, e.sender("smtp://127.0.0.1:25?tls=none"))
+	reply := envs[store.KindReply].Text
+	if miss := contains(reply, "hxxp://vpn-login[.]evil-example[.]com/auth", "198.51.100[.]4", "report@league.example"); miss != "" ||
+		strings.Contains(reply, "http://vpn-login") {
+		t.Errorf("reply lacks %q:\n%s", miss, reply)
+	}
+	if miss := contains(envs[store.KindTriagerNotice].Text, "Update on [League #1]", "answer from CERT-XX", "hxxp://evil[.]example"); miss != "" {
+		t.Errorf("update lacks %q:\n%s", miss, envs[store.KindTriagerNotice].Text)
+	}
+}
+
+// TestRenderAlert: an alert lists only verified indicators, and never who
+// reported.
+func TestRenderAlert(t *testing.T) {
+	e := newEnv(t)
+	e.report("soc@hospital-a.example", "Phishing", phish)
+	for _, m := range e.outbox(store.OutboxQueued) {
+		e.st.MarkSent(e.ctx, m.ID, e.now)
+	}
+	db, err := sql.Open("sqlite3", e.st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE indicators SET verified = 1 WHERE type = 'ipv4'`); err != nil {
+		t.Fatal(err)
+	}
+	e.enqueue(1, store.KindAlert, []string{"ciso@hospital-b.example"}, `{"area":"Île-de-France","recipient_name":"Hospital B"}`)
+	alert := renderAll(t, e, e.sender("smtp://127.0.0.1:25?tls=none"))[store.KindAlert]
+	if miss := contains(alert.Text, "Île-de-France", "203.0.113[.]7", "Dear Hospital B"); miss != "" {
+		t.Errorf("alert lacks %q:\n%s", miss, alert.Text)
+	}
+	if strings.Contains(alert.Text, "vpn-login") || strings.Contains(alert.Text, "hospital-a") {
+		t.Errorf("alert shows an unverified indicator or the reporter:\n%s", alert.Text)
+	}
+	for _, a := range alert.Attachments {
+		if strings.Contains(string(a.Content), "vpn-login") {
+			t.Errorf("%s holds an unverified indicator", a.FileName)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hospital-league/leaguemail/parser/indicator"
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/templates"
 )
@@ -67,6 +68,7 @@ type Sender struct {
 	tmpl    *templates.Set
 	dkim    *dkim.SignOptions
 	domains []string
+	extract *indicator.Extractor
 	log     *slog.Logger
 	m       *Metrics
 	wake    chan struct{}
@@ -145,6 +147,7 @@ func New(st *store.Store, cfg Config) (*Sender, error) {
 			s.domains = append(s.domains, d)
 		}
 	}
+	s.extract = indicator.New(indicator.Options{Exclude: s.domains})
 	if s.tls, err = tlsConfig(srv.Host, cfg.CAFile); err != nil {
 		return nil, err
 	}

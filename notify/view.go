@@ -171,6 +171,9 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 	if v.TLP == "" {
 		v.TLP = "amber"
 	}
+	// A triager's words may name the very indicators the mail is about;
+	// they leave defanged like the rest (DESIGN.md invariant 6).
+	v.Text, v.Result = s.defangText(v.Text), s.defangText(v.Result)
 	if v.IndicatorCount < len(v.All) {
 		v.IndicatorCount = len(v.All)
 	}
@@ -192,9 +195,14 @@ func (s *Sender) ticketView(ctx context.Context, n int64, v *View) error {
 	if v.Subject == "" {
 		v.Subject = t.Subject
 	}
-	v.Reporter, v.ReporterName, v.Created = t.Reporter, t.ReporterName, t.CreatedAt
-	if t.Institution != nil {
-		v.Institution, v.Country = t.Institution.Name, t.Institution.Country
+	v.Created = t.CreatedAt
+	alert := v.Kind == store.KindAlert
+	// An alert goes to many institutions: it never says who reported.
+	if !alert {
+		v.Reporter, v.ReporterName = t.Reporter, t.ReporterName
+		if t.Institution != nil {
+			v.Institution, v.Country = t.Institution.Name, t.Institution.Country
+		}
 	}
 	if v.Severity == "" {
 		v.Severity = t.Severity
@@ -225,6 +233,11 @@ func (s *Sender) ticketView(ctx context.Context, n int64, v *View) error {
 	}
 	v.All = v.All[:0]
 	for _, x := range d.Indicators {
+		// Institutions block what an alert lists: only indicators a
+		// triager verified go out in one, as triage queued it.
+		if alert && !x.Verified {
+			continue
+		}
 		tickets := append([]int64{n}, others[x.Type+"\x00"+x.Value]...)
 		slices.Sort(tickets)
 		v.All = append(v.All, IndicatorView{Type: x.Type, Value: x.Value, Defanged: defang(x.Type, x.Value),
@@ -246,4 +259,25 @@ func machineIndicators(v View) []Indicator {
 			Tickets: x.Tickets, TLP: strings.ToLower(v.TLP)})
 	}
 	return out
+}
+
+// defangText defangs every indicator found in free text, the longest
+// first, so that a URL is rewritten before the domain inside it. Our own
+// domains are left alone: the league's address stays writable.
+func (s *Sender) defangText(text string) string {
+	if text == "" {
+		return ""
+	}
+	var found []indicator.Indicator
+	s.extract.Extract([]byte(text), func(x indicator.Indicator) bool {
+		found = append(found, x)
+		return len(found) < 1000
+	})
+	slices.SortStableFunc(found, func(a, b indicator.Indicator) int { return len(b.Value) - len(a.Value) })
+	for _, x := range found {
+		if d := indicator.Defang(x); d != x.Value {
+			text = strings.ReplaceAll(text, x.Value, d)
+		}
+	}
+	return text
 }
