@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/hospital-league/leaguemail/internal/dovecottest"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // memServer starts go-imap's in-memory server with only IMAP4rev1: no MOVE,
@@ -69,6 +70,9 @@ func TestMemServerSweep(t *testing.T) {
 
 	sink := newMemSink()
 	cfg := fastConfig("imap://u:pw@"+addr+"/INBOX?tls=none", slog.New(newLogRecorder(t)))
+	reg := prometheus.NewRegistry()
+	NewMetrics(reg) // a second registration reuses the first's metrics
+	cfg.Metrics = NewMetrics(reg)
 	in := mustNew(t, cfg, sink)
 	sink.cps[in.Name()] = [2]uint32{sel.UIDValidity, 3} // committed, then a crash before the move
 	stop := running(t, in)
@@ -88,5 +92,20 @@ func TestMemServerSweep(t *testing.T) {
 	}
 	if uv, last, _ := sink.Checkpoint(context.Background(), in.Name()); uv != sel.UIDValidity || last != 5 {
 		t.Errorf("checkpoint %d/%d, want %d/5", uv, last, sel.UIDValidity)
+	}
+	got := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			if c := m.GetCounter(); c != nil {
+				got[mf.GetName()] += c.GetValue()
+			}
+		}
+	}
+	if got["leaguemail_mailin_taken_total"] != 2 || got["leaguemail_mailin_moved_total"] != 5 || got["leaguemail_mailin_connects_total"] < 1 {
+		t.Errorf("metrics %v: want 2 taken, 5 moved, a connect", got)
 	}
 }
