@@ -102,7 +102,7 @@ func TestRenderCorrelated(t *testing.T) {
 	}
 	e.report("it@hospital-b.example", "Same here", phish)
 	envs := renderAll(t, e, s)
-	if miss := contains(envs[store.KindAck].Text, "Other hospitals reported the same: one other report"); miss != "" {
+	if miss := contains(envs[store.KindAck].Text, "Other hospitals reported the same: 3 of these indicators were", "in one other report since 2026-11-23."); miss != "" {
 		t.Errorf("ack:\n%s", envs[store.KindAck].Text)
 	}
 	if miss := contains(envs[store.KindTriagerNotice].Text, "Seen in 1 other ticket: #1"); miss != "" {
