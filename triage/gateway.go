@@ -45,6 +45,11 @@ type Config struct {
 	// Triagers are the addresses of the triagers (contacts of kind
 	// triager count too).
 	Triagers []string
+	// AuthservID is the authserv-id of the Authentication-Results header
+	// our own MTA adds ("mx.league.example"): the only one whose DKIM and
+	// SPF verdicts authenticate a triager's commands. Empty trusts no
+	// header; only reply tokens authenticate then.
+	AuthservID string
 	// Tag is the subject tag's word: "League" gives "[League #12]".
 	Tag string
 	// AckLimit acknowledgements per sender in AckWindow (default 5 an hour).

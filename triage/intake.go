@@ -34,6 +34,7 @@ const (
 	DispOpened    = "opened"     // opened a ticket
 	DispAppended  = "appended"   // a participant's reply, on its ticket
 	DispFlagged   = "flagged"    // a non-participant's reply, on the ticket, flagged
+	DispAnswer    = "answer"     // a CERT's or institution's answer to our escalation or alert
 	DispReopened  = "reopened"   // a reply that reopened a closed ticket
 	DispFollowUp  = "follow-up"  // a reply to a closed ticket that opened a new, linked one
 	DispBounce    = "bounce"     // a bounce recorded on its ticket
@@ -96,10 +97,32 @@ func (in *intake) triage() error {
 		_, err := in.open(0, "")
 		return err
 	case !th.ticket.State.Open():
+		// A triager's commands act on a closed ticket as it is (#reopen,
+		// #tlp...), and a CERT's late answer lands on it: neither reopens
+		// it nor opens a new one.
+		if stay, err := in.staysOnClosed(th.ticket.Number); stay || err != nil {
+			if err != nil {
+				return err
+			}
+			return in.reply(th)
+		}
 		return in.replyToClosed(th)
 	default:
 		return in.reply(th)
 	}
+}
+
+// staysOnClosed reports whether a reply to closed ticket n is put on it
+// as it is: commands with authority, or an answer to our escalation.
+func (in *intake) staysOnClosed(n int64) (bool, error) {
+	if len(in.msg.Commands) > 0 {
+		ok, _, err := in.authority(n)
+		if ok || err != nil {
+			return ok, err
+		}
+	}
+	a, err := in.answerer(n)
+	return a != nil, err
 }
 
 // done records the outcome.

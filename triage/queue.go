@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hospital-league/leaguemail/store"
@@ -30,12 +31,31 @@ type TicketData struct {
 	Errors  []string `json:"errors,omitempty"`
 	// ReplyTo is the recipient's own reply address, with its token.
 	ReplyTo string `json:"reply_to,omitempty"`
+
+	// The fields below serve the mails of triage commands; notify reads
+	// them under these keys (see notify's package comment).
+
+	Severity string    `json:"severity,omitempty"`
+	TLP      string    `json:"tlp,omitempty"`
+	Created  time.Time `json:"created,omitzero"`
+	// Text is a triager's words (#reply), or, in a triagers' update, what
+	// the mail that caused it says.
+	Text string `json:"text,omitempty"`
+	// Command and Result are the command lines a confirmation, an error or
+	// an update is about, and what came of them.
+	Command string `json:"command,omitempty"`
+	Result  string `json:"result,omitempty"`
+	// RecipientName is whom an escalation or an alert addresses; Area is
+	// the area an alert is for.
+	RecipientName string `json:"recipient_name,omitempty"`
+	Area          string `json:"area,omitempty"`
 }
 
 // IndVal is an indicator in template data; templates defang it.
 type IndVal struct {
-	Type  string `json:"type"`
-	Value string `json:"value"`
+	Type     string `json:"type"`
+	Value    string `json:"value"`
+	Verified bool   `json:"verified,omitempty"`
 }
 
 func (in *intake) ticketData(t *store.Ticket, corr *Correlation) TicketData {
@@ -117,19 +137,11 @@ func (in *intake) queueAck(n int64, data TicketData) error {
 
 // queueTriagerNotices tells every triager of the new ticket.
 func (in *intake) queueTriagerNotices(n int64, data TicketData) error {
-	ts, err := in.tx.Triagers(in.ctx)
+	ts, err := in.triagerAddrs()
 	if err != nil {
 		return err
 	}
-	seen := map[string]bool{}
-	for t := range in.g.triagers {
-		ts = append(ts, t)
-	}
 	for _, t := range ts {
-		if seen[t] || t == "" {
-			continue
-		}
-		seen[t] = true
 		m := in.outMail(n, store.KindTriagerNotice, t, in.g.subject(n, "New report: ", in.msg.Subject), data, false)
 		if err := in.enqueue(n, m, "triager"); err != nil {
 			return err

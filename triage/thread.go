@@ -63,8 +63,14 @@ func (in *intake) thread() (thread, error) {
 	return thread{}, nil
 }
 
-// ticket returns ticket n, nil if there is none.
+// ticket returns ticket n, nil if there is none. A ticket merged into
+// another gives that other one: the merged ticket's tokens, tags and
+// Message-IDs thread to where its conversation went.
 func (in *intake) ticket(n int64) (*store.Ticket, error) {
+	n, err := in.resolve(n)
+	if err != nil || n == 0 {
+		return nil, err
+	}
 	t, err := in.tx.Ticket(in.ctx, n)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -73,6 +79,28 @@ func (in *intake) ticket(n int64) (*store.Ticket, error) {
 		return nil, err
 	}
 	return &t, nil
+}
+
+// maxMerges bounds the chain of merges followed from one ticket.
+const maxMerges = 16
+
+// resolve follows ticket n's merges to the ticket it lives on now; 0 if
+// there is no ticket n.
+func (in *intake) resolve(n int64) (int64, error) {
+	for range maxMerges {
+		w, err := in.tx.Work(in.ctx, n)
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		if w.MergedInto == 0 {
+			return n, nil
+		}
+		n = w.MergedInto
+	}
+	return n, nil
 }
 
 // ticketOfMessageID returns the ticket of one of our mails or of a mail on
@@ -121,4 +149,19 @@ func (in *intake) isTriager() (bool, error) {
 		return false, err
 	}
 	return slices.Contains(ts, in.from), nil
+}
+
+// triagerAddrs returns the addresses of every triager, configured or a
+// contact, sorted, each once.
+func (in *intake) triagerAddrs() ([]string, error) {
+	ts, err := in.tx.Triagers(in.ctx)
+	if err != nil {
+		return nil, err
+	}
+	for t := range in.g.triagers {
+		ts = append(ts, t)
+	}
+	ts = slices.DeleteFunc(ts, func(t string) bool { return t == "" })
+	slices.Sort(ts)
+	return slices.Compact(ts), nil
 }

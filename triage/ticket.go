@@ -62,7 +62,7 @@ func (in *intake) open(follows int64, why string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := in.commands(n); err != nil {
+	if err := in.commands(n, true); err != nil {
 		return 0, err
 	}
 	data := in.ticketData(t, corr)
@@ -123,43 +123,30 @@ func (in *intake) correlate(n int64) (*Correlation, error) {
 	return c, err
 }
 
-// commands records the mail's triage commands as a comment. Running them
-// (with DESIGN.md invariant 4's authority check) comes with the commands
-// issue; a command from someone who is not a triager flags the ticket.
-func (in *intake) commands(n int64) error {
-	if len(in.msg.Commands) == 0 {
-		return nil
-	}
-	var lines []string
-	for _, c := range in.msg.Commands {
-		lines = append(lines, oneLine(c.Line))
-	}
-	ev := in.event(n, "comment", "commands recorded, not run: "+strings.Join(lines, " | "))
-	ev.Data = mustJSON(map[string]any{"commands": in.msg.Commands})
-	if _, err := in.tx.AddEvent(in.ctx, ev); err != nil {
-		return err
-	}
-	if ok, err := in.isTriager(); ok || err != nil {
-		return err
-	}
-	return in.tx.Flag(in.ctx, n, in.event(n, "", in.actor()+" wrote triage commands but is not a triager"))
-}
-
-// reply puts a reply on its open ticket: appended if the sender is a
-// participant, kept but flagged if not.
+// reply puts a reply on its ticket: appended if the sender is a
+// participant, kept but flagged if not. A CERT's or institution's answer
+// to our escalation or alert is recorded as such and the triagers are
+// told. The mail's commands run if it has the authority.
 func (in *intake) reply(th thread) error {
 	n := th.ticket.Number
-	ok := th.verified
+	ans, err := in.answerer(n)
+	if err != nil {
+		return err
+	}
+	ok := th.verified || ans != nil
 	if !ok {
-		var err error
 		if ok, err = in.participant(n); err != nil {
 			return err
 		}
 	}
-	if err := in.tx.AttachMail(in.ctx, store.TicketMail{Mail: in.mail, Ticket: n, Role: "reply", MatchedBy: th.by, Flagged: !ok}); err != nil {
+	role := "reply"
+	if ans != nil {
+		role = "answer"
+	}
+	if err := in.tx.AttachMail(in.ctx, store.TicketMail{Mail: in.mail, Ticket: n, Role: role, MatchedBy: th.by, Flagged: !ok}); err != nil {
 		return err
 	}
-	if _, err := in.tx.AddEvent(in.ctx, in.event(n, "reply", "reply from "+in.actor()+", matched by "+th.by)); err != nil {
+	if _, err := in.tx.AddEvent(in.ctx, in.event(n, "reply", role+" from "+in.actor()+", matched by "+th.by)); err != nil {
 		return err
 	}
 	disp := DispAppended
@@ -174,10 +161,16 @@ func (in *intake) reply(th thread) error {
 			return err
 		}
 	}
+	if ans != nil {
+		disp = DispAnswer
+		if err := in.answered(n, ans); err != nil {
+			return err
+		}
+	}
 	if err := in.sightings(n); err != nil {
 		return err
 	}
-	if err := in.commands(n); err != nil {
+	if err := in.commands(n, false); err != nil {
 		return err
 	}
 	if err := in.tx.Touch(in.ctx, n, in.now); err != nil {
@@ -225,7 +218,7 @@ func (in *intake) replyToClosed(th thread) error {
 		if err := in.sightings(n); err != nil {
 			return err
 		}
-		if err := in.commands(n); err != nil {
+		if err := in.commands(n, false); err != nil {
 			return err
 		}
 		in.done(DispReopened, n)

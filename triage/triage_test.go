@@ -415,22 +415,26 @@ func TestOwnMailNeverAnswered(t *testing.T) {
 	}
 }
 
-func TestCommandsRecorded(t *testing.T) {
+// TestCommandsWithoutAuthority: with no authserv-id configured and no
+// reply token, a triager's commands are kept as a comment, never run; a
+// reporter's are too, and both flag the ticket.
+func TestCommandsWithoutAuthority(t *testing.T) {
 	h := newHarness(t)
 	h.take(report(alice, "<r1@h>", "Phish"))
 	n1 := int64(1)
 	tri := report("alex@volunteers.example", "", "Re: [League #1]")
 	tri.TicketRef = &n1
-	tri.Commands = []parser.Command{{Name: "verify", Line: "#verify"}}
+	tri.Commands = []parser.Command{{Name: "close", Line: "#close"}}
 	h.take(tri)
-	if !h.hasEvent(1, "comment", "#verify") || h.detail(1).Ticket.Flagged {
-		t.Errorf("triager command: %+v", h.detail(1).Events)
+	d := h.detail(1)
+	if !h.hasEvent(1, "comment", "#close") || !d.Ticket.Flagged || d.Ticket.State != store.StateNew {
+		t.Errorf("triager command: %+v", d.Events)
 	}
 	rep := report(alice, "", "Re: [League #1]")
 	rep.TicketRef = &n1
 	rep.Commands = []parser.Command{{Name: "close", Line: "#close\r\nBcc: x"}}
 	h.take(rep)
-	if !h.hasEvent(1, "flagged", "not a triager") {
+	if !h.hasEvent(1, "flagged", "not a triager") || h.detail(1).Ticket.State != store.StateNew {
 		t.Errorf("reporter command: %+v", h.detail(1).Events)
 	}
 }
