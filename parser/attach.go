@@ -15,6 +15,7 @@ import (
 	"github.com/hospital-league/leaguemail/parser/archive"
 	"github.com/hospital-league/leaguemail/parser/indicator"
 	"github.com/hospital-league/leaguemail/parser/outlook"
+	"github.com/hospital-league/leaguemail/parser/tnef"
 )
 
 // maxAttachments bounds the attachment list of one mail, zip members and
@@ -52,6 +53,9 @@ func (p *parse) attachment(data []byte, name, ctype string, depth int, container
 	case ext == ".msg" || bytes.HasPrefix(data, cfbMagic):
 		p.outlookFile(data, name, depth+1)
 		return
+	case bytes.HasPrefix(data, tnefMagic):
+		p.tnefFile(data, name, depth, layer)
+		return
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")) || bytes.HasPrefix(data, []byte("PK\x05\x06")):
 		p.zipFile(data, name, depth, layer)
 	case ctype == "text/html" || ext == ".html" || ext == ".htm" || a.SniffedType == "text/html":
@@ -75,7 +79,10 @@ func (p *parse) attachment(data []byte, name, ctype string, depth int, container
 	}
 }
 
-var cfbMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+var (
+	cfbMagic  = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+	tnefMagic = []byte{0x78, 0x9F, 0x3E, 0x22} // 0x223E9F78, little-endian
+)
 
 // hashIsIndicator decides whether a file's hashes go to the feeds: the
 // attachments of forwarded mails and the members of zips are samples; the
@@ -253,4 +260,40 @@ func csvFields(data []byte) []byte {
 		}
 	}
 	return out
+}
+
+// tnefFile reads a winmail.dat: Outlook wraps a mail's real attachments and
+// body in it, so they belong to the mail that carries it, at its depth.
+func (p *parse) tnefFile(data []byte, name string, depth int, layer Layer) {
+	budget := p.opts.Limits.MaxDecoded - p.decoded
+	if budget <= 0 {
+		p.errorf("%q: decoded-size budget spent: not opened", name)
+		return
+	}
+	msg, err := tnef.Read(data, tnef.Limits{MaxAttachments: maxAttachments, MaxBytes: budget})
+	if err != nil {
+		p.errorf("%q: %v", name, err)
+		return
+	}
+	for _, e := range msg.Errors {
+		p.errorf("%q: %s", name, e)
+	}
+	var plains []string
+	var htmls [][]byte
+	if msg.Body != "" {
+		plains = append(plains, msg.Body)
+	}
+	if msg.HTML != "" {
+		htmls = append(htmls, []byte(msg.HTML))
+	}
+	if depth == 0 {
+		// The reporter's own body: walkParts reads it with the mail's text
+		// parts, which are often only a stub when a winmail.dat is sent.
+		p.tnefPlains, p.tnefHTMLs = append(p.tnefPlains, plains...), append(p.tnefHTMLs, htmls...)
+	} else {
+		p.bodies(plains, htmls, depth, LayerEvidence, false)
+	}
+	for _, a := range msg.Attachments {
+		p.attachment(a.Data, nameOr(a.Filename, "attachment"), strings.ToLower(a.MimeType), depth, name, layer)
+	}
 }

@@ -3,7 +3,6 @@ package parser
 import (
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/hospital-league/leaguemail/parser/indicator"
 )
@@ -75,25 +74,8 @@ func (c *collector) value(t indicator.Type, v, source string, layer Layer) (indi
 // addHost adds the domain of a URL or an address found by value: the
 // extractor does it for text, Normalize returns one indicator only.
 func (c *collector) addHost(ind indicator.Indicator, source string, layer Layer) {
-	var host string
-	switch ind.Type {
-	case indicator.URL:
-		host = urlHost(ind.Value)
-	case indicator.Email:
-		if i := strings.LastIndexByte(ind.Value, '@'); i >= 0 {
-			host = ind.Value[i+1:]
-		}
-	default:
-		return
-	}
-	if host == "" {
-		return
-	}
-	for _, t := range []indicator.Type{indicator.Domain, indicator.IPv4, indicator.IPv6} {
-		if h, ok := c.x.Normalize(t, host); ok {
-			c.add(h, source, layer)
-			return
-		}
+	for _, r := range c.x.Related(ind) {
+		c.add(r, source, layer)
 	}
 }
 

@@ -101,6 +101,10 @@ type parse struct {
 	decoded int64 // attachment bytes decoded or inflated so far
 
 	attachmentsFull bool
+	// tnefPlains and tnefHTMLs are the bodies of the report's own
+	// winmail.dat, read when its text parts are empty.
+	tnefPlains []string
+	tnefHTMLs  [][]byte
 }
 
 func (p *parse) errorf(format string, args ...any) {

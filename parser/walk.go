@@ -59,6 +59,9 @@ func (p *parse) walkParts(root *enmime.Part, raw []byte, depth int, layer Layer,
 	} else {
 		walk(root.FirstChild)
 	}
+	if depth == 0 && strings.TrimSpace(strings.Join(plains, "")) == "" && len(htmls) == 0 {
+		plains, htmls = p.tnefPlains, p.tnefHTMLs
+	}
 	p.bodies(plains, htmls, depth, layer, reply)
 }
 
