@@ -101,3 +101,25 @@ func TestParseTextAttachmentByBytes(t *testing.T) {
 		t.Errorf("indicators = %+v", m.Indicators)
 	}
 }
+
+// TestParseWinmailDat wraps a real winmail.dat of the corpus in a mail as
+// Exchange sends it: its files are the mail's attachments.
+func TestParseWinmailDat(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(corpusDir, "mimekit/UnitTests/TestData/tnef/two-files.tnef"))
+	if err != nil {
+		t.Skip("corpus not found")
+	}
+	m := Parse(mailWith("winmail.dat", "application/ms-tnef", data), testOpts)
+	var names []string
+	for _, a := range m.Attachments {
+		if a.Container == "winmail.dat" {
+			names = append(names, a.Filename)
+			if a.Depth != 0 || a.SHA256 == "" {
+				t.Errorf("attachment %+v", a)
+			}
+		}
+	}
+	if strings.Join(names, ",") != "AUTHORS,README" {
+		t.Errorf("files in winmail.dat = %q, want AUTHORS and README", names)
+	}
+}
