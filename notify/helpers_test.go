@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -142,6 +143,7 @@ func startFake(t *testing.T) *fakeSMTP {
 	f := &fakeSMTP{}
 	srv := smtp.NewServer(f)
 	srv.Domain = "fake.example"
+	srv.ErrorLog = log.New(io.Discard, "", 0)
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	l, err := net.Listen("tcp", "127.0.0.1:0")
