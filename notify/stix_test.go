@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hospital-league/leaguemail/export"
 )
 
 var (
@@ -111,5 +113,17 @@ func TestWriteSTIX(t *testing.T) {
 	// Ids are stable: the same indicator, the same id, in every bundle.
 	if STIXID("The League", "domain", "evil.example") != STIXID("The League", "domain", "evil.example") || STIXID("The League", "domain", "a.example") == STIXID("The League", "domain", "b.example") {
 		t.Error("ids not stable or not distinct")
+	}
+}
+
+// TestSTIXIDMatchesExport: an indicator has the same id in an escalation's
+// bundle as in the league's feeds, so that consumers update, not duplicate.
+func TestSTIXIDMatchesExport(t *testing.T) {
+	for _, in := range sampleIndicators {
+		for _, league := range []string{"The League", export.DefaultLeague} {
+			if a, b := STIXID(league, in.Type, in.Value), export.STIXID(league, in.Type, in.Value); a != b {
+				t.Errorf("%s %s: notify %s, export %s", in.Type, in.Value, a, b)
+			}
+		}
 	}
 }
