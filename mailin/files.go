@@ -17,7 +17,10 @@ import (
 // hands each message to fn, stopping at fn's first error. A path may be:
 //
 //   - a Maildir folder (one with cur/ or new/): the messages of cur/ then new/;
-//   - any other folder: every file under it, by name, each read as below;
+//   - any other folder: every file under it, by name, each read as below,
+//     but for files that hold no mail (no header fields at their start,
+//     and no Outlook .msg): a folder of saved reports often holds notes,
+//     JSON and HTML beside the mail;
 //   - an mbox file (one starting with a "From " line): each of its messages;
 //   - any other file: one message (.eml), unless it holds only white space.
 //
@@ -36,7 +39,7 @@ func ReadFiles(ctx context.Context, paths []string, fn func(raw []byte, origin O
 		if fi.IsDir() {
 			err = readDir(ctx, abs, fn)
 		} else {
-			err = readFile(ctx, abs, fn)
+			err = readFile(ctx, abs, false, fn)
 		}
 		if err != nil {
 			return err
@@ -77,7 +80,7 @@ func readDir(ctx context.Context, root string, fn func([]byte, Origin) error) er
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		return readFile(ctx, p, fn)
+		return readFile(ctx, p, true, fn)
 	})
 }
 
@@ -97,7 +100,7 @@ func readMaildir(ctx context.Context, dir string, fn func([]byte, Origin) error)
 			if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
 				continue
 			}
-			if err := readFile(ctx, filepath.Join(dir, sub, e.Name()), fn); err != nil {
+			if err := readFile(ctx, filepath.Join(dir, sub, e.Name()), false, fn); err != nil {
 				return err
 			}
 		}
@@ -105,7 +108,9 @@ func readMaildir(ctx context.Context, dir string, fn func([]byte, Origin) error)
 	return nil
 }
 
-func readFile(ctx context.Context, path string, fn func([]byte, Origin) error) error {
+// readFile reads one file; walked says it was found in a folder walk,
+// where files that hold no mail are passed over.
+func readFile(ctx context.Context, path string, walked bool, fn func([]byte, Origin) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -127,11 +132,49 @@ func readFile(ctx context.Context, path string, fn func([]byte, Origin) error) e
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	if len(bytes.TrimSpace(raw)) == 0 {
+	if len(bytes.TrimSpace(raw)) == 0 || walked && !looksLikeMail(raw) {
 		return nil
 	}
 	if err := fn(raw, Origin{Mailbox: "file:" + path}); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+var cfbMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
+// looksLikeMail says whether a file starts like a mail: two header fields
+// among its first lines (a junk line before them is allowed, as some
+// exports write one), or an Outlook .msg.
+func looksLikeMail(raw []byte) bool {
+	if bytes.HasPrefix(raw, cfbMagic) {
+		return true
+	}
+	fields := 0
+	for i, rest := 0, raw[:min(len(raw), 4096)]; i < 8 && len(rest) > 0; i++ {
+		line := rest
+		if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+			line, rest = rest[:j], rest[j+1:]
+		} else {
+			rest = nil
+		}
+		if isFieldLine(line) {
+			fields++
+		}
+	}
+	return fields >= 2
+}
+
+// isFieldLine: a name of letters, digits and dashes, a colon, a space.
+func isFieldLine(l []byte) bool {
+	i := bytes.IndexByte(l, ':')
+	if i <= 0 || i+1 >= len(l) || (l[i+1] != ' ' && l[i+1] != '\t') {
+		return false
+	}
+	for _, c := range l[:i] {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
