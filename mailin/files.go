@@ -143,9 +143,10 @@ func readFile(ctx context.Context, path string, walked bool, fn func([]byte, Ori
 
 var cfbMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 
-// looksLikeMail says whether a file starts like a mail: two header fields
-// among its first lines (a junk line before them is allowed, as some
-// exports write one), or an Outlook .msg.
+// looksLikeMail says whether a file starts like a mail: a header field
+// among its first lines (a junk line before it is allowed, as some exports
+// write one), or an Outlook .msg. A broken mail passes; JSON, HTML and
+// notes do not.
 func looksLikeMail(raw []byte) bool {
 	if bytes.HasPrefix(raw, cfbMagic) {
 		return true
@@ -153,7 +154,8 @@ func looksLikeMail(raw []byte) bool {
 	fields := 0
 	for i, rest := 0, raw[:min(len(raw), 4096)]; i < 8 && len(rest) > 0; i++ {
 		line := rest
-		if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+		// Lines may end in LF, CRLF or, from old Macs, CR alone.
+		if j := bytes.IndexAny(rest, "\r\n"); j >= 0 {
 			line, rest = rest[:j], rest[j+1:]
 		} else {
 			rest = nil
@@ -162,7 +164,7 @@ func looksLikeMail(raw []byte) bool {
 			fields++
 		}
 	}
-	return fields >= 2
+	return fields >= 1
 }
 
 // isFieldLine: a name of letters, digits and dashes, a colon, a space.
