@@ -305,6 +305,10 @@ func (c *Config) Require() error {
 
 // Defaults fills in what a deployment need not set.
 func (c *Config) Defaults() {
+	if c.League.Name == "" {
+		// The name seeds every STIX id of the feeds: keep it once chosen.
+		c.League.Name = "Hospital League"
+	}
 	if c.Store.Path == "" {
 		c.Store.Path = "leaguemail.db"
 	}

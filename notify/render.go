@@ -66,17 +66,13 @@ func Render(tmpl *templates.Set, m store.OutboxMail, v View) ([]byte, error) {
 	}
 	var atts []attachment
 	if withAttachments(m.Kind) && len(v.All) > 0 {
-		inds := machineIndicators(v)
-		var csvb, stixb bytes.Buffer
-		if err := WriteCSV(&csvb, inds); err != nil {
-			return nil, err
-		}
-		if err := WriteSTIX(&stixb, inds, STIXOptions{Identity: v.LeagueName, Created: v.Now, TLP: v.TLP}); err != nil {
+		csvb, stixb, err := machineReadable(v)
+		if err != nil {
 			return nil, err
 		}
 		atts = append(atts,
-			attachment{"indicators.csv", "text/csv", map[string]string{"charset": "utf-8", "header": "present"}, csvb.Bytes()},
-			attachment{"indicators.stix.json", "application/stix+json", map[string]string{"version": "2.1"}, stixb.Bytes()})
+			attachment{"indicators.csv", "text/csv", map[string]string{"charset": "utf-8", "header": "present"}, csvb},
+			attachment{"indicators.stix.json", "application/stix+json", map[string]string{"version": "2.1"}, stixb})
 	}
 	writeBody(&b, text.Bytes(), html.Bytes(), hasHTML, atts)
 	return b.Bytes(), nil

@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hospital-league/leaguemail/export"
 	"github.com/hospital-league/leaguemail/parser/indicator"
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/templates"
@@ -27,7 +28,8 @@ type Config struct {
 	// From is the league's address: the From of every mail, and the
 	// envelope sender, so that bounces come back to the gateway.
 	From string
-	// Name is the display name of From ("The League" by default).
+	// Name is the display name of From, and the league's identity in the
+	// STIX attachments (export.DefaultLeague by default, as in the feeds).
 	Name string
 	// Tag is the subject tag's word, for tags a mail's data lacks.
 	Tag string
@@ -104,7 +106,7 @@ func New(st *store.Store, cfg Config) (*Sender, error) {
 	}
 	cfg.From = from
 	if cfg.Name == "" {
-		cfg.Name = "The League"
+		cfg.Name = export.DefaultLeague
 	}
 	if cfg.Tag == "" {
 		cfg.Tag = "League"

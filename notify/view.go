@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hospital-league/leaguemail/export"
 	"github.com/hospital-league/leaguemail/parser/indicator"
 	"github.com/hospital-league/leaguemail/store"
 )
@@ -247,18 +249,31 @@ func (s *Sender) ticketView(ctx context.Context, n int64, v *View) error {
 	return nil
 }
 
-// machineIndicators are v's indicators for the attachments.
-func machineIndicators(v View) []Indicator {
-	out := make([]Indicator, 0, len(v.All))
+// machineReadable writes v's indicators as the CSV and STIX 2.1 files of
+// an escalation or alert, with package export's writers: a CERT that
+// loads both our feeds and our escalations sees the same ids. The ticket's
+// triager chose the recipients, so its own TLP travels with it and
+// unverified indicators go too: the filter of the public feeds does not
+// apply to a mail addressed to one CERT.
+func machineReadable(v View) (csvb, stixb []byte, err error) {
+	t := export.Ticket{Number: v.Ticket, Created: v.Created, Updated: v.Now, Severity: v.Severity, TLP: strings.ToLower(v.TLP), State: "escalated"}
 	for _, x := range v.All {
-		first, last := x.FirstSeen, x.LastSeen
+		first := x.FirstSeen
 		if first.IsZero() {
 			first = v.Created
 		}
-		out = append(out, Indicator{Type: x.Type, Value: x.Value, FirstSeen: first, LastSeen: last,
-			Tickets: x.Tickets, TLP: strings.ToLower(v.TLP)})
+		t.Indicators = append(t.Indicators, export.Indicator{Type: x.Type, Value: x.Value, FirstSeen: first, LastSeen: x.LastSeen,
+			Tickets: x.Tickets, Verified: x.Verified})
 	}
-	return out
+	opts := export.Options{League: v.LeagueName, TLPMax: "red", All: true, Now: func() time.Time { return v.Now }}
+	var c, s bytes.Buffer
+	if err := export.WriteCSV(&c, []export.Ticket{t}, opts); err != nil {
+		return nil, nil, err
+	}
+	if err := export.WriteSTIX(&s, []export.Ticket{t}, opts); err != nil {
+		return nil, nil, err
+	}
+	return c.Bytes(), s.Bytes(), nil
 }
 
 // defangText defangs every indicator found in free text, the longest
