@@ -33,6 +33,7 @@ func commands() []command {
 		{"ingest", "take .eml, mbox and Maildir files into the store: ingest [--db F] PATH...", runIngest},
 		{"tickets", "list or show tickets: tickets list|show N [--json]", runTickets},
 		{"outbox", "list queued mails: outbox list [--json]", runOutbox},
+		{"contacts", "import or list CERTs, institutions, triagers: contacts import FILE.csv | contacts list [--json]", runContacts},
 		{"export", "write the STIX 2.1, MISP or CSV feed: export --format stix|misp|csv --out PATH", runExport},
 	}
 }

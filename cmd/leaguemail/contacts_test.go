@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hospital-league/leaguemail/store"
+)
+
+const goodContacts = `kind,name,email,country,region
+cert,CERT-XX,incident@cert-xx.example,xx,
+# the hospitals of the north
+institution,St Mary Hospital,SOC@hospital.example,XX,North
+institution,"General Clinic, Main Site",it@clinic.example,XX,North
+triager,,alex@volunteers.example,,
+`
+
+func TestContactsCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "test.db")
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	leaguemail := func(args ...string) (code int, stdout, stderr string) {
+		var out, errb bytes.Buffer
+		code = run(context.Background(), append(args, "--db", db), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	list := func() []store.Contact {
+		t.Helper()
+		code, out, errs := leaguemail("contacts", "list", "--json")
+		if code != 0 {
+			t.Fatalf("list: %d %s", code, errs)
+		}
+		var cs []store.Contact
+		if err := json.Unmarshal([]byte(out), &cs); err != nil {
+			t.Fatalf("list --json: %v\n%s", err, out)
+		}
+		return cs
+	}
+
+	if cs := list(); cs == nil || len(cs) != 0 {
+		t.Errorf("empty store lists %v", cs)
+	}
+	good := write("good.csv", goodContacts)
+	code, out, errs := leaguemail("contacts", "import", good)
+	if code != 0 || !strings.Contains(out, "4 contacts: 4 added, 0 updated, 0 unchanged") {
+		t.Fatalf("import: %d %q %q", code, out, errs)
+	}
+	first := list()
+	if len(first) != 4 {
+		t.Fatalf("contacts %+v", first)
+	}
+	var mary store.Contact
+	for _, c := range first {
+		if c.Name == "St Mary Hospital" {
+			mary = c
+		}
+	}
+	if mary.Email != "soc@hospital.example" || mary.Domain != "hospital.example" || mary.Country != "XX" || mary.Region != "North" {
+		t.Errorf("St Mary: %+v", mary)
+	}
+
+	// Importing the same file again changes nothing.
+	code, out, _ = leaguemail("contacts", "import", good)
+	if code != 0 || !strings.Contains(out, "0 added, 0 updated, 4 unchanged") {
+		t.Errorf("second import: %d %q", code, out)
+	}
+	if again := list(); len(again) != len(first) || again[0] != first[0] || again[3] != first[3] {
+		t.Errorf("second import changed the contacts:\n%+v\n%+v", first, again)
+	}
+
+	// Columns in another order, a changed region.
+	moved := write("moved.csv", "email,kind,region,name,country\nit@clinic.example,institution,South,General Clinic,XX\n")
+	if code, out, errs := leaguemail("contacts", "import", moved); code != 0 || !strings.Contains(out, "0 added, 1 updated") {
+		t.Errorf("reordered import: %d %q %q", code, out, errs)
+	}
+
+	bad := []struct {
+		name, body, want string
+	}{
+		{"bad kind", "cert,CERT-XX,incident@cert-xx.example,XX,\nbank,Big Bank,it@bank.example,XX,\n", `bad-kind.csv:2: kind "bank" is not cert, institution or triager`},
+		{"bad email", "kind,name,email\n\ncert,CERT-YY,not an address\n", `bad-email.csv:3: "not an address" is not a bare mail address`},
+		{"bad country", "institution,Far Hospital,sec@far.example,France,\n", `bad-country.csv:1: country "France" is not a two-letter ISO 3166 code`},
+		{"no name", "cert,,cert@cert-zz.example,ZZ,\n", `no-name.csv:1: a cert needs a name`},
+		{"duplicate", "triager,,a@x.example\ntriager,,A@x.example\n", `duplicate.csv:2: triager a@x.example is on line 1 already`},
+		{"too many fields", "triager,,a@x.example,,,extra\n", `too-many-fields.csv:1: 6 fields`},
+		{"unknown column", "kind,email,phone\n", `unknown-column.csv:1: unknown column "phone"`},
+		{"broken quoting", "cert,\"CERT-XX,incident@cert-xx.example\n", `broken-quoting.csv`},
+		{"several bad lines", "bank,,a@x.example\nbank,,b@x.example\n", `several-bad-lines.csv:1: kind "bank" is not cert, institution or triager (and 1 more bad line)`},
+		{"empty", "# nothing\n", "no contacts in it"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			p := write(strings.ReplaceAll(tt.name, " ", "-")+".csv", tt.body)
+			code, _, errs := leaguemail("contacts", "import", p)
+			if code != 1 || !strings.Contains(errs, tt.want) || strings.Count(errs, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want 1 and one line with %q", code, errs, tt.want)
+			}
+		})
+	}
+	// A bad file imports nothing, not even its good lines.
+	if cs := list(); len(cs) != 4 {
+		t.Errorf("a bad file imported some lines: %+v", cs)
+	}
+
+	for _, args := range [][]string{{"contacts"}, {"contacts", "import"}, {"contacts", "list", "--kind", "bank"}, {"contacts", "remove", "x"}} {
+		if code, _, _ := leaguemail(args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+	if code, _, errs := leaguemail("contacts", "import", filepath.Join(dir, "missing.csv")); code != 1 || !strings.Contains(errs, "missing.csv") {
+		t.Errorf("missing file: %d %q", code, errs)
+	}
+	code, out, _ = leaguemail("contacts", "list", "--kind", "cert")
+	if code != 0 || !strings.Contains(out, "CERT-XX") || strings.Contains(out, "Clinic") {
+		t.Errorf("list --kind cert: %d\n%s", code, out)
+	}
+}
