@@ -93,7 +93,7 @@ func TestThroughPostfix(t *testing.T) {
 		}
 		m := got[0]
 		for h, want := range map[string]string{
-			"From": `"The League" <report@league.example>`, "To": "soc@hospital-a.example",
+			"From": `"Hospital League" <report@league.example>`, "To": "soc@hospital-a.example",
 			"Subject": "[League #1] Received: Phishing: fake VPN login", "Message-Id": ack.MessageID,
 			"In-Reply-To": ack.InReplyTo, "Reply-To": ack.ReplyTo, "Auto-Submitted": "auto-replied",
 		} {

@@ -55,7 +55,7 @@ func TestRenderAck(t *testing.T) {
 	ack := envs[store.KindAck]
 	ob := e.outbox(store.OutboxQueued)[0]
 	for h, want := range map[string]string{
-		"From":                     `"The League" <report@league.example>`,
+		"From":                     `"Hospital League" <report@league.example>`,
 		"To":                       "soc@hospital-a.example",
 		"Message-Id":               ob.MessageID,
 		"In-Reply-To":              ob.InReplyTo,
