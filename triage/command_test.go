@@ -274,6 +274,27 @@ func TestCommands(t *testing.T) {
 			}
 			confirmed(t, s, alex, "#verify")
 		}},
+		{"verify some, written defanged", nil, "verify-some.eml", func(t *testing.T, h *harness, out outcome, s sent) {
+			var verified, not []string
+			for _, x := range h.detail(1).Indicators {
+				if x.Verified {
+					verified = append(verified, x.Value)
+				} else {
+					not = append(not, x.Value)
+				}
+			}
+			slices.Sort(verified)
+			if !slices.Equal(verified, []string{"http://vpn-renew.evil.example/login", "vpn-renew.evil.example"}) || !slices.Contains(not, "198.51.100.23") {
+				t.Errorf("verified %q, not %q", verified, not)
+			}
+			confirmed(t, s, alex, "#verify vpn-renew[.]evil[.]example")
+		}},
+		{"alert without verified indicators", nil, "alert-unverified.eml", func(t *testing.T, h *harness, out outcome, s sent) {
+			refused(t, s, alex, "#alert", "no indicator of #1 is verified")
+			if len(s.to(store.KindAlert, "it@clinic.example")) > 0 {
+				t.Error("alert queued")
+			}
+		}},
 		{"escalate to a named CERT", []string{"severity-tlp.eml"}, "escalate-named.eml", func(t *testing.T, h *harness, out outcome, s sent) {
 			o := s.one(t, store.KindEscalation, cert)
 			d := data(t, o)
@@ -518,6 +539,20 @@ func TestCommands(t *testing.T) {
 			out := h.mail(tt.mail)
 			tt.check(t, h, out, sent(h.outbox()[from:]))
 		})
+	}
+}
+
+// TestCommandsRunOnce: the same mail taken in again (another IMAP
+// delivery, a second ingest) runs nothing again.
+func TestCommandsRunOnce(t *testing.T) {
+	h := newCommandHarness(t)
+	h.mail("escalate-named.eml")
+	before := h.counts()
+	h.seq-- // the same origin too, as after a crash before the IMAP move
+	h.mail("escalate-named.eml")
+	h.mail("escalate-named.eml") // the same bytes from elsewhere
+	if after := h.counts(); after.Outbox != before.Outbox || after.Events != before.Events {
+		t.Errorf("counts before %+v, after %+v", before, after)
 	}
 }
 
