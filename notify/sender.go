@@ -77,6 +77,8 @@ type Sender struct {
 
 	batch sync.Mutex // one batch at a time
 
+	tmplMu sync.RWMutex // Reload swaps tmpl while batches render
+
 	mu     sync.Mutex
 	status Status
 }
@@ -311,7 +313,7 @@ func (s *Sender) build(ctx context.Context, m store.OutboxMail) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	msg, err := Render(s.tmpl, m, v)
+	msg, err := Render(s.templates(), m, v)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hospital-league/leaguemail/config"
+	"github.com/hospital-league/leaguemail/export"
+	"github.com/hospital-league/leaguemail/mailin"
+	"github.com/hospital-league/leaguemail/notify"
+	"github.com/hospital-league/leaguemail/parser"
+	"github.com/hospital-league/leaguemail/store"
+	"github.com/hospital-league/leaguemail/triage"
+)
+
+// gateway is the whole of `serve`: the IMAP intake of every mailbox, the
+// triage of what comes in, the outbox sender, the feeds, and the HTTP
+// listener, over one store. demo runs the same gateway against servers of
+// its own.
+type gateway struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	st      *store.Store
+	reg     *prometheus.Registry
+	m       *gatewayMetrics
+	triage  *triage.Gateway
+	sender  *notify.Sender
+	intakes []*mailin.Intake
+	feeds   *export.Scheduler
+	http    *http.Server
+	// taken is called after each mail committed, for the demo's story.
+	taken func(raw []byte, o mailin.Origin)
+}
+
+// newGateway builds every part from the config and checks it all: a
+// mistake names the config key and stops the gateway before it starts.
+func newGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) (g *gateway, err error) {
+	g = &gateway{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
+	g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	g.st, err = store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		return nil, cfg.Errorf("store.path", "%v", err)
+	}
+	defer func() {
+		if err != nil {
+			g.st.Close()
+		}
+	}()
+	g.m = newGatewayMetrics(g.reg, g.st)
+
+	g.triage, err = triage.New(g.st, triage.Config{
+		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),
+		Triagers: cfg.Triage.Triagers, AuthservID: cfg.Triage.AuthservID, AckLimit: cfg.Triage.AcksPerHour,
+		Parse:  g.timedParse(),
+		Logger: log,
+	})
+	if err != nil {
+		return nil, cfg.Errorf("league.address", "%v", err)
+	}
+
+	g.sender, err = notify.New(g.st, notify.Config{
+		URL: cfg.SMTP.URL, From: cfg.League.Address, Name: cfg.League.Name, Domains: cfg.League.Domains,
+		CAFile: cfg.SMTP.CAFile, HelloName: cfg.SMTP.Helo, TemplatesDir: cfg.Templates.Dir,
+		DKIM:       notify.DKIM{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile},
+		Registerer: g.reg, Logger: log,
+	})
+	if err != nil {
+		return nil, cfg.Errorf("smtp.url", "%v", err)
+	}
+
+	mm := mailin.NewMetrics(g.reg)
+	boxes := append([]config.Mailbox{{URL: cfg.IMAP.URL, Processed: cfg.IMAP.Processed, Failed: cfg.IMAP.Failed}}, cfg.IMAP.Mailboxes...)
+	for i, b := range boxes {
+		key := "imap.url"
+		if i > 0 {
+			key = "imap.mailboxes"
+		}
+		in, err := mailin.New(mailin.Config{
+			URL: b.URL, Processed: b.Processed, Failed: b.Failed, CAFile: cfg.IMAP.CAFile,
+			PollInterval: cfg.IMAP.PollInterval.Duration, IdleRestart: cfg.IMAP.IdleRestart.Duration,
+			Logger: log, Metrics: mm,
+		}, sink{g})
+		if err != nil {
+			return nil, cfg.Errorf(key, "%v", err)
+		}
+		g.intakes = append(g.intakes, in)
+	}
+
+	if cfg.Export.Dir != "" {
+		g.feeds = &export.Scheduler{
+			Interval: cfg.Export.Interval.Duration, Dir: cfg.Export.Dir,
+			Load:    func(ctx context.Context) ([]export.Ticket, error) { return feedTickets(ctx, g.st) },
+			Options: export.Options{League: cfg.League.Name, TLPMax: cfg.Export.TLPMax},
+			Logger:  log,
+		}
+		if g.feeds.Interval <= 0 {
+			g.feeds.Interval = 10 * time.Minute
+		}
+	}
+	if cfg.HTTP.Listen != "" {
+		g.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: g.routes(), ReadHeaderTimeout: 10 * time.Second}
+	}
+	return g, nil
+}
+
+// timedParse is the parser, timed for the parse latency histogram.
+func (g *gateway) timedParse() func([]byte) *parser.Message {
+	opts := parser.Options{Address: g.cfg.League.Address, Domains: g.cfg.League.Domains}
+	return func(raw []byte) *parser.Message {
+		start := time.Now()
+		m := parser.Parse(raw, opts)
+		g.m.parse.Observe(time.Since(start).Seconds())
+		return m
+	}
+}
+
+// sink hands mailin's mail to triage: the store commits, then the sender
+// is woken for what the commit queued.
+type sink struct{ g *gateway }
+
+func (s sink) Checkpoint(ctx context.Context, mailbox string) (uint32, uint32, error) {
+	return s.g.triage.Checkpoint(ctx, mailbox)
+}
+
+func (s sink) Take(ctx context.Context, raw []byte, o mailin.Origin) error {
+	if err := ctx.Err(); err != nil {
+		return err // stopping: take no new mail
+	}
+	start := time.Now()
+	// The mail in hand is committed even if a stop comes meanwhile: the
+	// store's transaction is short, and a half-done take is retried anyway.
+	err := s.g.triage.Take(context.WithoutCancel(ctx), raw, triage.Origin(o))
+	s.g.m.take.Observe(time.Since(start).Seconds())
+	var rej *triage.RejectError
+	switch {
+	case err == nil:
+		s.g.m.mails.WithLabelValues("taken").Inc()
+		s.g.sender.Wake()
+		if s.g.taken != nil {
+			s.g.taken(raw, o)
+		}
+		return nil
+	case errors.As(err, &rej):
+		s.g.m.mails.WithLabelValues("rejected").Inc()
+		return &mailin.RejectError{Reason: rej.Reason}
+	default:
+		s.g.m.mails.WithLabelValues("error").Inc()
+		return err
+	}
+}
+
+// run runs every part until ctx ends, then stops them in order: no new
+// mail, the mail and the SMTP transaction in hand finished, the store
+// closed. It returns the first error that stopped a part for good.
+func (g *gateway) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	start := func(name string, fn func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				cancel(fmt.Errorf("%s: %w", name, err))
+			}
+		}()
+	}
+	for _, in := range g.intakes {
+		start("imap "+in.Name(), in.Run)
+	}
+	start("outbox", g.sender.Run)
+	if g.feeds != nil {
+		start("feeds", g.feeds.Run)
+	}
+	if g.http != nil {
+		ln, err := net.Listen("tcp", g.http.Addr)
+		if err != nil {
+			cancel(nil)
+			wg.Wait()
+			return g.cfg.Errorf("http.listen", "%v", err)
+		}
+		g.log.Info("http listening", "addr", ln.Addr().String())
+		start("http", func(ctx context.Context) error {
+			go func() {
+				<-ctx.Done()
+				sctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				defer stop()
+				g.http.Shutdown(sctx)
+			}()
+			if err := g.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	g.log.Info("gateway running", "mailboxes", len(g.intakes), "store", g.st.Path())
+	<-ctx.Done()
+	g.log.Info("stopping: finishing the mail and the SMTP transaction in hand")
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// close closes the store: after run, or when the gateway never ran.
+func (g *gateway) close() error {
+	return g.st.Close()
+}
+
+func (g *gateway) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", g.healthz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{Registry: g.reg}))
+	if g.cfg.Export.Dir != "" {
+		mux.Handle("/feeds/", http.StripPrefix("/feeds", export.Handler(g.cfg.Export.Dir)))
+	}
+	return mux
+}
