@@ -324,3 +324,11 @@ func (c *Config) Defaults() {
 		}
 	}
 }
+
+// MarshalText writes the duration back, in days when it is whole days.
+func (d Duration) MarshalText() ([]byte, error) {
+	if d.Duration > 0 && d.Duration%(24*time.Hour) == 0 {
+		return []byte(strconv.Itoa(int(d.Duration/(24*time.Hour))) + "d"), nil
+	}
+	return []byte(d.Duration.String()), nil
+}

@@ -37,6 +37,7 @@ func commands() []command {
 		{"outbox", "list queued mails: outbox list [--json]", runOutbox},
 		{"contacts", "import or list CERTs, institutions, triagers: contacts import FILE.csv | contacts list [--json]", runContacts},
 		{"export", "write the STIX 2.1, MISP or CSV feed: export --format stix|misp|csv --out PATH", runExport},
+		{"purge", "drop raw mail past retention, keep tickets: purge --older-than 180d", runPurge},
 	}
 }
 
