@@ -104,4 +104,3 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	return nil
 }
-
