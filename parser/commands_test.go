@@ -2,6 +2,7 @@ package parser
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -28,4 +29,23 @@ func TestReadCommands(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzReadCommands: any text yields commands that are lines of it, with a
+// lower-case name, and never more than the limit.
+func FuzzReadCommands(f *testing.F) {
+	f.Add("#verify\n#escalate CERT-FR\n#reply\nhello")
+	f.Add("  #Close  because\n> #merge 3")
+	f.Add("#\n#1\n#é x")
+	f.Fuzz(func(t *testing.T, own string) {
+		cmds := readCommands(own)
+		if len(cmds) > maxCommands {
+			t.Fatalf("%d commands", len(cmds))
+		}
+		for _, c := range cmds {
+			if c.Name == "" || c.Name != strings.ToLower(c.Name) || !strings.Contains(own, c.Line) {
+				t.Fatalf("command %+v from %q", c, own)
+			}
+		}
+	})
 }
