@@ -102,21 +102,27 @@ func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *offline {
 		return nil
 	}
+	return runCheckConfigWith(ctx, g, stdout)
+}
+
+// runCheckConfigWith connects once to every server of g, says how it went
+// on w, and fails when one did not work.
+func runCheckConfigWith(ctx context.Context, g *gateway, w io.Writer) error {
 	failed := 0
 	for _, in := range g.intakes {
 		n, err := in.Check(ctx)
 		if err != nil {
 			failed++
-			fmt.Fprintf(stdout, "imap %s: FAILED: %v\n", in.Name(), err)
+			fmt.Fprintf(w, "imap %s: FAILED: %v\n", in.Name(), err)
 			continue
 		}
-		fmt.Fprintf(stdout, "imap %s: ok (%d messages waiting)\n", in.Name(), n)
+		fmt.Fprintf(w, "imap %s: ok (%d messages waiting)\n", in.Name(), n)
 	}
 	if err := g.sender.Check(ctx); err != nil {
 		failed++
-		fmt.Fprintf(stdout, "smtp: FAILED: %v\n", err)
+		fmt.Fprintf(w, "smtp: FAILED: %v\n", err)
 	} else {
-		fmt.Fprintln(stdout, "smtp: ok")
+		fmt.Fprintln(w, "smtp: ok")
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d server(s) could not be reached or refused the login; see above", failed)

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hospital-league/leaguemail/config"
+	"github.com/hospital-league/leaguemail/mailin"
+)
+
+// syncBuffer is a log sink for the gateway's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSecretsNeverShown runs the gateway against servers that refuse every
+// connection, with passwords in both URLs and a token key, and reads
+// everything it says: logs, errors, /healthz and /metrics. None may hold
+// a secret (issue 9).
+func TestSecretsNeverShown(t *testing.T) {
+	secrets := []string{"Imap-Pa55word-9f", "Smtp-Pa55word-7c", "token-key-0123456789abcdef"}
+	cfg, err := config.Parse("test.toml", []byte(`
+[league]
+address = "report@league.example"
+secret = "`+secrets[2]+`"
+[imap]
+url = "imap://report%40league.example:`+secrets[0]+`@127.0.0.1:1/INBOX?tls=none"
+[smtp]
+url = "smtp://relay:`+secrets[1]+`@127.0.0.1:1?tls=none"
+[store]
+path = "`+filepath.Join(t.TempDir(), "s.db")+`"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Defaults()
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	g, err := newGateway(ctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	// A report queues an acknowledgement, so that the sender tries the
+	// SMTP server too.
+	raw := "From: a@hospital.example.com\r\nTo: report@league.example\r\nSubject: x\r\nMessage-ID: <s@hospital.example.com>\r\n\r\nhxxp://evil[.]example[.]com/\r\n"
+	if err := (sink{g}).Take(ctx, []byte(raw), mailin.Origin{Mailbox: "file:test"}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.run(ctx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && (g.sender.Status().LastAttempt.IsZero() || g.intakes[0].Status().LastError == "") {
+		time.Sleep(50 * time.Millisecond)
+	}
+	var seen strings.Builder
+	for _, path := range []string{"/healthz", "/metrics"} {
+		rec := httptest.NewRecorder()
+		g.routes().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		body, _ := io.ReadAll(rec.Body)
+		seen.Write(body)
+	}
+	if err := runCheckConfigWith(ctx, g, &seen); err == nil {
+		t.Error("check-config passed against servers that refuse connections")
+	} else {
+		seen.WriteString(err.Error())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
+	}
+	seen.WriteString(logs.String())
+	out := seen.String()
+	if testing.Verbose() {
+		t.Log(out)
+	}
+	if !strings.Contains(out, "127.0.0.1:1") {
+		t.Fatalf("the test saw no connection error at all:\n%s", out)
+	}
+	for _, s := range secrets {
+		if strings.Contains(out, s) {
+			t.Errorf("secret %q shown:\n%s", s, out)
+		}
+	}
+}
