@@ -5,6 +5,8 @@ import (
 	"mime"
 	"net/mail"
 	"strings"
+
+	"github.com/hospital-league/leaguemail/parser/codepage"
 )
 
 // reader carries the limits and the budget shared by a message and the
@@ -113,7 +115,7 @@ func (rd *reader) bodies(o *object, m *Message) {
 		if v, ok := o.int32(pidInternetCodepage); ok && v > 0 {
 			cp = int(v)
 		}
-		m.HTML = decodeCodePage(trimNUL(b), cp)
+		m.HTML = codepage.Decode(trimNUL(b), cp)
 	} else {
 		m.HTML = o.string(pidHTML)
 	}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/richardlehane/mscfb"
+
+	"github.com/hospital-league/leaguemail/parser/codepage"
 )
 
 // Defaults for the zero fields of Limits.
@@ -132,7 +134,7 @@ func Read(data []byte, lim Limits) (*Message, error) {
 		return nil, fmt.Errorf("outlook: not a message: no %s stream", propertiesStream)
 	}
 	rd := &reader{lim: lim.withDefaults(), size: int64(len(data))}
-	msg := rd.message(root, 0, "", defaultCodePage)
+	msg := rd.message(root, 0, "", codepage.Default)
 	msg.Errors = rd.errs
 	return msg, nil
 }

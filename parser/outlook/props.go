@@ -9,6 +9,8 @@ import (
 	"unicode/utf16"
 
 	"github.com/richardlehane/mscfb"
+
+	"github.com/hospital-league/leaguemail/parser/codepage"
 )
 
 // Stream and storage names of [MS-OXMSG] 2.2.
@@ -174,7 +176,7 @@ func (o *object) string(id uint16) string {
 			o.rd.errorf(o.where, "property %04X: %v", id, err)
 			return ""
 		}
-		return decodeCodePage(trimNUL(b), o.codePage)
+		return codepage.Decode(trimNUL(b), o.codePage)
 	}
 	return ""
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/hospital-league/leaguemail/parser/codepage"
 )
 
 // htmlFromRTF recovers the HTML that Outlook encapsulated in RTF, following
@@ -19,7 +21,7 @@ func htmlFromRTF(rtf []byte) string {
 	if !bytes.Contains(head, []byte(`\fromhtml1`)) {
 		return ""
 	}
-	d := &deencap{in: rtf, cp: defaultCodePage}
+	d := &deencap{in: rtf, cp: codepage.Default}
 	d.run()
 	d.flush()
 	return d.out.String()
@@ -70,7 +72,7 @@ func (d *deencap) emitRune(r rune) {
 
 func (d *deencap) flush() {
 	if len(d.pending) > 0 {
-		d.out.WriteString(decodeCodePage(d.pending, d.cp))
+		d.out.WriteString(codepage.Decode(d.pending, d.cp))
 		d.pending = d.pending[:0]
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/hospital-league/leaguemail/parser/codepage"
 )
 
 // corpusDir holds MimeKit's TNEF test files: NAME.tnef, NAME.list (the
@@ -163,7 +165,7 @@ func sameBytes(got, want []byte) (string, error) {
 		return "after CRLF to LF", nil
 	case len(want) == len(got)+iidSize && bytes.Equal(want[iidSize:], got):
 		return "after the object's IID", nil
-	case bytes.Equal(bytes.ReplaceAll(got, []byte("\r\n"), []byte("\n")), []byte(decodeCodePage(want, defaultCodePage))):
+	case bytes.Equal(bytes.ReplaceAll(got, []byte("\r\n"), []byte("\n")), []byte(codepage.Decode(want, codepage.Default))):
 		return "after CRLF to LF, the corpus file decoded from Windows-1252", nil
 	}
 	return "", errorf("%d bytes, want %d; first difference at %d", len(got), len(want), firstDiff(got, want))

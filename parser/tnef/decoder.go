@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/hospital-league/leaguemail/parser/codepage"
 )
 
 // decoder reads the attributes of one stream. Everything it gathers
@@ -202,7 +204,7 @@ func (d *decoder) codePage() uint32 {
 			return cp
 		}
 	}
-	return defaultCodePage
+	return codepage.Default
 }
 
 // finish decodes and copies what run gathered into the message.

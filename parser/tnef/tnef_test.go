@@ -3,6 +3,7 @@ package tnef
 import (
 	"bytes"
 	"errors"
+	"golang.org/x/text/encoding/charmap"
 	"reflect"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ var rtfSample = []byte{
 }
 
 func cp1251(s string) []byte {
-	b, _ := codePages[1251].NewEncoder().Bytes([]byte(s))
+	b, _ := charmap.Windows1251.NewEncoder().Bytes([]byte(s))
 	return b
 }
 

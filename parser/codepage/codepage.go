@@ -1,6 +1,10 @@
-package outlook
+// Package codepage decodes 8-bit text written in a Windows code page, as
+// Outlook's .msg files and TNEF streams name them (PidTagMessageCodepage,
+// PidTagInternetCodepage, attOemCodepage, RTF's \ansicpg), to UTF-8.
+package codepage
 
 import (
+	"bytes"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -12,12 +16,12 @@ import (
 	"golang.org/x/text/encoding/unicode"
 )
 
-// defaultCodePage is the code page of 8-bit strings when the message names
-// none: Windows-1252, what Western Outlook installations write.
-const defaultCodePage = 1252
+// Default is the code page of 8-bit strings when a file names none:
+// Windows-1252, what Western Outlook installations write.
+const Default = 1252
 
-// codePages maps Windows code page numbers (PidTagMessageCodepage,
-// PidTagInternetCodepage, RTF's \ansicpg) to their encodings.
+// codePages maps Windows code page numbers to their encodings. UTF-8
+// (65001) is absent: it needs no decoding.
 var codePages = map[int]encoding.Encoding{
 	437:   charmap.CodePage437,
 	850:   charmap.CodePage850,
@@ -69,10 +73,11 @@ var codePages = map[int]encoding.Encoding{
 	54936: simplifiedchinese.GB18030,
 }
 
-// decodeCodePage decodes b from Windows code page cp to UTF-8. ASCII needs
-// no decoding; UTF-8 (65001) and unknown code pages keep valid UTF-8 as it
-// is and fall back to Windows-1252, which maps every byte to some rune.
-func decodeCodePage(b []byte, cp int) string {
+// Decode decodes b from Windows code page cp to UTF-8. ASCII needs no
+// decoding; UTF-8 and unknown code pages keep valid UTF-8 as it is and
+// fall back to Windows-1252, which maps every byte to some rune. The
+// result is always valid UTF-8.
+func Decode(b []byte, cp int) string {
 	if isASCII(b) {
 		return string(b)
 	}
@@ -85,9 +90,9 @@ func decodeCodePage(b []byte, cp int) string {
 	}
 	out, err := enc.NewDecoder().Bytes(b)
 	if err != nil {
-		return string(b)
+		return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
 	}
-	return string(out)
+	return string(bytes.ToValidUTF8(out, []byte("\uFFFD")))
 }
 
 func isASCII(b []byte) bool {
