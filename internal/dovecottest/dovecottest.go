@@ -28,6 +28,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/hospital-league/leaguemail/internal/testcert"
 )
 
 //go:embed testdata/dovecot.conf.tmpl
@@ -156,7 +158,7 @@ func (s *Server) configure() error {
 	d.CertFile = filepath.Join(s.Dir, "cert.pem")
 	d.KeyFile = filepath.Join(s.Dir, "key.pem")
 	s.CAFile = d.CertFile
-	if err := writeCert(d.CertFile, d.KeyFile); err != nil {
+	if err := testcert.Write(d.CertFile, d.KeyFile, "leaguemail test Dovecot"); err != nil {
 		return fmt.Errorf("certificate: %v", err)
 	}
 	var passwd bytes.Buffer

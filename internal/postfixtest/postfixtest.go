@@ -28,6 +28,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/hospital-league/leaguemail/internal/testcert"
 )
 
 var (
@@ -163,7 +165,7 @@ func (s *Server) configure(lmtpAddr string, users []string) error {
 		return err
 	}
 	s.CAFile = filepath.Join(s.conf, "cert.pem")
-	if err := writeCert(s.CAFile, filepath.Join(s.conf, "key.pem")); err != nil {
+	if err := testcert.Write(s.CAFile, filepath.Join(s.conf, "key.pem"), "leaguemail test Postfix"); err != nil {
 		return fmt.Errorf("certificate: %v", err)
 	}
 	for name, text := range map[string]string{"main.cf": mainTemplate, "master.cf": masterTemplate} {

@@ -1,4 +1,6 @@
-package postfixtest
+// Package testcert makes the TLS certificates of the test servers that the
+// integration tests start on the loopback interface.
+package testcert
 
 import (
 	"crypto/ecdsa"
@@ -13,9 +15,10 @@ import (
 	"time"
 )
 
-// writeCert writes a self-signed certificate for 127.0.0.1 and localhost,
-// its own CA, and its key: clients verify STARTTLS with it as CAFile.
-func writeCert(certFile, keyFile string) error {
+// Write writes a self-signed certificate for 127.0.0.1, ::1 and localhost,
+// which is also its own CA (clients verify the server with it as their CA
+// file), and its key; name is its common name.
+func Write(certFile, keyFile, name string) error {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return err
@@ -26,7 +29,7 @@ func writeCert(certFile, keyFile string) error {
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "leaguemail test Postfix"},
+		Subject:               pkix.Name{CommonName: name},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
@@ -34,7 +37,7 @@ func writeCert(certFile, keyFile string) error {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
