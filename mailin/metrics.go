@@ -1,9 +1,9 @@
 package mailin
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hospital-league/leaguemail/internal/metricreg"
 )
 
 // The intake's metrics, each labelled with the mailbox's name (Account.Name).
@@ -79,32 +79,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg == nil {
 		return m
 	}
-	m.taken = register(reg, m.taken)
-	m.rejected = register(reg, m.rejected)
-	m.takeErrors = register(reg, m.takeErrors)
-	m.moved = register(reg, m.moved)
-	m.fetchedBytes = register(reg, m.fetchedBytes)
-	m.connects = register(reg, m.connects)
-	m.errors = register(reg, m.errors)
-	m.connected = register(reg, m.connected)
-	m.lastSuccess = register(reg, m.lastSuccess)
-	m.takeSeconds = register(reg, m.takeSeconds)
+	m.taken = metricreg.Register(reg, m.taken)
+	m.rejected = metricreg.Register(reg, m.rejected)
+	m.takeErrors = metricreg.Register(reg, m.takeErrors)
+	m.moved = metricreg.Register(reg, m.moved)
+	m.fetchedBytes = metricreg.Register(reg, m.fetchedBytes)
+	m.connects = metricreg.Register(reg, m.connects)
+	m.errors = metricreg.Register(reg, m.errors)
+	m.connected = metricreg.Register(reg, m.connected)
+	m.lastSuccess = metricreg.Register(reg, m.lastSuccess)
+	m.takeSeconds = metricreg.Register(reg, m.takeSeconds)
 	return m
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	err := reg.Register(c)
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing
-		}
-	}
-	if err != nil {
-		// Only a programming error gets here (a clashing metric name).
-		panic("mailin: registering metrics: " + err.Error())
-	}
-	return c
 }
 
 // mailboxMetrics are the metrics of one mailbox.

@@ -1,9 +1,9 @@
 package notify
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hospital-league/leaguemail/internal/metricreg"
 )
 
 // The sender's metrics; mails are labelled with their kind (ack,
@@ -70,28 +70,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg == nil {
 		return m
 	}
-	m.sent = register(reg, m.sent)
-	m.deferred = register(reg, m.deferred)
-	m.failed = register(reg, m.failed)
-	m.suppressed = register(reg, m.suppressed)
-	m.connectErrors = register(reg, m.connectErrors)
-	m.sendSeconds = register(reg, m.sendSeconds)
-	m.backlog = register(reg, m.backlog)
-	m.lastSuccess = register(reg, m.lastSuccess)
+	m.sent = metricreg.Register(reg, m.sent)
+	m.deferred = metricreg.Register(reg, m.deferred)
+	m.failed = metricreg.Register(reg, m.failed)
+	m.suppressed = metricreg.Register(reg, m.suppressed)
+	m.connectErrors = metricreg.Register(reg, m.connectErrors)
+	m.sendSeconds = metricreg.Register(reg, m.sendSeconds)
+	m.backlog = metricreg.Register(reg, m.backlog)
+	m.lastSuccess = metricreg.Register(reg, m.lastSuccess)
 	return m
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	err := reg.Register(c)
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing
-		}
-	}
-	if err != nil {
-		// Only a programming error gets here (a clashing metric name).
-		panic("notify: registering metrics: " + err.Error())
-	}
-	return c
 }
