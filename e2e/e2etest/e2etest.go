@@ -15,6 +15,7 @@ package e2etest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -192,18 +193,27 @@ type Result struct {
 	Code           int // exit status; -1 when it did not exit normally
 }
 
+// execLimit bounds one command of the binary: a command that should fail
+// at once but serves instead must not hang the test.
+const execLimit = time.Minute
+
 // Exec runs the binary with args, with none of the test's LEAGUEMAIL_*
 // variables (they would override the config), and returns what it wrote
 // and its exit status. It fails the test only when the binary could not
-// be run at all.
+// be run at all, or ran for over a minute.
 func Exec(t testing.TB, bin string, args ...string) Result {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), execLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = cleanEnv()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	res := Result{Stdout: stdout.String(), Stderr: stderr.String()}
+	if ctx.Err() != nil {
+		t.Fatalf("e2etest: leaguemail %s still running after %v; killed\n%s", strings.Join(args, " "), execLimit, res.Stderr)
+	}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
