@@ -85,6 +85,22 @@ func (g *Gateway) Log() string {
 	return string(b)
 }
 
+// Signal sends sig to the child.
+func (g *Gateway) Signal(sig os.Signal) {
+	g.e.T.Helper()
+	if err := g.cmd.Process.Signal(sig); err != nil {
+		g.e.T.Fatalf("e2etest: %v to leaguemail serve: %v", sig, err)
+	}
+}
+
+// WaitLog waits up to limit for the child's log to contain s.
+func (g *Gateway) WaitLog(s string, limit time.Duration) {
+	g.e.T.Helper()
+	WaitFor(g.e.T, limit, fmt.Sprintf("%q in the log of leaguemail serve", s), func() bool {
+		return strings.Contains(g.Log(), s)
+	})
+}
+
 // Stop sends SIGTERM and waits up to limit for the child to exit. It
 // returns the exit status and how long the stop took; a child still
 // running after limit is killed and fails the test.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -133,6 +134,16 @@ func TestReportAcknowledged(t *testing.T) {
 		}
 		if v, _ := e2etest.Value(ms, "leaguemail_mails_in_total", "result", "error"); v != 0 {
 			t.Errorf(`leaguemail_mails_in_total{result="error"} = %v, want 0`, v)
+		}
+	})
+
+	// systemctl reload sends SIGHUP: the templates are read again and
+	// the gateway goes on.
+	t.Run("SIGHUP", func(t *testing.T) {
+		gw.Signal(syscall.SIGHUP)
+		gw.WaitLog("SIGHUP: templates reloaded", 10*time.Second)
+		if code, _, body := gw.Healthz(); code != 200 {
+			t.Errorf("/healthz after SIGHUP: %d\n%s", code, body)
 		}
 	})
 

@@ -330,7 +330,7 @@ func TestSystemdUnit(t *testing.T) {
 		if len(args) < 2 || args[0] != "/usr/local/bin/leaguemail" {
 			t.Fatalf("ExecStart %q: want /usr/local/bin/leaguemail serve ...", args)
 		}
-		if help := e2etest.Exec(t, bin, "help"); !regexp.MustCompile(`(?m)^\s+`+regexp.QuoteMeta(args[1])+`\s`).MatchString(help.Stderr) {
+		if help := e2etest.Exec(t, bin, "help"); !regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(args[1]) + `\s`).MatchString(help.Stderr) {
 			t.Errorf("ExecStart runs %q, which `leaguemail help` does not list:\n%s", args[1], help.Stderr)
 		}
 		i := slices.Index(args, "--config")
