@@ -44,18 +44,23 @@ type gateway struct {
 
 // newGateway builds every part from the config and checks it all: a
 // mistake names the config key and stops the gateway before it starts.
-func newGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) (g *gateway, err error) {
-	g = &gateway{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
-	g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	g.st, err = store.Open(ctx, cfg.Store.Path)
+func newGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) (*gateway, error) {
+	st, err := store.Open(ctx, cfg.Store.Path)
 	if err != nil {
 		return nil, cfg.Errorf("store.path", "%v", err)
 	}
-	defer func() {
-		if err != nil {
-			g.st.Close()
-		}
-	}()
+	g, err := buildGateway(cfg, log, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return g, nil
+}
+
+// buildGateway builds the parts of the gateway over an open store.
+func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gateway, err error) {
+	g = &gateway{cfg: cfg, log: log, st: st, reg: prometheus.NewRegistry()}
+	g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g.m = newGatewayMetrics(g.reg, g.st)
 
 	g.triage, err = triage.New(g.st, triage.Config{
