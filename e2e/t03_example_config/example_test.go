@@ -216,10 +216,6 @@ func errorLine(t *testing.T, path string) int {
 	return 0
 }
 
-func firstLine(s string) string {
-	l, _, _ := strings.Cut(s, "\n")
-	return l
-}
 
 // unit is a parsed systemd unit: section -> key -> values, in order (a
 // key may be given more than once).
