@@ -216,7 +216,6 @@ func errorLine(t *testing.T, path string) int {
 	return 0
 }
 
-
 // unit is a parsed systemd unit: section -> key -> values, in order (a
 // key may be given more than once).
 type unit map[string]map[string][]string
