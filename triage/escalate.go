@@ -141,7 +141,7 @@ func (r *cmdRun) escalationData() (TicketData, error) {
 	}
 	d := TicketData{Ticket: r.n, Tag: r.in.g.tag(r.n), Subject: t.Subject, Reporter: t.Reporter, ReporterName: t.ReporterName,
 		Severity: t.Severity, TLP: t.TLP, Created: t.CreatedAt, Follows: t.Follows,
-		IndicatorCount: len(inds), Indicators: indVals(inds, false)}
+		IndicatorCount: len(inds), Indicators: indVals(inds, false), Text: triagerNote(r.in.msg)}
 	if t.Institution != nil {
 		d.Institution, d.Country = t.Institution.Name, t.Institution.Country
 	}
@@ -297,4 +297,29 @@ func knownCERTs(certs []store.Contact) string {
 		names = append(names, n)
 	}
 	return strings.Join(names, ", ")
+}
+
+// triagerNote is what a triager wrote below the commands of the mail,
+// for the CERT: "Looks real: three hospitals of the region hit since
+// Monday." It is empty when the mail has a #reply, whose text is the
+// reporter's, or when nothing follows the commands.
+func triagerNote(m *parser.Message) string {
+	lines := strings.Split(m.Text, "\n")
+	i := 0
+	for _, c := range m.Commands {
+		if c.Name == "reply" {
+			return ""
+		}
+		for i < len(lines) && strings.TrimSpace(lines[i]) != c.Line {
+			if strings.TrimSpace(lines[i]) != "" {
+				return "" // the commands were not the top lines: nothing is a note
+			}
+			i++
+		}
+		i++
+	}
+	if len(m.Commands) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(strings.Join(lines[min(i, len(lines)):], "\n"))
 }
