@@ -97,7 +97,7 @@ func TestRequire(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = c.Require()
-	if err == nil || !strings.Contains(err.Error(), "[smtp] url: missing") {
+	if err == nil || !strings.Contains(err.Error(), "leaguemail.toml:14: [smtp] url: missing") {
 		t.Errorf("error = %v", err)
 	}
 }

@@ -111,6 +111,12 @@ func (c *Config) Where(key string) string {
 	if n, ok := c.lines[key]; ok {
 		return fmt.Sprintf("%s:%d", c.file, n)
 	}
+	// A missing key is pointed at its section, where it belongs.
+	if section, _, ok := strings.Cut(key, "."); ok {
+		if n, ok := c.lines[section]; ok {
+			return fmt.Sprintf("%s:%d", c.file, n)
+		}
+	}
 	if c.file == "" {
 		return "environment"
 	}
@@ -138,6 +144,9 @@ func keyLines(data []byte) map[string]int {
 			section = strings.Trim(l, "[] \t")
 		case strings.HasPrefix(l, "["):
 			section = strings.Trim(l, "[] \t")
+			if _, dup := lines[section]; !dup {
+				lines[section] = n
+			}
 		default:
 			if k, _, ok := strings.Cut(l, "="); ok && !strings.HasPrefix(l, "#") {
 				k = strings.Trim(strings.TrimSpace(k), `"`)
