@@ -201,9 +201,13 @@ func (g *Gateway) Take(ctx context.Context, raw []byte, origin Origin) error {
 	if err != nil {
 		return fmt.Errorf("take mail %s from %s: %w", sha[:12], origin.Mailbox, err)
 	}
-	g.log.LogAttrs(ctx, slog.LevelInfo, "mail taken",
-		slog.String("sha256", sha[:12]), slog.String("mailbox", origin.Mailbox), slog.Any("uid", origin.UID),
-		slog.Int64("mail", res.mail), slog.String("disposition", res.disposition), slog.Int64("ticket", res.ticket))
+	attrs := []slog.Attr{slog.String("sha256", sha[:12]), slog.String("mailbox", origin.Mailbox), slog.Any("uid", origin.UID),
+		slog.Int64("mail", res.mail), slog.String("disposition", res.disposition), slog.Int64("ticket", res.ticket)}
+	if msg != nil {
+		// The sender and Message-ID say whose mail it was, not what it said.
+		attrs = append(attrs, slog.String("message_id", msg.MessageID), slog.String("from", msg.From), slog.String("kind", string(msg.Kind)))
+	}
+	g.log.LogAttrs(ctx, slog.LevelInfo, "mail taken", attrs...)
 	return nil
 }
 
