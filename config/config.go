@@ -71,6 +71,11 @@ type SMTP struct {
 	DKIMDomain   string `toml:"dkim_domain"`
 	DKIMSelector string `toml:"dkim_selector"`
 	DKIMKeyFile  string `toml:"dkim_key_file"`
+	// RetryMin and RetryMax bound the wait before a mail the server put
+	// off (4xx, network) is tried again; it doubles each attempt, from
+	// RetryMin up to RetryMax (1 minute and 1 hour when unset, as MTAs do).
+	RetryMin Duration `toml:"retry_min"`
+	RetryMax Duration `toml:"retry_max"`
 }
 
 // Store is the SQLite database.

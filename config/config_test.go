@@ -72,6 +72,7 @@ func TestLoadErrors(t *testing.T) {
 		{"not toml", "[league\naddress = 1", nil, "leaguemail.toml:2: expected"},
 		{"wrong type", strings.Replace(good, `secret  = "0123456789abcdef0123456789abcdef"`, "secret = 42", 1), nil, "leaguemail.toml:5: [league] secret: incompatible types"},
 		{"env overrides a bad value", good, []string{"LEAGUEMAIL_TRIAGE_ACKS_PER_HOUR=many"}, `LEAGUEMAIL_TRIAGE_ACKS_PER_HOUR: "many" is not a whole number`},
+		{"retry bounds upside down", strings.Replace(good, "[smtp]\n", "[smtp]\nretry_min = \"10m\"\nretry_max = \"1m\"\n", 1), nil, "leaguemail.toml:16: [smtp] retry_max: 1m0s is below retry_min 10m0s"},
 		{"env sets a bad log format", good, []string{"LEAGUEMAIL_LOG_FORMAT=xml"}, `LEAGUEMAIL_LOG_FORMAT: [log] format: "xml"`},
 	}
 	for _, tt := range tests {

@@ -274,6 +274,9 @@ func (c *Config) check() error {
 	if c.Triage.AcksPerHour < 0 {
 		return c.Errorf("triage.acks_per_hour", "%d: want 0 or more", c.Triage.AcksPerHour)
 	}
+	if lo, hi := c.SMTP.RetryMin.Duration, c.SMTP.RetryMax.Duration; lo > 0 && hi > 0 && hi < lo {
+		return c.Errorf("smtp.retry_max", "%v is below retry_min %v", hi, lo)
+	}
 	switch c.Log.Format {
 	case "", "text", "json":
 	default:
