@@ -31,6 +31,7 @@ type demo struct {
 	st      *store.Store
 	srv     *mailServers
 	events  *eventQueue
+	pace    time.Duration // pause between the story's steps, for a person reading along
 	stopped chan struct{} // closed when the gateway's run returned
 	runErr  error         // run's result, once stopped is closed
 
@@ -62,6 +63,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	d := &demo{w: stdout, events: newEventQueue(), stopped: make(chan struct{}), shown: map[int64]bool{}}
+	if isTerminal(stdout) {
+		// Each step takes milliseconds: a person watching would see
+		// only the end. Order never depends on this; the waits keep it.
+		d.pace = 700 * time.Millisecond
+	}
 	d.srv, err = startMailServers(demoUsers(), func(dl delivery) { d.events.add(demoEvent{delivered: &dl}) })
 	if err != nil {
 		return err
@@ -94,6 +100,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	d.printf("  IMAP %s (go-imap's in-memory server), SMTP %s (go-smtp, delivering into IMAP)\n", d.srv.IMAPAddr, d.srv.SMTPAddr)
 	d.printf("  the gateway reads %s over IMAP and sends over SMTP; store %s\n", demoLeague, cfg.Store.Path)
 	d.printf("  contacts: %s; triager %s\n", contactsLine(), demoTriager)
+	d.printf("  → a mail the gateway read over IMAP, ← a mail it sent, once the SMTP server delivered it\n")
 
 	err = d.story(ctx)
 	if err == nil {
@@ -152,6 +159,9 @@ func demoConfig(srv *mailServers, db string) *config.Config {
 func (d *demo) story(ctx context.Context) error {
 	var first int64
 	for i, r := range seedReports(time.Now()) {
+		if err := d.pause(ctx); err != nil {
+			return err
+		}
 		d.printf("\n%d. %s\n", i+1, r.What)
 		if err := submit(d.srv.SMTPAddr, r.From, []string{demoLeague}, r.Raw); err != nil {
 			return err
@@ -177,6 +187,9 @@ func (d *demo) story(ctx context.Context) error {
 		}
 	}
 
+	if err := d.pause(ctx); err != nil {
+		return err
+	}
 	d.printf("\n5. The triager %s reads the notice of #%d over IMAP and replies to it\n", demoTriager, first)
 	tag := fmt.Sprintf("[League #%d]", first)
 	notice, err := readMailbox(d.srv.IMAPAddr, demoTriager, func(m *parser.Message) bool {
@@ -254,9 +267,13 @@ func (d *demo) showOutcome(ctx context.Context, n int64) error {
 // keep leaves everything running for a person's mail client, and goes on
 // telling what happens, until Ctrl-C.
 func (d *demo) keep(ctx context.Context) error {
-	d.printf("\nThe gateway keeps running until Ctrl-C. Point your mail client at it (plain text, no TLS, password %s for every user):\n", demoPassword)
-	d.printf("  IMAP %s and SMTP %s, e.g. as %s, the triager\n", d.srv.IMAPAddr, d.srv.SMTPAddr, demoTriager)
-	d.printf("  users: %s\n", strings.Join(slices.DeleteFunc(demoUsers(), func(u string) bool { return u == demoLeague }), ", "))
+	_, imapPort, _ := strings.Cut(d.srv.IMAPAddr, ":")
+	d.printf("\nThe gateway keeps running until Ctrl-C. Point your mail client (mutt, Thunderbird) at it:\n")
+	d.printf("  IMAP %s and SMTP %s, plain text (no TLS), user %s, password %s\n", d.srv.IMAPAddr, d.srv.SMTPAddr, demoTriager, demoPassword)
+	d.printf("  e.g. mutt -e 'set ssl_starttls=no ssl_force_tls=no' -f imap://%s@127.0.0.1:%s/INBOX\n", strings.Replace(demoTriager, "@", "%40", 1), imapPort)
+	d.printf("  the other users, same password: %s\n", strings.Join(slices.DeleteFunc(demoUsers(), func(u string) bool {
+		return u == demoLeague || u == demoTriager
+	}), ", "))
 	d.printf("  Mail %s from any of them to open a ticket; reply to a notice as %s to run commands.\n", demoLeague, demoTriager)
 	d.printf("  (%s is the gateway's own mailbox: it moves what it reads to Processed.)\n", demoLeague)
 	for {
@@ -398,6 +415,29 @@ func (d *demo) summary(ctx context.Context, took time.Duration, db string, kept 
 	d.printf("  mails sent:  %d (%s), over SMTP\n", len(out), strings.Join(sent, ", "))
 	d.printf("  store:       %s (%s)\n", db, where)
 	return nil
+}
+
+// pause waits d.pace, or until ctx ends.
+func (d *demo) pause(ctx context.Context) error {
+	if d.pace == 0 {
+		return nil
+	}
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("interrupted")
+	case <-time.After(d.pace):
+		return nil
+	}
+}
+
+// isTerminal reports whether w is a terminal, where a person reads along.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func contactsLine() string {

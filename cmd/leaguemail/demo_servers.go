@@ -64,7 +64,11 @@ func startMailServers(addrs []string, delivered func(delivery)) (s *mailServers,
 	}
 	s.imap = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			sess := mem.NewSession()
+			if ms, ok := sess.(memSession); ok {
+				return idleSession{ms}, nil, nil
+			}
+			return sess, nil, nil
 		},
 		// IDLE comes with IMAP4rev1; MOVE and UIDPLUS let the intake move
 		// handled mail in one command, as on Dovecot.
@@ -103,6 +107,57 @@ func (s *mailServers) Close() error {
 	err := errors.Join(s.smtp.Close(), s.imap.Close())
 	s.wg.Wait()
 	return err
+}
+
+// idleRecheck is how often an IDLE looks for news it was not told of.
+const idleRecheck = 250 * time.Millisecond
+
+// memSession is what the memory server's sessions implement, which the
+// wrapper below must keep: imapserver looks for MOVE and NAMESPACE.
+type memSession interface {
+	imapserver.SessionMove
+	imapserver.SessionNamespace
+}
+
+// idleSession is a memory server session whose IDLE misses nothing.
+// go-imap v2.0.0-beta.8's SessionTracker.Idle does not send the updates
+// queued before it started (a mail appended between the client's last
+// command and its IDLE), and is woken only by the next update: the
+// gateway would not see a report until another mail came. So the queue
+// is flushed when IDLE starts, and again every idleRecheck, which also
+// covers an append in the instant between that flush and the tracker
+// listening.
+type idleSession struct{ memSession }
+
+func (s idleSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	for {
+		if err := s.Poll(w, true); err != nil {
+			return err
+		}
+		var once sync.Once
+		recheck := make(chan struct{})
+		wake := func() { once.Do(func() { close(recheck) }) }
+		t := time.AfterFunc(idleRecheck, wake)
+		go func() {
+			select {
+			case <-stop:
+				wake()
+			case <-recheck:
+			}
+		}()
+		err := s.memSession.Idle(w, recheck)
+		if err != nil {
+			t.Stop()
+			wake()
+			return err
+		}
+		<-recheck // the tracker may return at once, with no mailbox selected
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
+	}
 }
 
 // user returns the IMAP user that mail to addr is delivered to: a
