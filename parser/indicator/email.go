@@ -34,13 +34,19 @@ func localStart(b []byte, at int) int {
 		}
 		i -= size
 	}
+	i = skipLeadingPunct(b, i, at)
 	// Authentication-Results (RFC 8601 section 2.2) writes
 	// "smtp.mailfrom=user@example.com": a property name with a dot, then
 	// '='. A local part may hold '=' too (SRS, "dept=shipping"), but not
-	// after a dotted word.
+	// after a dotted word. The leading punctuation is skipped first, so
+	// that the same local part is found whatever precedes it.
 	if eq := bytes.IndexByte(b[i:at], '='); eq > 0 && bytes.IndexByte(b[i:i+eq], '.') > 0 {
-		i += eq + 1
+		i = skipLeadingPunct(b, i+eq+1, at)
 	}
+	return i
+}
+
+func skipLeadingPunct(b []byte, i, at int) int {
 	for i < at && b[i] < 0x80 && !isAlnum(b[i]) && b[i] != '_' {
 		i++
 	}
