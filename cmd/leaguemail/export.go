@@ -27,8 +27,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	out := fs.String("out", "", "the `path` to write: a file for stix and csv (- for standard output), a folder for misp")
 	all := fs.Bool("all", false, "export unverified indicators and rejected tickets too")
 	since := fs.String("since", "", "only tickets updated, or with an indicator seen, since `T`: RFC 3339, a date, or a duration like 30d or 12h")
-	tlpMax := fs.String("tlp-max", "green", "the strictest `TLP` to export: clear, green, amber, amber+strict or red")
-	league := fs.String("league", envOr("LEAGUEMAIL_LEAGUE_NAME", export.DefaultLeague), "the league's `name` in the feeds; it seeds every id, so keep it (env LEAGUEMAIL_LEAGUE_NAME)")
+	tlpMax := fs.String("tlp-max", "", "the strictest `TLP` to export: clear, green, amber, amber+strict or red ([export] tlp_max, green by default)")
+	league := fs.String("league", "", "the league's `name` in the feeds; it seeds every id, so keep it ([league] name)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -43,6 +43,16 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case *format == "misp" && *out == "-":
 		return fmt.Errorf("%w: a MISP feed is a folder: give --out DIR", errUsage)
 	}
+	cfg, err := so.load()
+	if err != nil {
+		return err
+	}
+	if *tlpMax == "" {
+		*tlpMax = cfg.Export.TLPMax
+	}
+	if *league == "" {
+		*league = cfg.League.Name
+	}
 	if _, err := export.ParseTLP(*tlpMax); err != nil {
 		return fmt.Errorf("%w: --tlp-max: %v", errUsage, err)
 	}
@@ -56,8 +66,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// Opening creates a missing store: an export from a mistyped path
 	// would be a silently empty feed.
-	if _, err := os.Stat(so.db); errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("no store at %s; check --db or LEAGUEMAIL_STORE_PATH", so.db)
+	if _, err := os.Stat(cfg.Store.Path); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("no store at %s; check --db or [store] path", cfg.Store.Path)
 	}
 	st, err := so.open(ctx)
 	if err != nil {
