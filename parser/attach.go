@@ -188,14 +188,7 @@ func (p *parse) outlookMessage(msg *outlook.Message, depth int) {
 		}
 		p.col.text([]byte(msg.Subject), "subject", LayerEvidence)
 	}
-	var htmls [][]byte
-	if msg.HTML != "" {
-		htmls = append(htmls, []byte(msg.HTML))
-	}
-	var plains []string
-	if msg.Body != "" {
-		plains = append(plains, msg.Body)
-	}
+	plains, htmls := msgBodies(msg.Body, msg.HTML, msg.RTF)
 	p.bodies(plains, htmls, depth, LayerEvidence, false)
 	for _, a := range msg.Attachments {
 		if a.Embedded != nil {
@@ -278,14 +271,7 @@ func (p *parse) tnefFile(data []byte, name string, depth int, layer Layer) {
 	for _, e := range msg.Errors {
 		p.errorf("%q: %s", name, e)
 	}
-	var plains []string
-	var htmls [][]byte
-	if msg.Body != "" {
-		plains = append(plains, msg.Body)
-	}
-	if msg.HTML != "" {
-		htmls = append(htmls, []byte(msg.HTML))
-	}
+	plains, htmls := msgBodies(msg.Body, msg.HTML, "")
 	if depth == 0 {
 		// The reporter's own body: walkParts reads it with the mail's text
 		// parts, which are often only a stub when a winmail.dat is sent.
