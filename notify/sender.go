@@ -76,6 +76,10 @@ type Sender struct {
 	wake    chan struct{}
 
 	batch sync.Mutex // one batch at a time
+	// unrecorded are the mails the server accepted but the store could
+	// not mark sent (locked, disk full). They must not go out again: they
+	// are recorded before anything else is sent. Guarded by batch.
+	unrecorded []accepted
 
 	tmplMu sync.RWMutex // Reload swaps tmpl while batches render
 
@@ -230,6 +234,9 @@ func (s *Sender) sendDue(ctx context.Context) (sent, taken int, err error) {
 	// be marked sent, or it would go out twice.
 	rec := context.WithoutCancel(ctx)
 	defer s.refreshBacklog(rec)
+	if err := s.recordAccepted(rec); err != nil {
+		return 0, 0, err
+	}
 	due, err := s.st.NextDue(ctx, s.now(), s.cfg.BatchSize)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read outbox: %w", err)
@@ -282,7 +289,10 @@ func (s *Sender) sendDue(ctx context.Context) (sent, taken int, err error) {
 		s.m.sendSeconds.Observe(time.Since(start).Seconds())
 		if err == nil {
 			sent++
-			s.delivered(rec, r.m, refused)
+			if err := s.delivered(rec, r.m, refused); err != nil {
+				// What the server takes now could not be recorded either.
+				return sent, taken, err
+			}
 			continue
 		}
 		s.setResult(err)
@@ -342,21 +352,55 @@ func (s *Sender) attrs(m store.OutboxMail) []any {
 	return []any{"outbox", m.ID, "kind", m.Kind, "ticket", m.Ticket, "message_id", m.MessageID}
 }
 
-func (s *Sender) delivered(ctx context.Context, m store.OutboxMail, refused map[string]error) {
-	now := s.now()
-	var err error
-	if len(refused) == 0 {
-		err = s.st.MarkSent(ctx, m.ID, now)
-	} else {
-		why := map[string]string{}
-		for r, e := range refused {
-			why[r] = e.Error()
-		}
-		err = s.st.MarkSentPartly(ctx, m.ID, why, now)
+// accepted is a mail the server accepted, to be recorded as sent.
+type accepted struct {
+	m       store.OutboxMail
+	refused map[string]error // recipients refused for good
+	at      time.Time
+}
+
+// record marks a as sent in the store.
+func (s *Sender) record(ctx context.Context, a accepted) error {
+	if len(a.refused) == 0 {
+		return s.st.MarkSent(ctx, a.m.ID, a.at)
 	}
+	why := map[string]string{}
+	for r, e := range a.refused {
+		why[r] = e.Error()
+	}
+	return s.st.MarkSentPartly(ctx, a.m.ID, why, a.at)
+}
+
+// recordAccepted records the mails accepted earlier that the store could
+// not record then. Until it can, nothing is sent: the mail would go out
+// again at the next poll, and every other mail sent would be one more
+// the store cannot record.
+func (s *Sender) recordAccepted(ctx context.Context) error {
+	for len(s.unrecorded) > 0 {
+		a := s.unrecorded[0]
+		if err := s.record(ctx, a); err != nil {
+			return fmt.Errorf("record %d mail(s) sent earlier (sending paused until the store takes them): %w", len(s.unrecorded), err)
+		}
+		s.log.Info("outbox: mail sent earlier now recorded", s.attrs(a.m)...)
+		s.unrecorded = s.unrecorded[1:]
+	}
+	return nil
+}
+
+// delivered records that the server accepted m. When the store cannot
+// record it, m is kept to be recorded later, and the error returned.
+func (s *Sender) delivered(ctx context.Context, m store.OutboxMail, refused map[string]error) error {
+	now := s.now()
+	a := accepted{m: m, refused: refused, at: now}
+	err := s.record(ctx, a)
 	if err != nil {
-		// The server has the mail; it may go out once more on restart.
-		s.log.Error("outbox: mail sent but not recorded", append(s.attrs(m), "error", err)...)
+		// The server has the mail: it must not go out again, but the
+		// outbox still says it is due. Only a crash before the store
+		// records it sends it twice.
+		s.unrecorded = append(s.unrecorded, a)
+		s.log.Error("outbox: mail sent but not recorded; it is not sent again, and recorded when the store recovers",
+			append(s.attrs(m), "error", err)...)
+		err = fmt.Errorf("record mail %d as sent: %w", m.ID, err)
 	}
 	s.m.sent.WithLabelValues(m.Kind).Inc()
 	s.m.lastSuccess.Set(float64(now.Unix()))
@@ -364,6 +408,7 @@ func (s *Sender) delivered(ctx context.Context, m store.OutboxMail, refused map[
 	s.status.LastAttempt, s.status.LastResult, s.status.LastSuccess = now, "ok", now
 	s.mu.Unlock()
 	s.log.Info("mail sent", append(s.attrs(m), "refused", len(refused))...)
+	return err
 }
 
 func (s *Sender) retry(ctx context.Context, m store.OutboxMail, cause error) {
