@@ -7,6 +7,7 @@
 package t01_report_acknowledged
 
 import (
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -134,6 +135,40 @@ func TestReportAcknowledged(t *testing.T) {
 		}
 		if v, _ := e2etest.Value(ms, "leaguemail_mails_in_total", "result", "error"); v != 0 {
 			t.Errorf(`leaguemail_mails_in_total{result="error"} = %v, want 0`, v)
+		}
+	})
+
+	// The feeds are served read-only, with an ETag a consumer polls with.
+	t.Run("feeds", func(t *testing.T) {
+		var etag string
+		e2etest.WaitFor(t, 10*time.Second, "/feeds/feeds.csv with an ETag", func() bool {
+			resp, err := http.Get(gw.URL + "/feeds/feeds.csv")
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			etag = resp.Header.Get("ETag")
+			return resp.StatusCode == http.StatusOK && etag != "" && resp.Header.Get("Last-Modified") != ""
+		})
+		req, _ := http.NewRequest("GET", gw.URL+"/feeds/feeds.csv", nil)
+		req.Header.Set("If-None-Match", etag)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotModified {
+			t.Errorf("a poll with the same ETag: %d, want 304", resp.StatusCode)
+		}
+		for _, p := range []string{"/feeds/feeds.stix.json", "/feeds/misp/manifest.json"} {
+			resp, err := http.Get(gw.URL + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET %s: %d", p, resp.StatusCode)
+			}
 		}
 	})
 
