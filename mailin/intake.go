@@ -23,6 +23,10 @@ type Intake struct {
 	// Test switches: behave as if the server lacked MOVE or IDLE.
 	noMove, noIdle bool
 
+	// progressed says whether the current session took any mail in; only
+	// Run's goroutine uses it.
+	progressed bool
+
 	mu     sync.Mutex
 	status Status
 	outage outage
@@ -110,6 +114,7 @@ func (in *Intake) Status() Status {
 func (in *Intake) Run(ctx context.Context) error {
 	delay := in.cfg.RetryMin
 	for {
+		in.progressed = false
 		err := in.session(ctx)
 		if ctx.Err() != nil {
 			in.setConnected(false)
@@ -118,8 +123,11 @@ func (in *Intake) Run(ctx context.Context) error {
 		if err == nil {
 			err = errors.New("session ended") // never returned, but never spin
 		}
-		if in.failed(err) {
-			// The session had caught up before failing: a fresh outage.
+		if in.failed(err) || in.progressed {
+			// The session had caught up, or taken mail in, before
+			// failing: the server works, so the wait starts over. A link
+			// that drops now and then must not push the retries out to
+			// RetryMax while mail is waiting.
 			delay = in.cfg.RetryMin
 		}
 		wait := jitter(delay)

@@ -95,6 +95,7 @@ func (s *session) take(ctx context.Context, m fetched) error {
 	err := s.in.sink.Take(ctx, m.raw, Origin{Mailbox: s.in.acct.Name(), UIDValidity: s.uidValidity, UID: uint32(m.uid)})
 	s.in.m.takeSeconds.Observe(time.Since(start).Seconds())
 	if err == nil {
+		s.in.progressed = true
 		s.in.m.taken.Inc()
 		s.in.log.Debug("imap: taken in", "uid", m.uid, "size", len(m.raw))
 	}
