@@ -23,7 +23,10 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(e2etest.Main(m)) }
 
-const nReports = 60
+// At least minReports reports arrive, and more until the proxy has cut
+// enough FETCH answers (there are FETCHes only while mail arrives), up to
+// maxReports.
+const minReports, maxReports = 60, 150
 
 // minCuts is how many cuts of each kind the scenario makes at least.
 var minCuts = map[string]int{"FETCH": 4, "IDLE": 4, "DATA": 4}
@@ -32,8 +35,14 @@ func TestProxyCuts(t *testing.T) {
 	began := time.Now()
 	r := e2etest.Rand(t)
 	hospitals := e2etest.Hospitals(3)
-	reports := e2etest.PhishingReports(t, r, "t12", nReports, hospitals)
+	reports := e2etest.PhishingReports(t, r, "t12", maxReports, hospitals)
 	e := e2etest.Start(t, hospitals...)
+	// Reports arrive one every 50 to 300ms, straight into the mailbox;
+	// drawn now, before the proxies' plans share r.
+	pauses := make([]time.Duration, len(reports))
+	for i := range pauses {
+		pauses[i] = e2etest.Between(r, 50*time.Millisecond, 300*time.Millisecond)
+	}
 
 	// The plans run in the proxies' goroutines: r is shared under mu.
 	var mu sync.Mutex
@@ -73,27 +82,6 @@ func TestProxyCuts(t *testing.T) {
 	e.WriteConfig("testdata/leaguemail.toml.tmpl")
 	e.Serve()
 
-	// Reports arrive one every 50 to 300ms, straight into the mailbox.
-	pauses := make([]time.Duration, len(reports))
-	for i := range pauses {
-		pauses[i] = e2etest.Between(r, 50*time.Millisecond, 300*time.Millisecond)
-	}
-	feeder := e.Dovecot.Client(t, e2etest.Address)
-	feedErr := make(chan error, 1)
-	go func() {
-		for i, rep := range reports {
-			if _, err := dovecottest.Append(feeder, "INBOX", rep.Raw); err != nil {
-				feedErr <- fmt.Errorf("append report %d: %v", rep.N, err)
-				return
-			}
-			time.Sleep(pauses[i])
-		}
-		feedErr <- nil
-	}()
-	if err := <-feedErr; err != nil {
-		t.Fatal(err)
-	}
-
 	cuts := func() map[string]int {
 		m := imapProxy.Cuts()
 		for k, v := range smtpProxy.Cuts() {
@@ -101,19 +89,33 @@ func TestProxyCuts(t *testing.T) {
 		}
 		return m
 	}
-	enough := func() bool {
+	enough := func(kinds ...string) bool {
 		c := cuts()
 		for k, n := range minCuts {
-			if c[k] < n {
+			if c[k] < n && (len(kinds) == 0 || slices.Contains(kinds, k)) {
 				return false
 			}
 		}
 		return true
 	}
+
+	feeder := e.Dovecot.Client(t, e2etest.Address)
+	fed := 0
+	for fed < minReports || !enough("FETCH") && fed < maxReports {
+		rep := reports[fed]
+		if _, err := dovecottest.Append(feeder, "INBOX", rep.Raw); err != nil {
+			t.Fatalf("append report %d: %v", rep.N, err)
+		}
+		fed++
+		time.Sleep(pauses[fed-1])
+	}
+	reports = reports[:fed]
+	nReports := fed
+
 	// Keep cutting until each kind has its share; IDLE cuts need the
 	// gateway idle, which it is once it has caught up, and it issues IDLE
 	// again every 2s (idle_restart in the config).
-	e2etest.WaitFor(t, 90*time.Second, "enough cuts of each kind", enough, func() string { return fmt.Sprint(cuts()) })
+	e2etest.WaitFor(t, 90*time.Second, "enough cuts of each kind", func() bool { return enough() }, func() string { return fmt.Sprint(cuts()) })
 	cutting.Store(false)
 	injected := time.Since(began)
 
