@@ -104,9 +104,6 @@ func Start(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	s := &Server{Dir: dir, t: t, bin: bin, conf: filepath.Join(dir, "dovecot.conf")}
-	if err := s.configure(); err != nil {
-		t.Fatalf("dovecottest: %v", err)
-	}
 	t.Cleanup(func() {
 		if s.cmd != nil {
 			s.Stop()
@@ -115,8 +112,25 @@ func Start(t testing.TB) *Server {
 			t.Logf("dovecot log:\n%s", s.logTail(60))
 		}
 	})
-	s.Start()
-	return s
+	// The ports are found free, then bound by Dovecot a moment later: a
+	// test package running beside this one may take one in between.
+	// Other ports, then.
+	for attempt := 1; ; attempt++ {
+		if err := s.configure(); err != nil {
+			t.Fatalf("dovecottest: %v", err)
+		}
+		err := s.start()
+		if err == nil {
+			return s
+		}
+		if attempt < 5 && strings.Contains(s.Log(), "Address already in use") {
+			if s.cmd != nil {
+				s.Stop()
+			}
+			continue
+		}
+		t.Fatalf("dovecottest: %v\n%s", err, s.logTail(40))
+	}
 }
 
 // confData fills testdata/dovecot.conf.tmpl.
@@ -264,11 +278,17 @@ func (s *Server) Start() {
 	if s.cmd != nil {
 		s.t.Fatal("dovecottest: Start: already running")
 	}
+	if err := s.start(); err != nil {
+		s.t.Fatalf("dovecottest: %v\n%s", err, s.logTail(40))
+	}
+}
+
+func (s *Server) start() error {
 	cmd := exec.Command(s.bin, "-F", "-c", s.conf)
 	cmd.Dir = s.Dir
 	out, err := os.OpenFile(filepath.Join(s.Dir, "master.out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	defer out.Close()
 	cmd.Stdout, cmd.Stderr = out, out
@@ -276,7 +296,7 @@ func (s *Server) Start() {
 	// that outlive the master.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("dovecottest: start dovecot: %v", err)
+		return fmt.Errorf("start dovecot: %w", err)
 	}
 	s.cmd = cmd
 	s.exited = make(chan struct{})
@@ -284,9 +304,7 @@ func (s *Server) Start() {
 		cmd.Wait()
 		close(exited)
 	}(s.exited)
-	if err := s.waitReady(15 * time.Second); err != nil {
-		s.t.Fatalf("dovecottest: %v\n%s", err, s.logTail(40))
-	}
+	return s.waitReady(15 * time.Second)
 }
 
 // waitReady waits until a test user can log in.

@@ -92,17 +92,29 @@ func Start(t testing.TB, lmtpAddr string, users ...string) *Server {
 		t.Fatal(err)
 	}
 	s := &Server{Dir: dir, t: t, conf: filepath.Join(dir, "conf")}
-	if err := s.configure(lmtpAddr, users); err != nil {
-		t.Fatalf("postfixtest: %v", err)
-	}
 	t.Cleanup(func() {
 		s.Stop()
 		if t.Failed() {
 			t.Logf("postfix log:\n%s", s.logTail(60))
 		}
 	})
-	s.start()
-	return s
+	// The port is found free, then bound by Postfix a moment later: a test
+	// package running beside this one may take it in between. Another
+	// port, then.
+	for attempt := 1; ; attempt++ {
+		if err := s.configure(lmtpAddr, users); err != nil {
+			t.Fatalf("postfixtest: %v", err)
+		}
+		err := s.start()
+		if err == nil {
+			return s
+		}
+		if attempt < 5 && strings.Contains(s.Log(), "Address already in use") {
+			s.Stop()
+			continue
+		}
+		t.Fatalf("postfixtest: %v\n%s", err, s.logTail(40))
+	}
 }
 
 // confData fills the templates.
@@ -244,10 +256,9 @@ func (s *Server) postfix(args ...string) ([]byte, error) {
 	return out, nil
 }
 
-func (s *Server) start() {
-	s.t.Helper()
+func (s *Server) start() error {
 	if _, err := s.postfix("start"); err != nil {
-		s.t.Fatalf("postfixtest: %v\n%s", err, s.logTail(40))
+		return err
 	}
 	s.running = true
 	deadline := time.Now().Add(15 * time.Second)
@@ -260,12 +271,12 @@ func (s *Server) start() {
 			c.Write([]byte("QUIT\r\n"))
 			c.Close()
 			if bytes.HasPrefix(line[:n], []byte("220 ")) {
-				return
+				return nil
 			}
 			err = fmt.Errorf("greeting %q", line[:n])
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("postfixtest: postfix not ready after 15s: %v\n%s", err, s.logTail(40))
+			return fmt.Errorf("postfix not ready after 15s: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
