@@ -279,33 +279,8 @@ func (s *scanner) url(i, colon int) (int, bool) {
 	// Check the host before reading the rest: a failed attempt then costs
 	// only its authority, which ends at the next '/', so that text like
 	// "http://ahttp://ahttp://a..." stays linear.
-	j := colon + 3
-	for j < len(buf) && j-colon < maxAuthority {
-		c := buf[j]
-		if c == '/' || c == '?' || c == '#' {
-			break
-		}
-		if c < 0x80 {
-			if class[c]&cURL == 0 {
-				break
-			}
-			j++
-			continue
-		}
-		size, ok := urlRune(buf[j:])
-		if !ok {
-			break
-		}
-		j += size
-	}
-	auth := buf[start:j]
-	if start > 0 {
-		if closer := closerOf(buf[start-1]); closer != 0 {
-			if k := bytes.IndexByte(auth, closer); k >= 0 {
-				auth = auth[:k]
-			}
-		}
-	}
+	j := urlChars(buf, colon+3, colon+maxAuthority, true)
+	auth := cutAtCloser(buf, start, buf[start:j])
 	if j-colon >= maxAuthority {
 		return 0, false
 	}
@@ -315,31 +290,10 @@ func (s *scanner) url(i, colon int) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	for j < len(buf) {
-		c := buf[j]
-		if c < 0x80 {
-			if class[c]&cURL == 0 {
-				break
-			}
-			j++
-			continue
-		}
-		size, ok := urlRune(buf[j:])
-		if !ok {
-			break
-		}
-		j += size
-	}
-	span := buf[start:j]
-	if start > 0 {
-		// A URL quoted or bracketed in text ends at the closing quote
-		// or bracket: 'https://example.com/a');  [https://example.com](...)
-		if closer := closerOf(buf[start-1]); closer != 0 {
-			if k := bytes.IndexByte(span, closer); k >= 0 {
-				span = span[:k]
-			}
-		}
-	}
+	j = urlChars(buf, j, len(buf), false)
+	// A URL quoted or bracketed in text ends at the closing quote or
+	// bracket: 'https://example.com/a');  [https://example.com](...)
+	span := cutAtCloser(buf, start, buf[start:j])
 	span = trimURL(span)
 	end := start + len(span)
 	var u string
@@ -429,3 +383,41 @@ func allHex(b []byte) bool {
 }
 
 func (ind Indicator) isZero() bool { return ind.Type == "" }
+
+// urlChars advances from j over the characters a URL may hold, up to
+// limit; authority stops it at the end of the authority ('/', '?', '#').
+func urlChars(buf []byte, j, limit int, authority bool) int {
+	limit = min(limit, len(buf))
+	for j < limit {
+		c := buf[j]
+		if authority && (c == '/' || c == '?' || c == '#') {
+			break
+		}
+		if c < 0x80 {
+			if class[c]&cURL == 0 {
+				break
+			}
+			j++
+			continue
+		}
+		size, ok := urlRune(buf[j:])
+		if !ok {
+			break
+		}
+		j += size
+	}
+	return j
+}
+
+// cutAtCloser ends span, a URL that starts at buf[start], at the quote or
+// bracket that closes the one before it in the text.
+func cutAtCloser(buf []byte, start int, span []byte) []byte {
+	if start > 0 {
+		if closer := closerOf(buf[start-1]); closer != 0 {
+			if k := bytes.IndexByte(span, closer); k >= 0 {
+				return span[:k]
+			}
+		}
+	}
+	return span
+}
