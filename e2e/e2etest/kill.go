@@ -1,12 +1,6 @@
 package e2etest
 
-import (
-	"net/http"
-	"os"
-	"os/exec"
-	"syscall"
-	"time"
-)
+import "syscall"
 
 // Kill kills the child with SIGKILL, as a crash or the OOM killer would:
 // no deferred function, no flush, no goodbye to the servers. It returns
@@ -41,42 +35,5 @@ func (g *Gateway) Exited() (bool, error) {
 // scenario that restarts the gateway many times prints it once.
 func (e *Env) Respawn(prev *Gateway) *Gateway {
 	e.T.Helper()
-	logf, err := os.OpenFile(prev.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	defer logf.Close()
-	g := &Gateway{URL: prev.URL, LogFile: prev.LogFile, e: e, exited: make(chan struct{})}
-	g.cmd = exec.Command(e.Bin, "serve", "--config", e.Config)
-	g.cmd.Env = cleanEnv()
-	g.cmd.Stdout, g.cmd.Stderr = logf, logf
-	if err := g.cmd.Start(); err != nil {
-		e.T.Fatalf("e2etest: start leaguemail serve: %v", err)
-	}
-	go func() {
-		g.waitErr = g.cmd.Wait()
-		close(g.exited)
-	}()
-	e.T.Cleanup(func() {
-		if done, _ := g.Exited(); !done {
-			g.cmd.Process.Kill()
-			<-g.exited
-		}
-	})
-	c := http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if done, err := g.Exited(); done {
-			e.T.Fatalf("leaguemail serve exited at start: %v", err)
-		}
-		resp, err := c.Get(g.URL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			return g
-		}
-		if time.Now().After(deadline) {
-			e.T.Fatalf("leaguemail serve: no HTTP listener on %s after 20s: %v", e.Data.HTTPListen, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return e.spawn(prev.URL, prev.LogFile, false)
 }

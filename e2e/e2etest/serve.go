@@ -33,12 +33,20 @@ type Gateway struct {
 // was not stopped, and its log is shown when the test failed.
 func (e *Env) Serve() *Gateway {
 	e.T.Helper()
-	logf, err := os.OpenFile(filepath.Join(e.Dir, "serve.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	return e.spawn("http://"+e.Data.HTTPListen, filepath.Join(e.Dir, "serve.log"), true)
+}
+
+// spawn starts the child, its output appended to logFile, and waits until
+// url answers /healthz. showLog prints the log when the test fails; a
+// scenario that restarts the gateway many times prints it once.
+func (e *Env) spawn(url, logFile string, showLog bool) *Gateway {
+	e.T.Helper()
+	logf, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		e.T.Fatal(err)
 	}
 	defer logf.Close()
-	g := &Gateway{URL: "http://" + e.Data.HTTPListen, LogFile: logf.Name(), e: e, exited: make(chan struct{})}
+	g := &Gateway{URL: url, LogFile: logFile, e: e, exited: make(chan struct{})}
 	g.cmd = exec.Command(e.Bin, "serve", "--config", e.Config)
 	g.cmd.Env = cleanEnv()
 	g.cmd.Stdout, g.cmd.Stderr = logf, logf
@@ -50,32 +58,29 @@ func (e *Env) Serve() *Gateway {
 		close(g.exited)
 	}()
 	e.T.Cleanup(func() {
-		select {
-		case <-g.exited:
-		default:
+		if done, _ := g.Exited(); !done {
 			g.cmd.Process.Kill()
 			<-g.exited
 		}
-		if e.T.Failed() {
+		if showLog && e.T.Failed() {
 			e.T.Logf("leaguemail serve log (%s):\n%s", g.LogFile, g.Log())
 		}
 	})
+	c := http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		select {
-		case <-g.exited:
-			e.T.Fatalf("leaguemail serve exited at start: %v\n%s", g.waitErr, g.Log())
-		default:
+		if done, err := g.Exited(); done {
+			e.T.Fatalf("leaguemail serve exited at start: %v\n%s", err, g.Log())
 		}
-		resp, err := http.Get(g.URL + "/healthz")
+		resp, err := c.Get(g.URL + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			return g
 		}
 		if time.Now().After(deadline) {
-			e.T.Fatalf("leaguemail serve: no HTTP listener on %s after 20s: %v", e.Data.HTTPListen, err)
+			e.T.Fatalf("leaguemail serve: no HTTP listener on %s after 20s: %v", g.URL, err)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
