@@ -8,109 +8,169 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// DESIGN.md invariant 4: a command runs only when its sender is a triager
-// and the mail is authenticated, by our own MTA's verdict or by a reply
-// token. The From header alone proves nothing: anyone can write it.
+// DESIGN.md invariants 4 and 7: our own MTA's verdict on the sender, the
+// only one believed. The From header alone proves nothing: anyone can
+// write it.
 
-// authority says whether the mail may run commands on ticket n, how it was
-// authenticated ("dkim", "spf" or "token", with detail), or why it may not.
-func (in *intake) authority(n int64) (ok bool, how string, err error) {
-	triager, err := in.isTriager()
-	if err != nil {
-		return false, "", err
-	}
-	if !triager {
-		return false, in.actor() + " is not a triager", nil
-	}
-	ok, why := in.g.authenticated(in.msg.Auth, in.from)
-	if ok {
-		return true, why, nil
-	}
-	for _, tok := range in.msg.Tokens {
-		tn, ok := in.g.tokens.Verify(tok, in.from)
-		if !ok {
-			continue
-		}
-		// A token of a ticket merged into n stands for n: the merged
-		// ticket's conversation is n's now.
-		target, err := in.resolve(tn)
-		if err != nil {
-			return false, "", err
-		}
-		if target == n {
-			return true, fmt.Sprintf("reply token of #%d issued to %s", tn, in.from), nil
-		}
-		why += fmt.Sprintf("; the reply token is for #%d, not #%d", tn, n)
-		return false, why, nil
-	}
-	return false, why + fmt.Sprintf("; no reply token of #%d issued to %s", n, in.from), nil
+// verdict is what our MTA's Authentication-Results say of a mail's From
+// domain.
+type verdict int
+
+const (
+	// verdictUnknown: no authserv-id is configured, so no header is
+	// believed and nothing is known either way.
+	verdictUnknown verdict = iota
+	// verdictNone: our MTA vouches for nothing (no aligned pass), or did
+	// not see the mail at all.
+	verdictNone
+	// verdictFail: our MTA says the From domain failed: dmarc=fail, or a
+	// DKIM or SPF fail for an aligned domain. A forged From.
+	verdictFail
+	// verdictPass: an aligned DKIM or SPF pass.
+	verdictPass
+)
+
+// senderAuth is our MTA's verdict on a mail's From, and how it reads.
+type senderAuth struct {
+	verdict verdict
+	how     string
+}
+
+// unauthenticated reports whether the MTA we trust says that the sender
+// is not who From says (no aligned pass, or a failure). With no trusted
+// authserv-id there is no verdict, and this is false.
+func (a senderAuth) unauthenticated() bool {
+	return a.verdict == verdictNone || a.verdict == verdictFail
 }
 
 // authenticated reads the Authentication-Results headers of a mail (raw
 // values, topmost first) and says whether our MTA vouched for the From
 // address: a DKIM pass for a domain aligned with it, or an SPF pass for an
 // envelope sender aligned with it. It says how, or why not.
-//
-// Which header to believe: our MTA prepends its Authentication-Results
-// on top of the header, as every MTA prepends its trace fields (RFC 8601
-// section 5), so anything below it was there before the mail reached us
-// and may have been written by the sender, including a header that claims
-// our own authserv-id. Only the topmost header is ours, and only if it
-// carries our authserv-id. If the topmost is someone else's, the mail
-// did not come through our MTA as configured (or the configuration is
-// wrong), and nothing is trusted rather than looking further down, where
-// a forgery would be found first. With no authserv-id configured, no
-// header is trusted and only reply tokens authenticate.
 func (g *Gateway) authenticated(headers []string, from string) (ok bool, how string) {
+	a := g.senderAuth(headers, from)
+	return a.verdict == verdictPass, a.how
+}
+
+// senderAuth reads the Authentication-Results headers of a mail (raw
+// values, topmost first) for our MTA's verdict on the From domain.
+//
+// Which headers to believe: our MTA prepends its Authentication-Results
+// on top of the header, as every MTA prepends its trace fields (RFC 8601
+// section 5), so anything below them was there before the mail reached
+// us and may have been written by the sender. Our MTA may write several
+// (OpenDKIM's, then OpenDMARC's, each its own header): the contiguous run
+// of topmost headers that carry our authserv-id is read, and nothing
+// below a foreign one. Within the run a method reported higher up wins
+// over the same method reported lower (a forgery appended below our own
+// header cannot turn our dkim=none into a pass), and dmarc=fail, or a
+// failure for an aligned domain, makes the whole verdict a failure. RFC
+// 8601 section 5 also has the MTA delete incoming headers that claim its
+// own authserv-id (OpenDKIM: RemoveARAll), and README's Authority section
+// says to set that up. If the topmost header is someone else's, the mail
+// did not come through our MTA as configured (or the configuration is
+// wrong), and nothing is trusted. With no authserv-id configured, no
+// header is trusted and only reply tokens authenticate.
+func (g *Gateway) senderAuth(headers []string, from string) senderAuth {
 	id := strings.ToLower(strings.TrimSpace(g.cfg.AuthservID))
 	if id == "" {
-		return false, "no trusted authserv-id is configured"
+		return senderAuth{verdictUnknown, "no trusted authserv-id is configured"}
 	}
 	if len(headers) == 0 {
-		return false, "no Authentication-Results header"
+		return senderAuth{verdictNone, "no Authentication-Results header"}
 	}
 	_, fromDomain, found := strings.Cut(strings.ToLower(from), "@")
 	if !found || fromDomain == "" {
-		return false, "no sender domain"
+		return senderAuth{verdictNone, "no sender domain"}
 	}
-	server, results, err := authres.Parse(stripComments(headers[0]))
-	server = strings.ToLower(server)
-	if server != id {
-		return false, fmt.Sprintf("the topmost Authentication-Results is from %q, not our %q", server, id)
-	}
-	var seen []string
-	for _, r := range results {
-		switch r := r.(type) {
-		case *authres.DKIMResult:
-			d := r.Domain
-			if d == "" {
-				_, d, _ = strings.Cut(r.Identifier, "@")
+	var seen, readErrs []string
+	reported := map[string]bool{} // methods already read from a header above
+	pass, fail := "", ""
+	for i, h := range headers {
+		server, results, err := authres.Parse(stripComments(h))
+		if server = strings.ToLower(server); server != id {
+			if i == 0 {
+				return senderAuth{verdictNone, fmt.Sprintf("the topmost Authentication-Results is from %q, not our %q", server, id)}
 			}
-			d = cleanDomain(d)
-			seen = append(seen, fmt.Sprintf("dkim=%s header.d=%s", r.Value, d))
-			if r.Value == authres.ResultPass && aligned(d, fromDomain) {
-				return true, fmt.Sprintf("dkim=pass header.d=%s (%s)", d, id)
+			break
+		}
+		if err != nil {
+			readErrs = append(readErrs, err.Error())
+		}
+		here := map[string]bool{}
+		for _, r := range results {
+			method, d, value := resultOf(r)
+			if method == "" || reported[method] {
+				continue
 			}
-		case *authres.SPFResult:
-			d := r.From
-			if at := strings.LastIndexByte(d, '@'); at >= 0 {
-				d = d[at+1:]
-			}
-			d = cleanDomain(d)
-			seen = append(seen, fmt.Sprintf("spf=%s smtp.mailfrom=%s", r.Value, d))
-			if r.Value == authres.ResultPass && aligned(d, fromDomain) {
-				return true, fmt.Sprintf("spf=pass smtp.mailfrom=%s (%s)", d, id)
+			here[method] = true
+			switch method {
+			case "dmarc":
+				seen = append(seen, fmt.Sprintf("dmarc=%s", value))
+				if value == authres.ResultFail && fail == "" {
+					fail = fmt.Sprintf("dmarc=fail for %s (%s)", fromDomain, id)
+				}
+			default:
+				key := "header.d"
+				if method == "spf" {
+					key = "smtp.mailfrom"
+				}
+				seen = append(seen, fmt.Sprintf("%s=%s %s=%s", method, value, key, d))
+				if !aligned(d, fromDomain) {
+					continue
+				}
+				switch value {
+				case authres.ResultPass:
+					if pass == "" {
+						pass = fmt.Sprintf("%s=pass %s=%s (%s)", method, key, d, id)
+					}
+				case authres.ResultFail, authres.ResultPermError:
+					if fail == "" {
+						fail = fmt.Sprintf("%s=%s %s=%s (%s)", method, value, key, d, id)
+					}
+				}
 			}
 		}
+		for m := range here {
+			reported[m] = true
+		}
+	}
+	switch {
+	case fail != "":
+		return senderAuth{verdictFail, id + " says the sender failed authentication: " + fail}
+	case pass != "":
+		return senderAuth{verdictPass, pass}
 	}
 	why := fmt.Sprintf("%s says no DKIM or SPF pass aligned with %s", id, fromDomain)
 	if len(seen) > 0 {
 		why += " (" + strings.Join(seen, ", ") + ")"
 	}
-	if err != nil {
-		why += fmt.Sprintf(" (part of the header could not be read: %v)", err)
+	if len(readErrs) > 0 {
+		why += fmt.Sprintf(" (part of the header could not be read: %s)", strings.Join(readErrs, "; "))
 	}
-	return false, why
+	return senderAuth{verdictNone, why}
+}
+
+// resultOf says which method a result is of, for which domain, and its
+// value.
+func resultOf(r authres.Result) (method, domain string, value authres.ResultValue) {
+	switch r := r.(type) {
+	case *authres.DKIMResult:
+		d := r.Domain
+		if d == "" {
+			_, d, _ = strings.Cut(r.Identifier, "@")
+		}
+		return "dkim", cleanDomain(d), r.Value
+	case *authres.SPFResult:
+		d := r.From
+		if at := strings.LastIndexByte(d, '@'); at >= 0 {
+			d = d[at+1:]
+		}
+		return "spf", cleanDomain(d), r.Value
+	case *authres.DMARCResult:
+		return "dmarc", cleanDomain(r.From), r.Value
+	}
+	return "", "", ""
 }
 
 func cleanDomain(d string) string {
