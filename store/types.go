@@ -124,10 +124,10 @@ type Sighting struct {
 
 // TicketIndicator is an indicator of a ticket, with where it was seen.
 type TicketIndicator struct {
-	Type      string    `json:"type"`
-	Value     string    `json:"value"`
-	Layers    []string  `json:"layers"`
-	Sources   []string  `json:"sources"`
+	Type    string   `json:"type"`
+	Value   string   `json:"value"`
+	Layers  []string `json:"layers"`
+	Sources []string `json:"sources"`
 	// Verified says that a triager vouched for it on this ticket.
 	Verified bool `json:"verified"`
 	// Pending says that every sighting of it on this ticket is pending
