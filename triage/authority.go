@@ -47,10 +47,6 @@ func (in *intake) authority(n int64) (ok bool, how string, err error) {
 		if err != nil {
 			return false, "", err
 		}
-		if target != n {
-			why += fmt.Sprintf("; the reply token is for #%d, not #%d", tn, n)
-			continue
-		}
 		t, err := in.ticket(target)
 		if err != nil {
 			return false, "", err
@@ -61,6 +57,10 @@ func (in *intake) authority(n int64) (ok bool, how string, err error) {
 					tn, until.UTC().Format(time.DateOnly), days(in.g.cfg.TokenTTL))
 				continue
 			}
+		}
+		if target != n {
+			why += fmt.Sprintf("; the reply token is for #%d, not #%d", tn, n)
+			continue
 		}
 		return true, fmt.Sprintf("reply token of #%d issued to %s", tn, in.from), nil
 	}
