@@ -70,6 +70,16 @@ func (in *intake) authority(n int64) (ok bool, how string, err error) {
 // envelopeNote names the envelope sender when it is not the From: a
 // confirmation says so, since a stolen token travels with a forged From.
 func (in *intake) envelopeNote() string {
+	env := in.otherEnvelope()
+	if env == "" {
+		return ""
+	}
+	return fmt.Sprintf("; the envelope sender (Return-Path) was %s, not the From %s", env, in.from)
+}
+
+// otherEnvelope returns the envelope sender (Return-Path) when it is not
+// the From, "" otherwise.
+func (in *intake) otherEnvelope() string {
 	rp := in.msg.Header["Return-Path"]
 	if len(rp) == 0 {
 		return ""
@@ -78,5 +88,5 @@ func (in *intake) envelopeNote() string {
 	if env == "" || env == in.from {
 		return ""
 	}
-	return fmt.Sprintf("; the envelope sender (Return-Path) was %s, not the From %s", env, in.from)
+	return env
 }

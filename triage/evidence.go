@@ -27,6 +27,10 @@ func (in *intake) pendingWhy(flagged, tokenOK bool) string {
 		return "unauthenticated sender: " + in.auth.how
 	case in.auth.verdict == verdictNone && !tokenOK:
 		return "unauthenticated sender: " + in.auth.how
+	case tokenOK && in.auth.verdict != verdictPass && in.otherEnvelope() != "":
+		// Only a reply token vouches for the mail, and it came from
+		// elsewhere: the shape of a token forwarded, or stolen.
+		return fmt.Sprintf("only a reply token vouches for %s, and the envelope sender was %s", in.actor(), in.otherEnvelope())
 	}
 	return ""
 }

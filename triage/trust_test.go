@@ -495,3 +495,22 @@ func TestUnauthenticatedAnswer(t *testing.T) {
 		t.Errorf("the CERT's answer to its reply address: %+v", real)
 	}
 }
+
+// TestForwardedTokenEvidence: a mail that only a reply token vouches for,
+// whose envelope sender is not its From (a token forwarded or stolen),
+// adds pending evidence.
+func TestForwardedTokenEvidence(t *testing.T) {
+	h := trustHarness(t)
+	h.takeMail(rawMail{from: alex, to: ReplyAddress(league, h.g.Tokens().Issue(1, alex)), subject: "Re: [League #1] x",
+		msgid: "<fw@volunteers.example>", returnPath: "mallory@rival.example", auth: []string{arNone("volunteers.example")},
+		body: "See also https://planted.example/x\n"})
+	if x := h.indicators(1)["https://planted.example/x"]; !x.Pending {
+		t.Errorf("planted through a forwarded token: %+v", x)
+	}
+	h.takeMail(rawMail{from: alex, to: ReplyAddress(league, h.g.Tokens().Issue(1, alex)), subject: "Re: [League #1] x",
+		msgid: "<own@volunteers.example>", returnPath: alex, auth: []string{arNone("volunteers.example")},
+		body: "See also https://triager.example/x\n"})
+	if x := h.indicators(1)["https://triager.example/x"]; x.Pending {
+		t.Errorf("the triager's own token-borne evidence is pending: %+v", x)
+	}
+}
