@@ -58,6 +58,14 @@ type View struct {
 	Pending int
 	// Digest lists what a triagers' digest gathers.
 	Digest []store.DigestEntry
+
+	// Verdict and Actions are an outcome's: what the league concluded
+	// and did (store.MailData).
+	Verdict string
+	Actions []store.MailAction
+	// List is an area alert's List-Id and ways to leave, nil for other
+	// mails.
+	List *store.MailList
 }
 
 // IndicatorView is one indicator in a View.
@@ -111,6 +119,7 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 		Attachments: d.Attachments, ReplyTo: m.ReplyTo, IndicatorCount: d.IndicatorCount,
 		Text: d.Text, Command: d.Command, Result: d.Result, RecipientName: d.RecipientName, Area: d.Area,
 		Severity: d.Severity, TLP: d.TLP, Created: d.Created, Unauthenticated: d.Unauthenticated, Digest: d.Digest,
+		Verdict: d.Verdict, Actions: d.Actions, List: d.List,
 	}
 	if v.Ticket == 0 {
 		v.Ticket = m.Ticket
@@ -149,6 +158,9 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 	}
 	for i := range v.Digest {
 		v.Digest[i].Subject = safe(v.Digest[i].Subject)
+	}
+	for i := range v.Actions {
+		v.Actions[i].What = safe(v.Actions[i].What)
 	}
 	for _, x := range v.All {
 		if x.Pending {

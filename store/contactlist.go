@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-const contactColumns = `id, kind, name, email, domain, country, region`
+const contactColumns = `id, kind, name, email, domain, country, region, unsubscribed, covers`
 
 func contactList(ctx context.Context, q querier, where string, args ...any) ([]Contact, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts `+where, args...)
@@ -17,8 +17,12 @@ func contactList(ctx context.Context, q querier, where string, args ...any) ([]C
 	var out []Contact
 	for rows.Next() {
 		var c Contact
-		if err := rows.Scan(&c.ID, &c.Kind, &c.Name, &c.Email, &c.Domain, &c.Country, &c.Region); err != nil {
+		var covers string
+		if err := rows.Scan(&c.ID, &c.Kind, &c.Name, &c.Email, &c.Domain, &c.Country, &c.Region, &c.Unsubscribed, &covers); err != nil {
 			return nil, fmt.Errorf("list contacts: %w", err)
+		}
+		if c.Covers = jstrings(covers); len(c.Covers) == 0 {
+			c.Covers = nil
 		}
 		out = append(out, c)
 	}

@@ -49,6 +49,36 @@ type MailData struct {
 	Area          string `json:"area,omitempty"`
 	// Digest lists the notices a triagers' digest gathers.
 	Digest []DigestEntry `json:"digest,omitempty"`
+
+	// Verdict is what the league concluded of a report (an outcome):
+	// malicious, suspicious, benign, spam, duplicate, resolved.
+	Verdict string `json:"verdict,omitempty"`
+	// Actions are what the league did about it, for the reporter.
+	Actions []MailAction `json:"actions,omitempty"`
+	// List makes an area alert a list mail (RFC 2369, RFC 8058): its
+	// List-Id and the recipient's own ways to leave.
+	List *MailList `json:"list,omitempty"`
+}
+
+// MailAction is one thing the league did about a ticket: "escalated to
+// CERT-FR", "takedown requested from the registrar", "site down".
+type MailAction struct {
+	What string    `json:"what"`
+	At   time.Time `json:"at"`
+}
+
+// MailList is what an area alert carries to be left in one click.
+type MailList struct {
+	// ID is the List-Id value, "<alerts.league.example>".
+	ID string `json:"id"`
+	// Mailto is the recipient's unsubscribe address,
+	// report+unsubscribe-TOKEN@league.example.
+	Mailto string `json:"mailto"`
+	// URL is the recipient's one-click unsubscribe link (RFC 8058), ""
+	// when the league publishes no HTTP listener.
+	URL string `json:"url,omitempty"`
+	// Subscribe is the address that brings a contact back.
+	Subscribe string `json:"subscribe"`
 }
 
 // MailIndicator is an indicator in a mail; templates defang it.

@@ -157,6 +157,11 @@ type Contact struct {
 	Domain  string `json:"domain"`
 	Country string `json:"country,omitempty"`
 	Region  string `json:"region,omitempty"`
+	// Unsubscribed says that an institution left the area alerts (by mail,
+	// the one-click link, or the contacts file): it stays a contact.
+	Unsubscribed bool `json:"unsubscribed,omitempty"`
+	// Covers are an institution's own domains, watched for lookalikes.
+	Covers []string `json:"covers,omitempty"`
 }
 
 // OutboxState is the state of a queued mail.
@@ -185,18 +190,24 @@ const (
 	// KindTriagerDigest gathers the notices a triager would have had while
 	// the budget of automatic mail was spent.
 	KindTriagerDigest = "triager-digest"
+	// KindOutcome tells a reporter what became of their report (#close,
+	// #reject), or, later, that the site they reported is down.
+	KindOutcome = "outcome"
+	// KindMembership answers a request to join (welcome, denied) and
+	// confirms leaving or rejoining the area alerts.
+	KindMembership = "membership"
 )
 
 // Kinds are the kinds of mail the outbox takes.
 var Kinds = []string{KindAck, KindTriagerNotice, KindEscalation, KindAlert, KindReply,
-	KindCommandConfirm, KindCommandError, KindTriagerUpdate, KindTriagerDigest}
+	KindCommandConfirm, KindCommandError, KindTriagerUpdate, KindTriagerDigest, KindOutcome, KindMembership}
 
 // Automatic reports whether mail of kind is automatic, counted against
 // the budget of automatic mail: what the gateway sends of itself, not
 // what a triager's command sent.
 func Automatic(kind string) bool {
 	switch kind {
-	case KindEscalation, KindAlert, KindReply:
+	case KindEscalation, KindAlert, KindReply, KindOutcome:
 		return false
 	}
 	return slices.Contains(Kinds, kind)

@@ -52,8 +52,8 @@ var handlers = map[string]handler{
 	"escalate": (*cmdRun).escalate,
 	"alert":    (*cmdRun).alert,
 	"reply":    (*cmdRun).reply,
-	"close":    (*cmdRun).close,
-	"reject":   (*cmdRun).reject,
+	"close":    (*cmdRun).closeVerdict,
+	"reject":   (*cmdRun).rejectVerdict,
 	"reopen":   (*cmdRun).reopen,
 	"merge":    (*cmdRun).merge,
 }

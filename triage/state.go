@@ -9,16 +9,9 @@ import (
 
 // The commands that end or resume a ticket: #close, #reject, #reopen.
 
-// close closes the ticket, with the reason given, if any.
-func (r *cmdRun) close(c parser.Command) (string, error) {
-	return r.end(c, store.StateClosed, "closed")
-}
-
-// reject closes the ticket as a false positive. A reply to a rejected
-// ticket opens a new one (see README.md): the rejection is a verdict.
-func (r *cmdRun) reject(c parser.Command) (string, error) {
-	return r.end(c, store.StateRejected, "rejected as a false positive")
-}
+// #close and #reject are in outcome.go: they end the ticket with end and
+// tell the reporter. A reply to a rejected ticket opens a new one (see
+// README.md): the rejection is a verdict.
 
 func (r *cmdRun) end(c parser.Command, state store.State, what string) (string, error) {
 	if !r.t.State.Open() {

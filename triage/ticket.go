@@ -55,6 +55,9 @@ func (in *intake) open(follows int64, why string) (int64, error) {
 	} else if err := in.addCopied(n); err != nil {
 		return 0, err
 	}
+	if err := in.noteUnanswerable(n, unauth); err != nil {
+		return 0, err
+	}
 	if len(msg.Errors) > 0 {
 		ev := in.event(n, "parse-errors", "the mail could not be read in full: "+strings.Join(msg.Errors, "; "))
 		if _, err := tx.AddEvent(ctx, ev); err != nil {
