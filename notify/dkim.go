@@ -27,6 +27,8 @@ type DKIM struct {
 var signedHeaders = []string{
 	"From", "From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
 	"Reply-To", "Auto-Submitted", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
+	// RFC 8058 section 4: a one-click unsubscription must be signed.
+	"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post",
 }
 
 func loadDKIM(c DKIM) (*dkim.SignOptions, error) {

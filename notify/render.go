@@ -133,6 +133,7 @@ func writeHeaders(b *bytes.Buffer, m store.OutboxMail, v View) error {
 		// Exchange and Outlook send no out-of-office answer to this.
 		writeField(b, "X-Auto-Response-Suppress", "All")
 	}
+	writeListHeaders(b, v)
 	writeField(b, "MIME-Version", "1.0")
 	return nil
 }

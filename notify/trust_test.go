@@ -30,9 +30,10 @@ func TestNoForeignToken(t *testing.T) {
 			Errors: []string{leaked}, Unauthenticated: leaked,
 			Digest: []store.DigestEntry{{Ticket: 1, Subject: leaked, What: "new report"}}}
 		b, _ := json.Marshal(d)
-		m := e.enqueue(1, kind, []string{reporter}, string(b), func(m *store.OutboxMail) {
+		m := e.enqueue(1, kindOfTemplate(kind), []string{reporter}, string(b), func(m *store.OutboxMail) {
 			m.Subject = "[League #1] " + leaked
 			m.ReplyTo = own
+			m.Template = kind
 		})
 		raw, err := s.build(e.ctx, m)
 		if err != nil {

@@ -69,7 +69,7 @@ type MailAction struct {
 
 // MailList is what an area alert carries to be left in one click.
 type MailList struct {
-	// ID is the List-Id value, "<alerts.league.example>".
+	// ID is the List-Id (RFC 2919), "alerts.league.example".
 	ID string `json:"id"`
 	// Mailto is the recipient's unsubscribe address,
 	// report+unsubscribe-TOKEN@league.example.

@@ -42,6 +42,9 @@ type view struct {
 	Unauthenticated                                            string
 	Pending                                                    int
 	Digest                                                     []store.DigestEntry
+	Verdict                                                    string
+	Actions                                                    []store.MailAction
+	List                                                       *store.MailList
 }
 
 func TestEveryKindRenders(t *testing.T) {

@@ -56,6 +56,8 @@ var handlers = map[string]handler{
 	"reject":   (*cmdRun).rejectVerdict,
 	"reopen":   (*cmdRun).reopen,
 	"merge":    (*cmdRun).merge,
+	"approve":  (*cmdRun).approve,
+	"deny":     (*cmdRun).deny,
 }
 
 const savepoint = "commands"

@@ -191,6 +191,7 @@ func (r *cmdRun) alert(c parser.Command) (string, error) {
 	for _, inst := range to {
 		d := data
 		d.RecipientName = inst.Name
+		d.List = r.in.g.listFor(inst)
 		m := r.in.outMail(r.n, store.KindAlert, inst.Email, subject, d, false)
 		if err := r.in.enqueue(r.n, m, "institution"); err != nil {
 			return "", err
@@ -231,7 +232,7 @@ func (r *cmdRun) area(insts []store.Contact, args []string) (string, []store.Con
 	}
 	var to []store.Contact
 	for _, c := range insts {
-		if match(c) && (inst == nil || c.ID != inst.ID) {
+		if match(c) && !c.Unsubscribed && (inst == nil || c.ID != inst.ID) {
 			to = append(to, c)
 		}
 	}

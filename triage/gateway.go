@@ -81,6 +81,10 @@ type Config struct {
 	// Now is the clock (time.Now by default).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// UnsubscribeURL is the base of the one-click unsubscribe links of
+	// area alerts (RFC 8058), the token appended: served by the HTTP
+	// listener at /unsubscribe/. Empty: alerts carry only the mailto.
+	UnsubscribeURL string
 }
 
 // Gateway takes mail in and turns it into ticket changes.

@@ -90,6 +90,9 @@ func (in *intake) triage() error {
 	if dup, err := in.duplicate(); dup || err != nil {
 		return err
 	}
+	if list, err := in.listMail(); list || err != nil {
+		return err
+	}
 	th, err := in.thread()
 	if err != nil {
 		return err

@@ -75,6 +75,11 @@ func (r *cmdRun) conclude(c parser.Command, reason []string, quiet bool, verdict
 	if quiet {
 		return res + "; the reporter is not told (quiet)", nil
 	}
+	if _, member, err := r.in.tx.Membership(r.in.ctx, r.n); err != nil || member {
+		// A request to join is answered by #approve or #deny, not by a
+		// verdict on a report.
+		return res + "; a membership request: no outcome is sent (#approve or #deny answer it)", err
+	}
 	told, err := r.tellOutcome(verdict)
 	if err != nil {
 		return "", err
