@@ -111,6 +111,10 @@ type Templates struct {
 // HTTP is the optional listener for /healthz, /metrics and /feeds.
 type HTTP struct {
 	Listen string `toml:"listen"`
+	// PublicURL is where the listener is reached from outside, by https
+	// ("https://alerts.league.example"): area alerts carry a one-click
+	// unsubscribe link under it (RFC 8058). Empty: only the mailto one.
+	PublicURL string `toml:"public_url"`
 }
 
 // Log says how logs are written.

@@ -295,7 +295,7 @@ func (c *Config) check() error {
 	default:
 		return c.Errorf("export.tlp_max", "%q: want clear, green, amber or red", c.Export.TLPMax)
 	}
-	return nil
+	return c.checkPublicURL()
 }
 
 // Require checks that the keys the gateway needs to serve are set.

@@ -66,6 +66,9 @@ var contactKinds = []string{"cert", "institution", "triager"}
 type contactRow struct {
 	store.Contact
 	line int
+	// subscribed is the row's subscribed column: "" when not given, so
+	// that a re-import does not bring back a hospital that left by mail.
+	subscribed string
 }
 
 func importContacts(ctx context.Context, so storeOptions, path string, stdout io.Writer) error {
@@ -100,8 +103,19 @@ func importContacts(ctx context.Context, so storeOptions, path string, stdout io
 			default:
 				updated++
 			}
-			if _, err := tx.PutContact(ctx, r.Contact); err != nil {
+			id, err := tx.PutContact(ctx, r.Contact)
+			if err != nil {
 				return fmt.Errorf("%s:%d: %w", path, r.line, err)
+			}
+			if r.subscribed != "" {
+				changed, err := tx.SetSubscribed(ctx, id, r.subscribed == "yes")
+				if err != nil {
+					return fmt.Errorf("%s:%d: %w", path, r.line, err)
+				}
+				if changed && i >= 0 && old[i].Name == r.Name && old[i].Country == r.Country && old[i].Region == r.Region {
+					same--
+					updated++
+				}
 			}
 		}
 		return nil
@@ -154,7 +168,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		c, err := contactOf(rec, cols)
+		c, sub, err := contactOf(rec, cols)
 		if err == nil {
 			key := c.Kind + " " + c.Email
 			if prev, dup := seen[key]; dup {
@@ -166,7 +180,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 			errs = append(errs, fmt.Sprintf("%s:%d: %v", name, line, err))
 			continue
 		}
-		rows = append(rows, contactRow{Contact: c, line: line})
+		rows = append(rows, contactRow{Contact: c, line: line, subscribed: sub})
 	}
 	switch {
 	case len(errs) == 1:
@@ -184,7 +198,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 // holding a contact: its first field is a column's name.
 func isHeader(rec []string) bool {
 	switch strings.ToLower(strings.TrimSpace(rec[0])) {
-	case "kind", "name", "email", "country", "region":
+	case "kind", "name", "email", "country", "region", "subscribed", "covers":
 		return true
 	}
 	return false
@@ -196,13 +210,13 @@ func csvColumns(rec []string) (map[string]int, error) {
 	for i, h := range rec {
 		h = strings.ToLower(strings.TrimSpace(h))
 		switch h {
-		case "kind", "name", "email", "country", "region":
+		case "kind", "name", "email", "country", "region", "subscribed", "covers":
 			if _, dup := cols[h]; dup {
 				return nil, fmt.Errorf("column %q appears twice in the header", h)
 			}
 			cols[h] = i
 		default:
-			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region", h)
+			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region, and optionally subscribed and covers", h)
 		}
 	}
 	if _, ok := cols["email"]; !ok {
@@ -211,7 +225,43 @@ func csvColumns(rec []string) (map[string]int, error) {
 	return cols, nil
 }
 
-func contactOf(rec []string, cols map[string]int) (store.Contact, error) {
+func contactOf(rec []string, cols map[string]int) (store.Contact, string, error) {
+	c, err := contactFields(rec, cols)
+	if err != nil {
+		return c, "", err
+	}
+	get := func(col string) string {
+		i, ok := cols[col]
+		if !ok || i >= len(rec) {
+			return ""
+		}
+		return strings.TrimSpace(rec[i])
+	}
+	sub := strings.ToLower(get("subscribed"))
+	switch sub {
+	case "", "yes", "no":
+	case "y", "true", "1":
+		sub = "yes"
+	case "n", "false", "0":
+		sub = "no"
+	default:
+		return c, "", fmt.Errorf("subscribed %q: want yes or no", get("subscribed"))
+	}
+	if sub != "" && c.Kind != "institution" {
+		return c, "", fmt.Errorf("subscribed is for institutions (area alerts), not a %s", c.Kind)
+	}
+	c.Unsubscribed = sub == "no"
+	for _, d := range strings.FieldsFunc(get("covers"), func(r rune) bool { return r == ' ' || r == ';' || r == '|' }) {
+		d = strings.ToLower(strings.TrimSuffix(d, "."))
+		if !strings.Contains(d, ".") || strings.ContainsAny(d, "@/:") {
+			return c, "", fmt.Errorf("covers %q: %q is not a domain name (list them separated by spaces or ;)", get("covers"), d)
+		}
+		c.Covers = append(c.Covers, d)
+	}
+	return c, sub, nil
+}
+
+func contactFields(rec []string, cols map[string]int) (store.Contact, error) {
 	get := func(col string) string {
 		i, ok := cols[col]
 		if !ok || i >= len(rec) {
@@ -220,7 +270,7 @@ func contactOf(rec []string, cols map[string]int) (store.Contact, error) {
 		return strings.TrimSpace(rec[i])
 	}
 	if last := slices.Max(slices.Collect(maps.Values(cols))); len(rec) > last+1 {
-		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region)", len(rec), last+1)
+		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region[, subscribed, covers])", len(rec), last+1)
 	}
 	c := store.Contact{
 		Kind:    strings.ToLower(get("kind")),
@@ -258,9 +308,17 @@ func isCountryCode(s string) bool {
 
 func printContacts(w io.Writer, cs []store.Contact) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tNAME\tEMAIL\tCOUNTRY\tREGION")
+	fmt.Fprintln(tw, "KIND\tNAME\tEMAIL\tCOUNTRY\tREGION\tSUBSCRIBED\tCOVERS")
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Kind, dashIfEmpty(c.Name), c.Email, dashIfEmpty(c.Country), dashIfEmpty(c.Region))
+		sub := "-"
+		if c.Kind == "institution" {
+			sub = "yes"
+			if c.Unsubscribed {
+				sub = "no"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Kind, dashIfEmpty(c.Name), c.Email, dashIfEmpty(c.Country), dashIfEmpty(c.Region),
+			sub, dashIfEmpty(strings.Join(c.Covers, " ")))
 	}
 	tw.Flush()
 	if len(cs) == 0 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -75,7 +76,7 @@ func TestContactsCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "0 added, 0 updated, 4 unchanged") {
 		t.Errorf("second import: %d %q", code, out)
 	}
-	if again := list(); len(again) != len(first) || again[0] != first[0] || again[3] != first[3] {
+	if again := list(); len(again) != len(first) || !reflect.DeepEqual(again[0], first[0]) || !reflect.DeepEqual(again[3], first[3]) {
 		t.Errorf("second import changed the contacts:\n%+v\n%+v", first, again)
 	}
 

@@ -68,6 +68,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		Triagers: cfg.Triage.Triagers, AuthservID: cfg.Triage.AuthservID, AckLimit: cfg.Triage.AcksPerHour,
 		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
 		TokenTTL: cfg.Triage.TokenTTL.Duration,
+		UnsubscribeURL: cfg.UnsubscribeURL(),
 		Parse:    g.timedParse(),
 		Logger:   log,
 	})
@@ -230,6 +231,7 @@ func (g *gateway) close() error {
 func (g *gateway) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", g.healthz)
+	mux.HandleFunc("/unsubscribe/{token}", g.unsubscribe)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{Registry: g.reg}))
 	if g.cfg.Export.Dir != "" {
 		mux.Handle("/feeds/", http.StripPrefix("/feeds", export.Handler(g.cfg.Export.Dir)))
