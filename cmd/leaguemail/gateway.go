@@ -67,8 +67,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),
 		Triagers: cfg.Triage.Triagers, AuthservID: cfg.Triage.AuthservID, AckLimit: cfg.Triage.AcksPerHour,
 		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
-		TokenTTL: cfg.Triage.TokenTTL.Duration,
-		UnsubscribeURL: cfg.UnsubscribeURL(),
+		TokenTTL: cfg.Triage.TokenTTL.Duration, UnsubscribeURL: cfg.UnsubscribeURL(),
 		Parse:    g.timedParse(),
 		Logger:   log,
 	})
