@@ -66,8 +66,8 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	g.triage, err = triage.New(g.st, triage.Config{
 		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),
 		Triagers: cfg.Triage.Triagers, AuthservID: cfg.Triage.AuthservID, AckLimit: cfg.Triage.AcksPerHour,
-		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
-		TokenTTL: cfg.Triage.TokenTTL.Duration, UnsubscribeURL: cfg.UnsubscribeURL(),
+		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour, UnsubscribeURL: cfg.UnsubscribeURL(),
+		TokenTTL: cfg.Triage.TokenTTL.Duration,
 		Parse:    g.timedParse(),
 		Logger:   log,
 	})
