@@ -126,3 +126,23 @@ func buildEnvelope(t *testing.T, e *env, s *Sender, m store.OutboxMail) *enmime.
 	}
 	return env
 }
+
+// The impersonation alert shows both domains defanged.
+func TestRenderImpersonation(t *testing.T) {
+	e := newEnv(t)
+	e.report("soc@hospital-a.example", "Phishing", phish)
+	s := e.sender("smtp://127.0.0.1:25?tls=none")
+	d := store.MailData{Ticket: 1, Tag: "[League #1]", TLP: "amber", RecipientName: "St Mary Hospital",
+		Indicators: []store.MailIndicator{{Type: "domain", Value: "st-rnary-hospital.fr", Verified: true}},
+		Lookalike: &store.MailLookalike{Domain: "st-rnary-hospital.fr", Imitates: "st-mary-hospital.fr", How: "look-alike characters",
+			FirstSeen: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}}
+	b, _ := json.Marshal(d)
+	m := e.enqueue(1, store.KindImpersonation, []string{"soc@st-mary-hospital.fr"}, string(b))
+	env := buildEnvelope(t, e, s, m)
+	if miss := contains(env.Text, "st-rnary-hospital[.]fr", "your st-mary-hospital[.]fr (look-alike characters)", "2026-11-23", "Dear St Mary Hospital"); miss != "" {
+		t.Errorf("text lacks %q:\n%s", miss, env.Text)
+	}
+	if strings.Contains(env.Text+env.HTML, "st-rnary-hospital.fr") {
+		t.Errorf("a live lookalike:\n%s", env.Text)
+	}
+}

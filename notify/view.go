@@ -66,6 +66,15 @@ type View struct {
 	// List is an area alert's List-Id and ways to leave, nil for other
 	// mails.
 	List *store.MailList
+	// Lookalike is what an impersonation alert is about, its domains
+	// defanged.
+	Lookalike *LookalikeView
+}
+
+// LookalikeView is a domain imitating the recipient's own, in a View.
+type LookalikeView struct {
+	Domain, Imitates, How string
+	FirstSeen             time.Time
 }
 
 // IndicatorView is one indicator in a View.
@@ -161,6 +170,10 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 	}
 	for i := range v.Actions {
 		v.Actions[i].What = safe(v.Actions[i].What)
+	}
+	if l := d.Lookalike; l != nil {
+		v.Lookalike = &LookalikeView{Domain: defang("domain", l.Domain), Imitates: defang("domain", l.Imitates),
+			How: safe(l.How), FirstSeen: l.FirstSeen}
 	}
 	for _, x := range v.All {
 		if x.Pending {

@@ -58,6 +58,16 @@ type MailData struct {
 	// List makes an area alert a list mail (RFC 2369, RFC 8058): its
 	// List-Id and the recipient's own ways to leave.
 	List *MailList `json:"list,omitempty"`
+	// Lookalike is what an impersonation alert is about.
+	Lookalike *MailLookalike `json:"lookalike,omitempty"`
+}
+
+// MailLookalike is a domain that imitates one of the recipient's own.
+type MailLookalike struct {
+	Domain    string    `json:"domain"`   // the lookalike; templates show it defanged
+	Imitates  string    `json:"imitates"` // the institution's own domain
+	How       string    `json:"how"`      // "one letter changed"
+	FirstSeen time.Time `json:"first_seen"`
 }
 
 // MailAction is one thing the league did about a ticket: "escalated to

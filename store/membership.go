@@ -210,3 +210,16 @@ func (tx *Tx) OutcomeIndicators(ctx context.Context, n int64, reporter string) (
 	}
 	return out, rows.Err()
 }
+
+// MarkImpersonation records that contact is told of lookalike domain,
+// seen on ticket n. It reports false when it was told already.
+func (tx *Tx) MarkImpersonation(ctx context.Context, contact int64, domain string, n int64, at time.Time) (bool, error) {
+	res, err := exec(ctx, tx.tx, "record impersonation",
+		`INSERT INTO impersonations (contact, domain, ticket, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		contact, strings.ToLower(domain), n, tstr(at))
+	if err != nil {
+		return false, err
+	}
+	k, err := res.RowsAffected()
+	return k > 0, err
+}

@@ -196,11 +196,14 @@ const (
 	// KindMembership answers a request to join (welcome, denied) and
 	// confirms leaving or rejoining the area alerts.
 	KindMembership = "membership"
+	// KindImpersonation tells an institution that a verified indicator
+	// imitates one of its own domains.
+	KindImpersonation = "impersonation"
 )
 
 // Kinds are the kinds of mail the outbox takes.
 var Kinds = []string{KindAck, KindTriagerNotice, KindEscalation, KindAlert, KindReply,
-	KindCommandConfirm, KindCommandError, KindTriagerUpdate, KindTriagerDigest, KindOutcome, KindMembership}
+	KindCommandConfirm, KindCommandError, KindTriagerUpdate, KindTriagerDigest, KindOutcome, KindMembership, KindImpersonation}
 
 // Automatic reports whether mail of kind is automatic, counted against
 // the budget of automatic mail: what the gateway sends of itself, not

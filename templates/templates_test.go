@@ -45,6 +45,10 @@ type view struct {
 	Verdict                                                    string
 	Actions                                                    []store.MailAction
 	List                                                       *store.MailList
+	Lookalike                                                  *struct {
+		Domain, Imitates, How string
+		FirstSeen             time.Time
+	}
 }
 
 func TestEveryKindRenders(t *testing.T) {

@@ -44,7 +44,7 @@ type handler func(r *cmdRun, c parser.Command) (result string, err error)
 // handlers are the commands of DESIGN.md.
 var handlers = map[string]handler{
 	"take":     (*cmdRun).take,
-	"verify":   (*cmdRun).verify,
+	"verify":   (*cmdRun).verifyWatched,
 	"accept":   (*cmdRun).accept,
 	"unverify": (*cmdRun).unverify,
 	"severity": (*cmdRun).severity,

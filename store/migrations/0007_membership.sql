@@ -36,3 +36,14 @@ CREATE TABLE memberships (
 	decision        TEXT NOT NULL DEFAULT '' CHECK (decision IN ('', 'approved', 'denied')),
 	contact         INTEGER REFERENCES contacts(id)
 ) STRICT;
+
+-- impersonations: an institution was told that a verified indicator
+-- imitates one of its domains (covers); once per lookalike and
+-- institution.
+CREATE TABLE impersonations (
+	contact INTEGER NOT NULL REFERENCES contacts(id),
+	domain  TEXT NOT NULL,
+	ticket  INTEGER NOT NULL REFERENCES tickets(number),
+	at      TEXT NOT NULL,
+	PRIMARY KEY (contact, domain)
+) STRICT;
