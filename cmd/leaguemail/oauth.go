@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/hospital-league/leaguemail/config"
+	"github.com/hospital-league/leaguemail/oauth"
+)
+
+// oauthConfig is the [oauth] section as package oauth takes it.
+func oauthConfig(c config.OAuth, log *slog.Logger) oauth.Config {
+	return oauth.Config{
+		Provider: c.Provider, Tenant: c.Tenant, Flow: c.Flow,
+		TokenURL: c.TokenURL, DeviceURL: c.DeviceURL,
+		ClientID: c.ClientID, ClientSecret: c.ClientSecret, ClientSecretFile: c.ClientSecretFile,
+		Scope: c.Scope, RefreshTokenFile: c.RefreshTokenFile, Command: c.Command,
+		Logger: log,
+	}
+}
+
+// oauthError turns a mistake package oauth found into one that names the
+// config file, line and key.
+func oauthError(cfg *config.Config, err error) error {
+	var ce *oauth.ConfigError
+	if errors.As(err, &ce) {
+		return cfg.Errorf("oauth."+ce.Key, "%s", ce.Msg)
+	}
+	return err
+}
+
+// newOAuthSource makes the token source of [oauth], when a login uses it.
+func newOAuthSource(cfg *config.Config, log *slog.Logger) (*oauth.Source, error) {
+	if !cfg.UsesOAuth() {
+		return nil, nil
+	}
+	src, err := oauth.New(oauthConfig(cfg.OAuth, log))
+	if err != nil {
+		return nil, oauthError(cfg, err)
+	}
+	return src, nil
+}
+
+// runOAuth is `leaguemail oauth login`: the device-code sign-in (RFC 8628)
+// that writes [oauth] refresh_token_file.
+func runOAuth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "login" {
+		return fmt.Errorf("%w: want oauth login --provider google|microsoft [--config F]", errUsage)
+	}
+	fs := flag.NewFlagSet("oauth login", flag.ContinueOnError)
+	var so storeOptions
+	so.register(fs)
+	provider := fs.String("provider", "", "google or microsoft (default: [oauth] provider)")
+	tenant := fs.String("tenant", "", "Microsoft tenant: your domain or the directory's GUID (default: [oauth] tenant)")
+	clientID := fs.String("client-id", "", "the app's client ID (default: [oauth] client_id)")
+	file := fs.String("refresh-token-file", "", "where to write the refresh token (default: [oauth] refresh_token_file)")
+	if err := parseFlags(fs, args[1:], stderr); err != nil {
+		return err
+	}
+	cfg, err := so.load()
+	if err != nil {
+		return err
+	}
+	c := oauthConfig(cfg.OAuth, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, o := range []struct {
+		flag string
+		dst  *string
+	}{{*provider, &c.Provider}, {*tenant, &c.Tenant}, {*clientID, &c.ClientID}, {*file, &c.RefreshTokenFile}} {
+		if o.flag != "" {
+			*o.dst = o.flag
+		}
+	}
+	if c.Provider != oauth.Google && c.Provider != oauth.Microsoft && c.DeviceURL == "" {
+		return fmt.Errorf("%w: --provider google or microsoft (or [oauth] device_url and token_url)", errUsage)
+	}
+	if c.Provider != cfg.OAuth.Provider {
+		// The config's scope was chosen for the other provider.
+		c.Scope = ""
+	}
+	if c.Flow != "" && c.Flow != oauth.FlowRefreshToken {
+		return cfg.Errorf("oauth.flow", "%q: oauth login writes a refresh token, for flow = \"refresh_token\"", c.Flow)
+	}
+	return oauthError(cfg, oauth.Device(ctx, c, stdout))
+}
