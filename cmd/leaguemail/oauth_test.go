@@ -63,7 +63,9 @@ func TestOAuthLoginCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"oauth", "login", "--provider", "google", "--config", cfg}, &out, &errb) }()
+	go func() {
+		done <- run(ctx, []string{"oauth", "login", "--provider", "google", "--config", cfg}, &out, &errb)
+	}()
 	code := regexp.MustCompile(`\b[0-9A-F]{4}-[0-9A-F]{4}\b`)
 	for !as.Approve(code.FindString(out.String()), "report@league.example") {
 		select {
