@@ -145,7 +145,9 @@ type OAuth struct {
 	Flow      string `toml:"flow"`
 	TokenURL  string `toml:"token_url"`
 	DeviceURL string `toml:"device_url"`
-	ClientID  string `toml:"client_id"`
+	// AuthURL is the authorization endpoint of the browser sign-in.
+	AuthURL  string `toml:"auth_url"`
+	ClientID string `toml:"client_id"`
 	// ClientSecret, or the file that holds it.
 	ClientSecret     string `toml:"client_secret"`
 	ClientSecretFile string `toml:"client_secret_file"`

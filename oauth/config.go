@@ -26,8 +26,9 @@ type Config struct {
 	// Flow is client_credentials, refresh_token or command.
 	Flow string
 	// TokenURL is the token endpoint; DeviceURL the device authorization
-	// endpoint, for Device only.
-	TokenURL, DeviceURL string
+	// endpoint, for Device only; AuthURL the authorization endpoint, for
+	// Browser only.
+	TokenURL, DeviceURL, AuthURL string
 	// ClientID and ClientSecret identify the app registered with the
 	// provider; ClientSecretFile holds the secret instead.
 	ClientID, ClientSecret, ClientSecretFile string
@@ -80,6 +81,9 @@ func (c Config) resolve() (*resolved, error) {
 	}
 	if c.DeviceURL == "" {
 		c.DeviceURL = ep.DeviceURL
+	}
+	if c.AuthURL == "" {
+		c.AuthURL = ep.AuthURL
 	}
 	if c.Scope == "" {
 		c.Scope = defaultScope(c.Provider, c.Flow)

@@ -3,6 +3,9 @@ package oauth_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -76,5 +79,87 @@ func TestDeviceLoginWritesTheRefreshToken(t *testing.T) {
 	}
 	if srv.Counts().DeviceTokens < 2 {
 		t.Errorf("polled %d times: authorization_pending was not waited out", srv.Counts().DeviceTokens)
+	}
+}
+
+// The browser sign-in: the redirect to our loopback port, or the address
+// the browser ended on pasted into the terminal, gives the code, which is
+// traded for a refresh token (PKCE) written to the file.
+func TestBrowserLogin(t *testing.T) {
+	for _, paste := range []bool{false, true} {
+		name := "redirect"
+		if paste {
+			name = "pasted"
+		}
+		t.Run(name, func(t *testing.T) {
+			srv := oauthtest.Start(t, "report@league.example")
+			file := filepath.Join(t.TempDir(), "refresh-token")
+			var out syncBuffer
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			done := make(chan error, 1)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			go func() {
+				done <- oauth.Browser(ctx, oauth.Config{Provider: "google", TokenURL: srv.TokenURL(), AuthURL: srv.AuthURL(),
+					ClientID: srv.ClientID, ClientSecret: srv.ClientSecret, RefreshTokenFile: file}, pr, &out)
+			}()
+			addr := regexp.MustCompile(`https?://\S+/authorize\?\S+`)
+			var authURL string
+			for authURL == "" {
+				select {
+				case err := <-done:
+					t.Fatalf("ended early: %v\n%s", err, out.String())
+				case <-time.After(20 * time.Millisecond):
+				}
+				authURL = addr.FindString(out.String())
+			}
+			// The browser: the provider sends it back to the redirect URI.
+			client := &http.Client{}
+			if paste {
+				client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			}
+			resp, err := client.Get(authURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if paste {
+				// The browser on another machine cannot reach our port.
+				fmt.Fprintln(pw, "not an address")
+				fmt.Fprintln(pw, resp.Header.Get("Location"))
+			}
+			if err := <-done; err != nil {
+				t.Fatalf("Browser: %v\n%s", err, out.String())
+			}
+			b, _ := os.ReadFile(file)
+			if rt := strings.TrimSpace(string(b)); !srv.RefreshTokenValid(rt) || strings.Contains(out.String(), rt) {
+				t.Fatalf("file holds %q (or it was printed)", rt)
+			}
+		})
+	}
+	// A refused consent says so, and writes nothing.
+	srv := oauthtest.Start(t, "report@league.example")
+	srv.SetFail("access_denied")
+	file := filepath.Join(t.TempDir(), "refresh-token")
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- oauth.Browser(context.Background(), oauth.Config{Provider: "google", TokenURL: srv.TokenURL(), AuthURL: srv.AuthURL(),
+			ClientID: srv.ClientID, RefreshTokenFile: file}, strings.NewReader(""), &out)
+	}()
+	var authURL string
+	for authURL == "" {
+		time.Sleep(20 * time.Millisecond)
+		authURL = regexp.MustCompile(`https?://\S+/authorize\?\S+`).FindString(out.String())
+	}
+	if resp, err := http.Get(authURL); err == nil {
+		resp.Body.Close()
+	}
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "access_denied") {
+		t.Fatalf("error %v, want access_denied", err)
+	}
+	if _, err := os.Stat(file); err == nil {
+		t.Error("a refused sign-in wrote the file")
 	}
 }

@@ -10,6 +10,7 @@ import (
 type Endpoints struct {
 	TokenURL  string // RFC 6749 section 3.2
 	DeviceURL string // RFC 8628 section 3.1 (device authorization)
+	AuthURL   string // RFC 6749 section 3.1 (authorization, in a browser)
 }
 
 // Provider shortcuts: what `provider = "microsoft"` or "google" fills in.
@@ -44,9 +45,10 @@ func ProviderEndpoints(provider, tenant string) (Endpoints, error) {
 			return Endpoints{}, &ConfigError{Key: "tenant", Msg: fmt.Sprintf("%q is not a tenant: want a domain or a GUID", tenant)}
 		}
 		base := "https://login.microsoftonline.com/" + url.PathEscape(tenant) + "/oauth2/v2.0/"
-		return Endpoints{TokenURL: base + "token", DeviceURL: base + "devicecode"}, nil
+		return Endpoints{TokenURL: base + "token", DeviceURL: base + "devicecode", AuthURL: base + "authorize"}, nil
 	case Google:
-		return Endpoints{TokenURL: "https://oauth2.googleapis.com/token", DeviceURL: "https://oauth2.googleapis.com/device/code"}, nil
+		return Endpoints{TokenURL: "https://oauth2.googleapis.com/token", DeviceURL: "https://oauth2.googleapis.com/device/code",
+			AuthURL: "https://accounts.google.com/o/oauth2/v2/auth"}, nil
 	case "":
 		return Endpoints{}, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/hospital-league/leaguemail/config"
 	"github.com/hospital-league/leaguemail/oauth"
@@ -16,7 +17,7 @@ import (
 func oauthConfig(c config.OAuth, log *slog.Logger) oauth.Config {
 	return oauth.Config{
 		Provider: c.Provider, Tenant: c.Tenant, Flow: c.Flow,
-		TokenURL: c.TokenURL, DeviceURL: c.DeviceURL,
+		TokenURL: c.TokenURL, DeviceURL: c.DeviceURL, AuthURL: c.AuthURL,
 		ClientID: c.ClientID, ClientSecret: c.ClientSecret, ClientSecretFile: c.ClientSecretFile,
 		Scope: c.Scope, RefreshTokenFile: c.RefreshTokenFile, Command: c.Command,
 		Logger: log,
@@ -45,9 +46,14 @@ func newOAuthSource(cfg *config.Config, log *slog.Logger) (*oauth.Source, error)
 	return src, nil
 }
 
-// runOAuth is `leaguemail oauth login`: the device-code sign-in (RFC 8628)
-// that writes [oauth] refresh_token_file.
+// runOAuth is `leaguemail oauth login`: the sign-in that writes [oauth]
+// refresh_token_file, by device code (RFC 8628), or in a browser for
+// Google, whose device flow refuses the Gmail scope.
 func runOAuth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runOAuthWith(ctx, args, os.Stdin, stdout, stderr)
+}
+
+func runOAuthWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "login" {
 		return fmt.Errorf("%w: want oauth login --provider google|microsoft [--config F]", errUsage)
 	}
@@ -58,6 +64,7 @@ func runOAuth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tenant := fs.String("tenant", "", "Microsoft tenant: your domain or the directory's GUID (default: [oauth] tenant)")
 	clientID := fs.String("client-id", "", "the app's client ID (default: [oauth] client_id)")
 	file := fs.String("refresh-token-file", "", "where to write the refresh token (default: [oauth] refresh_token_file)")
+	method := fs.String("method", "", "device (a code to enter on any device) or browser (default: browser for google, device otherwise)")
 	if err := parseFlags(fs, args[1:], stderr); err != nil {
 		return err
 	}
@@ -74,8 +81,18 @@ func runOAuth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			*o.dst = o.flag
 		}
 	}
-	if c.Provider != oauth.Google && c.Provider != oauth.Microsoft && c.DeviceURL == "" {
-		return fmt.Errorf("%w: --provider google or microsoft (or [oauth] device_url and token_url)", errUsage)
+	if c.Provider != oauth.Google && c.Provider != oauth.Microsoft && c.DeviceURL == "" && c.AuthURL == "" {
+		return fmt.Errorf("%w: --provider google or microsoft (or [oauth] token_url with device_url or auth_url)", errUsage)
+	}
+	m := *method
+	if m == "" {
+		m = "device"
+		if c.Provider == oauth.Google || c.DeviceURL == "" {
+			m = "browser"
+		}
+	}
+	if m != "device" && m != "browser" {
+		return fmt.Errorf("%w: --method %q: want device or browser", errUsage, m)
 	}
 	if c.Provider != cfg.OAuth.Provider {
 		// The config's scope was chosen for the other provider.
@@ -83,6 +100,9 @@ func runOAuth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if c.Flow != "" && c.Flow != oauth.FlowRefreshToken {
 		return cfg.Errorf("oauth.flow", "%q: oauth login writes a refresh token, for flow = \"refresh_token\"", c.Flow)
+	}
+	if m == "browser" {
+		return oauthError(cfg, oauth.Browser(ctx, c, stdin, stdout))
 	}
 	return oauthError(cfg, oauth.Device(ctx, c, stdout))
 }

@@ -64,7 +64,7 @@ func TestOAuthLoginCommand(t *testing.T) {
 	defer cancel()
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"oauth", "login", "--provider", "google", "--config", cfg}, &out, &errb)
+		done <- run(ctx, []string{"oauth", "login", "--provider", "google", "--method", "device", "--config", cfg}, &out, &errb)
 	}()
 	code := regexp.MustCompile(`\b[0-9A-F]{4}-[0-9A-F]{4}\b`)
 	for !as.Approve(code.FindString(out.String()), "report@league.example") {

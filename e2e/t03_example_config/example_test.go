@@ -51,7 +51,7 @@ func TestExampleConfig(t *testing.T) {
 var commentedOut = []string{
 	"imap.ca_file", "smtp.ca_file", "smtp.dkim_domain", "smtp.dkim_selector", "smtp.dkim_key_file", "templates.dir",
 	"imap.mailboxes", "imap.mailboxes.url", "imap.mailboxes.processed", "imap.mailboxes.failed",
-	"oauth.provider", "oauth.tenant", "oauth.flow", "oauth.token_url", "oauth.device_url", "oauth.client_id",
+	"oauth.provider", "oauth.tenant", "oauth.flow", "oauth.token_url", "oauth.device_url", "oauth.auth_url", "oauth.client_id",
 	"oauth.client_secret", "oauth.client_secret_file", "oauth.scope", "oauth.refresh_token_file", "oauth.command",
 }
 

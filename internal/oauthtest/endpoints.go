@@ -1,8 +1,11 @@
 package oauthtest
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -65,6 +68,24 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			delete(s.refresh, old)
 			rt = s.newRefresh(user)
 		}
+	case "authorization_code":
+		s.counts.Codes++
+		c, ok := s.codes[r.PostForm.Get("code")]
+		delete(s.codes, r.PostForm.Get("code")) // RFC 6749 section 4.1.2: used once
+		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
+		switch {
+		case !ok:
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "unknown or used code")
+			return
+		case r.PostForm.Get("redirect_uri") != c.redirect:
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri differs from the authorization request's")
+			return
+		case base64.RawURLEncoding.EncodeToString(sum[:]) != c.challenge:
+			// RFC 7636 section 4.6.
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "code_verifier does not match the code_challenge")
+			return
+		}
+		user, rt = c.user, s.newRefresh(c.user)
 	case "urn:ietf:params:oauth:grant-type:device_code":
 		s.counts.DeviceTokens++
 		d, ok := s.devices[r.PostForm.Get("device_code")]
@@ -135,4 +156,33 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	}
 	s.counts.Active++
 	writeJSON(w, http.StatusOK, map[string]any{"active": true, "username": g.user, "exp": g.expires.Unix(), "token_type": "Bearer"})
+}
+
+// authorize is the authorization endpoint (RFC 6749 section 4.1.1), as a
+// browser meets it: the user is taken to have signed in and consented
+// at once, as the client_credentials user, and is sent back to the
+// redirect URI with a code (or with access_denied when SetFail asks).
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	redirect, err := url.Parse(q.Get("redirect_uri"))
+	if err != nil || q.Get("client_id") != s.ClientID || redirect.Hostname() != "127.0.0.1" {
+		http.Error(w, "bad client or redirect_uri", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	back := url.Values{"state": {q.Get("state")}}
+	switch {
+	case s.fail != "":
+		back.Set("error", s.fail)
+	case q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "":
+		back.Set("error", "invalid_request")
+		back.Set("error_description", "PKCE S256 is required")
+	default:
+		code := "code-" + random(12)
+		s.codes[code] = authCode{user: s.user, redirect: q.Get("redirect_uri"), challenge: q.Get("code_challenge")}
+		back.Set("code", code)
+	}
+	redirect.RawQuery = back.Encode()
+	http.Redirect(w, r, redirect.String(), http.StatusFound)
 }

@@ -37,6 +37,7 @@ type Server struct {
 	access   map[string]grant
 	refresh  map[string]string // refresh token -> user
 	devices  map[string]*device
+	codes    map[string]authCode
 	counts   Counts
 	bodies   []string
 
@@ -56,9 +57,14 @@ type device struct {
 	polls    int
 }
 
+// authCode is an authorization code handed to a browser.
+type authCode struct {
+	user, redirect, challenge string
+}
+
 // Counts says what the server was asked.
 type Counts struct {
-	ClientCredentials, Refreshes, DeviceTokens, Introspections, Active, Inactive int
+	ClientCredentials, Refreshes, DeviceTokens, Codes, Introspections, Active, Inactive int
 }
 
 // Start starts a server, stopped at the end of the test. Tokens of
@@ -68,11 +74,12 @@ func Start(t testing.TB, user string) *Server {
 	s := &Server{
 		ClientID: "leaguemail-test-client", ClientSecret: "client-secret-" + random(8),
 		user: user, lifetime: time.Hour,
-		access: map[string]grant{}, refresh: map[string]string{}, devices: map[string]*device{},
+		access: map[string]grant{}, refresh: map[string]string{}, devices: map[string]*device{}, codes: map[string]authCode{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", s.token)
 	mux.HandleFunc("POST /device", s.deviceAuth)
+	mux.HandleFunc("GET /authorize", s.authorize)
 	mux.HandleFunc("POST /introspect", s.introspect)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
@@ -84,6 +91,7 @@ func Start(t testing.TB, user string) *Server {
 func (s *Server) TokenURL() string         { return s.URL + "/token" }
 func (s *Server) DeviceURL() string        { return s.URL + "/device" }
 func (s *Server) IntrospectionURL() string { return s.URL + "/introspect" }
+func (s *Server) AuthURL() string          { return s.URL + "/authorize" }
 
 // SetLifetime sets the expires_in of the access tokens issued from now on.
 func (s *Server) SetLifetime(d time.Duration) { s.mu.Lock(); s.lifetime = d; s.mu.Unlock() }
