@@ -124,7 +124,14 @@ func (s *Source) command(ctx context.Context) (*oauth2.Token, error) {
 	if stdout.over {
 		return nil, fmt.Errorf("token command: printed more than %d bytes", maxCommandOutput)
 	}
-	out := strings.TrimSpace(stdout.String())
+	return parseCommandOutput(stdout.String(), s.cfg.Now())
+}
+
+// parseCommandOutput reads what a token command printed: a JSON token
+// response (RFC 6749 section 5.1) with access_token and expires_in, or a
+// bare token on the first line.
+func parseCommandOutput(out string, now time.Time) (*oauth2.Token, error) {
+	out = strings.TrimSpace(out)
 	if strings.HasPrefix(out, "{") {
 		var r struct {
 			AccessToken string `json:"access_token"`
@@ -133,9 +140,13 @@ func (s *Source) command(ctx context.Context) (*oauth2.Token, error) {
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			return nil, errors.New("token command: its output starts with { but is not a JSON token response")
 		}
+		if !isB64Token(r.AccessToken) {
+			return nil, errors.New("token command: its JSON has no access_token of the characters a bearer token may hold")
+		}
 		tok := &oauth2.Token{AccessToken: r.AccessToken}
-		if r.ExpiresIn > 0 {
-			tok.Expiry = s.cfg.Now().Add(time.Duration(r.ExpiresIn) * time.Second)
+		// A lifetime past a year is a mistake, not a token to keep.
+		if r.ExpiresIn > 0 && r.ExpiresIn < 366*24*3600 {
+			tok.Expiry = now.Add(time.Duration(r.ExpiresIn) * time.Second)
 		}
 		return tok, nil
 	}
@@ -144,10 +155,28 @@ func (s *Source) command(ctx context.Context) (*oauth2.Token, error) {
 	if tok == "" {
 		return nil, errors.New("token command: printed no token")
 	}
-	if strings.ContainsAny(tok, " \t\x01") {
-		return nil, errors.New("token command: the first line of its output is not a token (it holds spaces)")
+	if !isB64Token(tok) {
+		return nil, errors.New("token command: the first line of its output is not a bearer token (RFC 6750 allows letters, digits and -._~+/ then =)")
 	}
 	return &oauth2.Token{AccessToken: tok}, nil
+}
+
+// isB64Token says whether s is RFC 6750 section 2.1's b64token: what a
+// bearer token may hold, and nothing that could break a SASL message.
+func isB64Token(s string) bool {
+	body := strings.TrimRight(s, "=")
+	if body == "" {
+		return false
+	}
+	for _, c := range body {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.ContainsRune("-._~+/", c):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // capped is a buffer that keeps the first max bytes.

@@ -90,18 +90,23 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 		return s.tok.AccessToken, nil
 	}
 	tok, err := s.fetch(ctx)
-	if err == nil && (tok == nil || tok.AccessToken == "") {
+	switch {
+	case err != nil:
+	case tok == nil || tok.AccessToken == "":
 		err = errors.New("the token endpoint answered without an access_token")
+	case !isB64Token(tok.AccessToken):
+		// It goes into a SASL message whose fields \x01 separates.
+		err = errors.New("the token endpoint's access_token holds characters no bearer token has (RFC 6750 section 2.1)")
 	}
 	s.status.Fetches++
 	if err != nil {
-		err = &Error{Msg: s.scrub(err.Error())}
+		e := &Error{Msg: s.scrub(err.Error())}
 		if s.status.LastError == "" {
 			s.status.ErrorSince = now
-			s.log.Warn("oauth: cannot get an access token", "flow", s.cfg.Flow, "err", err)
+			s.log.Warn("oauth: cannot get an access token", "flow", s.cfg.Flow, "err", e.Msg)
 		}
-		s.status.LastError = err.Error()
-		return "", err
+		s.status.LastError = e.Msg
+		return "", e
 	}
 	s.remember(tok.AccessToken)
 	if s.status.LastError != "" {

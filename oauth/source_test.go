@@ -150,7 +150,7 @@ func TestEndpointFailuresNameTheErrorNotTheSecret(t *testing.T) {
 						t.Errorf("%s: error holds a secret: %q", flow, msg)
 					}
 				}
-				if st := src.Status(); st.LastError != msg || st.ErrorSince.IsZero() {
+				if st := src.Status(); "oauth: "+st.LastError != msg || st.ErrorSince.IsZero() {
 					t.Errorf("%s: status %+v", flow, st)
 				}
 			}
@@ -166,7 +166,7 @@ func TestCommandFlow(t *testing.T) {
 		{"json response", `echo '{"access_token":"tok-json","expires_in":3600}'`, "tok-json", ""},
 		{"failing command names its stderr", "echo 'vault sealed' >&2; exit 3", "", "vault sealed"},
 		{"no output", "true", "", "printed no token"},
-		{"not a token", "echo 'two words'", "", "not a token"},
+		{"not a token", "echo 'two words'", "", "not a bearer token"},
 		{"broken json", "echo '{access'", "", "not a JSON token response"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

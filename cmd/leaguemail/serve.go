@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -115,7 +116,7 @@ func runCheckConfigWith(ctx context.Context, g *gateway, w io.Writer) error {
 		// app registration's, not the mail server's.
 		if _, err := g.oauth.Token(ctx); err != nil {
 			failed++
-			fmt.Fprintf(w, "oauth: FAILED: %v\n", err)
+			fmt.Fprintf(w, "oauth: FAILED: %s\n", strings.TrimPrefix(err.Error(), "oauth: "))
 		} else {
 			st := g.oauth.Status()
 			valid := "no expiry given"
