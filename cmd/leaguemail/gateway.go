@@ -78,6 +78,9 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	if g.oauth, err = newOAuthSource(cfg, log); err != nil {
 		return nil, err
 	}
+	if g.oauth != nil {
+		registerOAuthMetrics(g.reg, g.oauth)
+	}
 	var smtpTokens, imapTokens oauth.TokenSource
 	smtpAuth, _ := oauth.ParseMechanism(cfg.SMTP.Auth)
 	imapAuth, _ := oauth.ParseMechanism(cfg.IMAP.Auth)

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/hospital-league/leaguemail/config"
 	"github.com/hospital-league/leaguemail/oauth"
 )
@@ -105,4 +107,34 @@ func runOAuthWith(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		return oauthError(cfg, oauth.Browser(ctx, c, stdin, stdout))
 	}
 	return oauthError(cfg, oauth.Device(ctx, c, stdout))
+}
+
+// registerOAuthMetrics exports the token source's state: how many tokens
+// were fetched, whether the last fetch failed, and when the token in hand
+// expires; never the token.
+func registerOAuthMetrics(reg prometheus.Registerer, src *oauth.Source) {
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "leaguemail_oauth_token_fetches_total",
+			Help: "Requests for an access token (to the token endpoint, or runs of the token command).",
+		}, func() float64 { return float64(src.Status().Fetches) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "leaguemail_oauth_failing",
+			Help: "1 while no access token can be had (the endpoint refuses or does not answer), else 0.",
+		}, func() float64 {
+			if src.Status().LastError != "" {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "leaguemail_oauth_token_expiry_timestamp_seconds",
+			Help: "When the access token in hand expires (Unix time); 0 when none is held or its lifetime is unknown.",
+		}, func() float64 {
+			if e := src.Status().Expiry; !e.IsZero() {
+				return float64(e.Unix())
+			}
+			return 0
+		}),
+	)
 }

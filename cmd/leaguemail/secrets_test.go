@@ -195,6 +195,11 @@ path = "`+filepath.Join(dir, "s.db")+`"
 	if rec.Code != 503 || !strings.Contains(hz, "oauth: ") || !strings.Contains(hz, "invalid_grant") {
 		t.Errorf("/healthz does not name the OAuth failure (%d):\n%s", rec.Code, hz)
 	}
+	rec = httptest.NewRecorder()
+	g.routes().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if m := rec.Body.String(); !strings.Contains(m, "leaguemail_oauth_failing 1") {
+		t.Errorf("/metrics does not say OAuth is failing:\n%s", m)
+	}
 	look()
 	if err := runCheckConfigWith(ctx, g, &seen); err == nil {
 		t.Error("check-config passed with a revoked grant")
