@@ -3,11 +3,12 @@
 // AUTHENTICATE XOAUTH2 and sends with SMTP AUTH OAUTHBEARER (then, after a
 // restart, the other way round), against Dovecot's oauth2 passdb and
 // Postfix with Dovecot SASL, both checking every token at the loopback
-// authorization server. A token that dies mid-session (the server drops
-// the IMAP session; Postfix refuses the next AUTH) is replaced by a fresh
-// one without a person; the refresh token the server rotates at every
-// refresh is written back, so that a restart goes on with it; and no
-// token or secret shows in the log.
+// authorization server. A token that expires while the session idles is
+// replaced before the next login; a token that dies early (revoked: the
+// server drops the IMAP session, or Postfix refuses the next AUTH) is
+// refused once and replaced by a fresh one without a person; the refresh
+// token the server rotates at every refresh is written back, so that a
+// restart goes on with it; and no token or secret shows in the log.
 package t15_oauth
 
 import (
@@ -39,6 +40,7 @@ func TestOAuthServe(t *testing.T) {
 	e := e2etest.StartWith(t, e2etest.Options{OAuth: true}, reporter)
 	as := e.OAuth
 	as.SetRotate(true)
+	as.SetLifetime(6 * time.Second)
 	rtFile := e.Data.RefreshTokenFile
 	refreshToken := func() string {
 		b, err := os.ReadFile(rtFile)
@@ -72,14 +74,32 @@ func TestOAuthServe(t *testing.T) {
 		t.Errorf("not logged in with XOAUTH2 over IMAP and OAUTHBEARER over SMTP")
 	}
 
-	// The token dies while the IMAP session idles; Dovecot drops the
-	// session. The gateway's next login is refused, and it fetches a
-	// fresh token at once.
-	as.RevokeAccessTokens()
+	// The token in hand expires while the session idles (tokens live 6s
+	// here), and Dovecot drops the session: the gateway knows the token's
+	// expiry and fetches a fresh one before it logs in again, without
+	// being refused first.
+	refreshes := as.Counts().Refreshes
+	time.Sleep(7 * time.Second)
 	if err := e.Dovecot.Doveadm("kick", e2etest.Address); err != nil {
 		t.Fatal(err)
 	}
 	ack(2)
+	if got := len(gw.LogLines("the server refused the access token")); got != 0 {
+		t.Errorf("%d logins refused: an expired token was used", got)
+	}
+	if as.Counts().Refreshes == refreshes {
+		t.Error("no token fetched after the last one expired")
+	}
+
+	// The token dies early while the IMAP session idles (revoked at the
+	// authorization server); Dovecot drops the session. The gateway's
+	// next login is refused, and it fetches a fresh token at once.
+	as.SetLifetime(time.Hour)
+	as.RevokeAccessTokens()
+	if err := e.Dovecot.Doveadm("kick", e2etest.Address); err != nil {
+		t.Fatal(err)
+	}
+	ack(3)
 	if len(gw.LogLines("imap: the server refused the access token")) == 0 {
 		t.Error("no IMAP login was refused and retried: the scenario did not test what it says")
 	}
@@ -87,7 +107,7 @@ func TestOAuthServe(t *testing.T) {
 	// The token dies again, the IMAP session stays: the next SMTP AUTH is
 	// refused, and the sender logs in with a fresh token.
 	as.RevokeAccessTokens()
-	ack(3)
+	ack(4)
 	if len(gw.LogLines("smtp: the server refused the access token")) == 0 {
 		t.Error("no SMTP login was refused and retried")
 	}
@@ -118,12 +138,12 @@ func TestOAuthServe(t *testing.T) {
 	e.Data.IMAPAuth, e.Data.SMTPAuth = "oauthbearer", "xoauth2"
 	e.WriteConfig(filepath.Join("testdata", "leaguemail.toml.tmpl"))
 	gw2 := e.Serve()
-	ack(4)
+	ack(5)
 	if !strings.Contains(e.Dovecot.Log(), "method=OAUTHBEARER") || !strings.Contains(e.Postfix.Log(), "sasl_method=XOAUTH2") {
 		t.Errorf("not logged in with OAUTHBEARER over IMAP and XOAUTH2 over SMTP after the restart")
 	}
-	if got := len(e.Tickets()); got != 4 {
-		t.Errorf("%d tickets, want 4", got)
+	if got := len(e.Tickets()); got != 5 {
+		t.Errorf("%d tickets, want 5", got)
 	}
 	gw2.Stop(20 * time.Second)
 
