@@ -17,7 +17,7 @@ import (
 // gateway does not start.
 func TestOAuthConfigErrors(t *testing.T) {
 	dir := t.TempDir()
-	base := "[league]\naddress = \"report@league.example\"\nsecret = \"0123456789abcdef0123\"\n" +
+	base := "[league]\naddress = \"report@league.example\"\nsecret = \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"\n" +
 		"[imap]\nurl = \"imaps://report%40league.example@imap.league.example/INBOX\"\nauth = \"xoauth2\"\n" +
 		"[smtp]\nurl = \"smtp://report%40league.example@smtp.league.example:587\"\nauth = \"xoauth2\"\n" +
 		"[store]\npath = \"" + filepath.Join(dir, "s.db") + "\"\n[oauth]\n"
