@@ -100,7 +100,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
 		DKIM:             notify.DKIM{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile},
 		Auth:             smtpAuth, Tokens: smtpTokens,
-		Registerer:       g.reg, Logger: log,
+		Registerer: g.reg, Logger: log,
 	})
 	if err != nil {
 		return nil, cfg.Errorf("smtp.url", "%v", err)
