@@ -64,6 +64,9 @@ func New(cfg Config, sink Sink) (*Intake, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Auth.OAuth() && acct.Auth != "" {
+		return nil, fmt.Errorf("imap url: auth=%s in the url, but the login is by %s token: drop the parameter", acct.Auth, cfg.Auth.SASLName())
+	}
 	cfg, err = cfg.withDefaults()
 	if err != nil {
 		return nil, err

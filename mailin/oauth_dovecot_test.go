@@ -101,6 +101,7 @@ func TestOAuthURL(t *testing.T) {
 		{"imap://report%40league.example:pw@127.0.0.1:1/INBOX?tls=none", oauth.XOAUTH2, src, "leave it out of the url"},
 		{"imap://report%40league.example@127.0.0.1:1/INBOX?tls=none", oauth.Password, nil, "no password"},
 		{"imap://report%40league.example@127.0.0.1:1/INBOX?tls=none", oauth.OAuthBearer, nil, "needs a token source"},
+		{"imap://report%40league.example@127.0.0.1:1/INBOX?tls=none&auth=plain", oauth.XOAUTH2, src, "drop the parameter"},
 	} {
 		_, err := New(Config{URL: tc.url, Auth: tc.auth, Tokens: tc.tokens}, newMemSink())
 		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {

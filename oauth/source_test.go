@@ -2,6 +2,8 @@ package oauth_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -241,5 +243,27 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 	// A provider fills in the endpoint and scope.
 	if _, err := oauth.New(oauth.Config{Provider: "microsoft", Tenant: "league.example", Flow: "client_credentials", ClientID: "x", ClientSecretFile: secretFile}); err != nil {
 		t.Fatalf("microsoft app-only config: %v", err)
+	}
+}
+
+// A token endpoint that takes the request and never answers holds the
+// login for the timeout only, and the error says so.
+func TestEndpointThatNeverAnswers(t *testing.T) {
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hang }))
+	defer srv.Close()
+	defer close(hang)
+	src, err := oauth.New(oauth.Config{Flow: oauth.FlowClientCredentials, TokenURL: srv.URL + "/token",
+		ClientID: "id", ClientSecret: "secret-never-shown", Scope: "mail", Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = src.Token(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no answer in time") || strings.Contains(err.Error(), "secret-never-shown") {
+		t.Fatalf("error %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("held for %v", d)
 	}
 }
