@@ -1,6 +1,7 @@
 package mailin
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"testing"
@@ -107,5 +108,41 @@ func TestOAuthURL(t *testing.T) {
 		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
 			t.Errorf("%s %s: error %v, want %q", tc.url, tc.auth, err, tc.wantErr)
 		}
+	}
+}
+
+// BenchmarkDovecotLogin measures one connect, login, EXAMINE and LOGOUT
+// (Intake.Check) with a password and with each token mechanism, the token
+// cached and checked by Dovecot at the introspection endpoint each time.
+func BenchmarkDovecotLogin(b *testing.B) {
+	as := oauthtest.Start(b, report)
+	s := dovecottest.StartWith(b, dovecottest.Options{IntrospectionURL: as.IntrospectionURL()})
+	src, err := oauth.New(oauth.Config{Flow: oauth.FlowClientCredentials, TokenURL: as.TokenURL(),
+		ClientID: as.ClientID, ClientSecret: as.ClientSecret, Scope: "mail", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		url  string
+		auth oauth.Mechanism
+	}{
+		{"password", s.URL(report), oauth.Password},
+		{"xoauth2", tokenURL(s, report), oauth.XOAUTH2},
+		{"oauthbearer", tokenURL(s, report), oauth.OAuthBearer},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			cfg := fastConfig(tc.url, slog.New(slog.DiscardHandler))
+			cfg.Auth = tc.auth
+			if tc.auth.OAuth() {
+				cfg.Tokens = src
+			}
+			in := mustNew(b, cfg, newMemSink())
+			for b.Loop() {
+				if _, err := in.Check(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
