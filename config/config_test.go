@@ -148,3 +148,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The secrets of [oauth] can stay out of the file, like every key.
+func TestOAuthFromEnvironment(t *testing.T) {
+	body := strings.Replace(good, "[smtp]\n", "[smtp]\nauth = \"xoauth2\"\n", 1)
+	c, err := Load(write(t, body), true, []string{
+		"LEAGUEMAIL_OAUTH_FLOW=client_credentials", "LEAGUEMAIL_OAUTH_CLIENT_SECRET=s3cret", "LEAGUEMAIL_OAUTH_PROVIDER=microsoft",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OAuth.Flow != "client_credentials" || c.OAuth.ClientSecret != "s3cret" || !c.UsesOAuth() {
+		t.Fatalf("[oauth] = %+v", c.OAuth)
+	}
+	if w := c.Where("oauth.client_secret"); w != "LEAGUEMAIL_OAUTH_CLIENT_SECRET" {
+		t.Errorf("Where = %q", w)
+	}
+}
