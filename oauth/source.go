@@ -106,6 +106,11 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 			s.log.Warn("oauth: cannot get an access token", "flow", s.cfg.Flow, "err", e.Msg)
 		}
 		s.status.LastError = e.Msg
+		if s.tok != nil && !s.tok.Expiry.IsZero() && now.Before(s.tok.Expiry) {
+			// Renewal is early so that an endpoint down for a while costs
+			// nothing: the token in hand still works until it expires.
+			return s.tok.AccessToken, nil
+		}
 		return "", e
 	}
 	s.remember(tok.AccessToken)

@@ -66,6 +66,44 @@ func TestClientCredentialsCachesAndRenewsEarly(t *testing.T) {
 	}
 }
 
+// An endpoint down while the token is due for renewal costs nothing until
+// the token in hand expires; /healthz hears of it at once.
+func TestRenewalFailureKeepsTheTokenUntilItExpires(t *testing.T) {
+	srv := oauthtest.Start(t, "report@league.example")
+	var clk clock
+	src, err := oauth.New(oauth.Config{Flow: oauth.FlowClientCredentials, TokenURL: srv.TokenURL(),
+		ClientID: srv.ClientID, ClientSecret: srv.ClientSecret, Scope: "mail", Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	t1, err := src.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetFail("temporarily_unavailable")
+	clk.advance(58 * time.Minute)
+	if got, err := src.Token(ctx); err != nil || got != t1 {
+		t.Fatalf("in the renewal window with the endpoint down: %q, %v; want the token in hand", got, err)
+	}
+	if st := src.Status(); !strings.Contains(st.LastError, "temporarily_unavailable") {
+		t.Errorf("the failed renewal is not in the status: %+v", st)
+	}
+	clk.advance(3 * time.Minute)
+	if _, err := src.Token(ctx); err == nil {
+		t.Fatal("an expired token was handed out")
+	}
+	// A refused token is not handed out again, even before its expiry.
+	srv.SetFail("")
+	clk.off.Store(0)
+	t2, _ := src.Token(ctx)
+	srv.SetFail("temporarily_unavailable")
+	src.Invalidate(t2)
+	if got, err := src.Token(ctx); err == nil {
+		t.Fatalf("a refused token came back: %q", got)
+	}
+}
+
 func TestRefreshTokenRotationIsWrittenBack(t *testing.T) {
 	srv := oauthtest.Start(t, "")
 	srv.SetRotate(true)
