@@ -12,6 +12,7 @@ import (
 	"github.com/jhillyerd/enmime/v2"
 
 	"github.com/hospital-league/leaguemail/parser/indicator"
+	"github.com/hospital-league/leaguemail/warninglists"
 )
 
 // mimeParser is configured once: enmime's options hold no state per mail.
@@ -73,22 +74,29 @@ func Parse(raw []byte, opts Options) (m *Message) {
 }
 
 // startCollector sets up the indicator collector once the sender is
-// known: the league's domains and the reporter's own are never indicators.
+// known: the league's domains are never indicators, nor the reporter's
+// address, nor its domain unless anyone can have an address there (a
+// hospital clerk writing from gmail.com shares it with the scammer).
 func (p *parse) startCollector() {
 	exclude := append([]string(nil), p.opts.Domains...)
-	if _, d, ok := strings.Cut(p.msg.From, "@"); ok {
+	if _, d, ok := strings.Cut(p.msg.From, "@"); ok && !warninglists.Freemail(d) {
 		exclude = append(exclude, d)
 	}
-	p.col = newCollector(indicator.New(indicator.Options{Exclude: exclude}), p.opts.Limits, &p.msg.Errors)
+	p.col = newCollector(indicator.New(indicator.Options{Exclude: exclude}), p.opts.Limits, p.opts.Warninglists, p.msg.From, &p.msg.Errors)
 }
 
 // finish moves the collected indicators into the message; the reporter's
-// domain is kept as context.
+// domain is kept as context, and the shown text of deceptive links.
 func (p *parse) finish() {
+	p.shownAsContext()
 	m := p.msg
 	m.Indicators, m.Context = p.col.result()
 	if _, d, ok := strings.Cut(m.From, "@"); ok && d != "" {
-		m.Context = append([]Indicator{{Type: string(indicator.Domain), Value: d, Sources: []string{"header:from"}}}, m.Context...)
+		if i, ok := p.col.ctx[indicator.Indicator{Type: indicator.Domain, Value: d}]; ok {
+			m.Context[i].Sources = appendNew(m.Context[i].Sources, "header:from")
+		} else {
+			m.Context = append([]Indicator{{Type: string(indicator.Domain), Value: d, Sources: []string{"header:from"}}}, m.Context...)
+		}
 	}
 }
 

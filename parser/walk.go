@@ -263,10 +263,18 @@ func (p *parse) evidenceHeaders(h textproto.MIMEHeader) {
 			p.col.value(indicator.IPv6, ip, "header:x-originating-ip", LayerEvidence)
 		}
 	}
-	for _, v := range h.Values("Received") {
+	hops := h.Values("Received")
+	first := firstExternalHop(hops)
+	for i, v := range hops {
 		for _, tok := range receivedFrom(v) {
 			for _, t := range []indicator.Type{indicator.IPv4, indicator.IPv6, indicator.Domain} {
-				if _, ok := p.col.value(t, tok, "header:received", LayerEvidence); ok {
+				var ok bool
+				if i == first {
+					_, ok = p.col.value(t, tok, "header:received", LayerEvidence)
+				} else {
+					_, ok = p.col.contextValue(t, tok, "header:received")
+				}
+				if ok {
 					break
 				}
 			}
