@@ -32,7 +32,7 @@ func TestExtract(t *testing.T) {
 		{"spaced markers", "evil [.] example [.] com", []string{"domain evil.example.com"}},
 		{"email [at]", "phish [at] evil [dot] com and x(at)evil.net and y[@]evil.org",
 			[]string{"email phish@evil.com", "domain evil.com", "email x@evil.net", "domain evil.net", "email y@evil.org", "domain evil.org"}},
-		{"ip defanged", "C2 at 203.0.113[.]7 and 198[.]51[.]100[.]23", []string{"ipv4 203.0.113.7", "ipv4 198.51.100.23"}},
+		{"ip defanged", "C2 at 185.117.73[.]7 and 91[.]92[.]240[.]23", []string{"ipv4 185.117.73.7", "ipv4 91.92.240.23"}},
 		{"mixed brackets", "test(.}example[.)com", []string{"domain test.example.com"}},
 
 		// Normalisation.
@@ -43,7 +43,7 @@ func TestExtract(t *testing.T) {
 		{"port kept", "http://evil.example.com:8080/x", []string{"url http://evil.example.com:8080/x", "domain evil.example.com"}},
 		{"userinfo trick", "http://paypal.com@evil.example.com/", []string{"url http://paypal.com@evil.example.com/", "domain evil.example.com"}},
 		{"hash lower-case", "MD5: D41D8CD98F00B204E9800998ECF8427E", []string{"md5 d41d8cd98f00b204e9800998ecf8427e"}},
-		{"ipv4 leading zeros", "seen from 203.000.113.010", []string{"ipv4 203.0.113.10"}},
+		{"ipv4 leading zeros", "seen from 185.117.073.010", []string{"ipv4 185.117.73.10"}},
 
 		// Trailing punctuation around URLs.
 		{"full stop", "Go to https://evil.example.com/a.", []string{"url https://evil.example.com/a", "domain evil.example.com"}},
@@ -62,14 +62,13 @@ func TestExtract(t *testing.T) {
 		// IPs.
 		{"private and special IPs dropped", "10.1.2.3 192.168.0.1 172.16.5.4 127.0.0.1 169.254.1.1 224.0.0.1 0.0.0.0 255.255.255.255 fe80::1 ::1 ff02::1 fd00::1 ::",
 			nil},
-		{"TEST-NET kept", "192.0.2.1 198.51.100.2 203.0.113.3 2001:db8::1", []string{"ipv4 192.0.2.1", "ipv4 198.51.100.2", "ipv4 203.0.113.3", "ipv6 2001:db8::1"}},
 		{"version number", "version 1.2.3.4 and 1.2.3.4.5 and 1.2.3", []string{"ipv4 1.2.3.4"}},
 		{"ipv4 with port", "8.8.8.8:53", []string{"ipv4 8.8.8.8"}},
-		{"ipv6 forms", "2001:0db8:85a3:0000:0000:8a2e:0370:7334, 2001:db8:85a3::8a2e:370:7334. [2001:db8::2]:443 ::ffff:192.0.2.128",
-			[]string{"ipv6 2001:db8:85a3::8a2e:370:7334", "ipv6 2001:db8:85a3::8a2e:370:7334", "ipv6 2001:db8::2", "ipv4 192.0.2.128"}},
+		{"ipv6 forms", "2a0b:4d07:85a3:0000:0000:8a2e:0370:7334, 2a0b:4d07:85a3::8a2e:370:7334. [2a0b:4d07::2]:443 ::ffff:45.133.1.128",
+			[]string{"ipv6 2a0b:4d07:85a3::8a2e:370:7334", "ipv6 2a0b:4d07:85a3::8a2e:370:7334", "ipv6 2a0b:4d07::2", "ipv4 45.133.1.128"}},
 		{"not ipv6", "at 12:30:45, MAC 00:1a:2b:3c:4d:5e, std::cout, a::b", nil},
-		{"ip URL", "http://203.0.113.9/x and http://[2001:db8::9]:8080/y",
-			[]string{"url http://203.0.113.9/x", "ipv4 203.0.113.9", "url http://[2001:db8::9]:8080/y", "ipv6 2001:db8::9"}},
+		{"ip URL", "http://185.117.73.9/x and http://[2a0b:4d07::9]:8080/y",
+			[]string{"url http://185.117.73.9/x", "ipv4 185.117.73.9", "url http://[2a0b:4d07::9]:8080/y", "ipv6 2a0b:4d07::9"}},
 		{"private URL dropped", "http://192.168.1.1/admin", []string{}},
 
 		// Not domains.
