@@ -119,7 +119,7 @@ func TestExtract(t *testing.T) {
 
 		// Odd input.
 		{"invalid UTF-8 and NUL", "\xff\xfeevil.example.com\x00\xc3", []string{"domain evil.example.com"}},
-		{"unicode space ends URL", "see\u00a0evil[.]example.com/x.exe\u00a0now", []string{"domain evil.example.com"}},
+		{"unicode space ends URL", "see\u00a0evil[.]example.com/x.exe\u00a0now", []string{"url http://evil.example.com/x.exe", "domain evil.example.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
