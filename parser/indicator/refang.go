@@ -44,6 +44,8 @@ func refang(src []byte, marks *[]int) ([]byte, []int) {
 			if i > 1 && i+1 < len(src) && src[i-1] == '.' && isAlnum(src[i-2]) && isAlnum(src[i+1]) {
 				n = 1 // "example.]com"
 			}
+		case ' ':
+			rep, n = spacedMarker(src, i)
 		case 'h', 'H':
 			rep, n = schemeMarker(src[i:], "http")
 		case 'f', 'F':
@@ -154,8 +156,61 @@ func schemeMarker(b []byte, want string) (string, int) {
 		rep = schemeS[want]
 		n++
 	}
+	if n < len(b) && b[n] == ' ' {
+		// "hxxps :// example.com": spacedMarker drops the spaces.
+		if p := skipSpaces(b, n); hasPrefixFold(b[p:], "://") {
+			return rep, n
+		}
+		return "", 0
+	}
 	if n >= len(b) || b[n] != ':' && !(b[n] == '[' && n+1 < len(b) && b[n+1] == ':') {
 		return "", 0
 	}
 	return rep, n
+}
+
+// spacedMarker matches spaces that defang a name or a URL at src[i]:
+// around a dot before a top-level domain ("example . com", "example .com";
+// not "example. com", which is how a sentence ends) and around the "://"
+// of a scheme ("hxxps :// example.com"). It returns what replaces them.
+func spacedMarker(src []byte, i int) (string, int) {
+	p := skipSpaces(src, i)
+	if p >= len(src) {
+		return "", 0
+	}
+	switch {
+	case src[p] == '.' && i > 0 && isAlnum(src[i-1]):
+		q := skipSpaces(src, p+1)
+		e := q
+		for e < len(src) && e-q < 24 && ('a' <= lower(src[e]) && lower(src[e]) <= 'z') {
+			e++
+		}
+		if e-q < 2 || e < len(src) && (isAlnum(src[e]) || src[e] == '-' || src[e] == '_') {
+			return "", 0
+		}
+		var buf [24]byte
+		label := buf[:0]
+		for _, c := range src[q:e] {
+			label = append(label, lower(c))
+		}
+		if !icannTLD(label) {
+			return "", 0
+		}
+		return ".", q - i
+	case hasPrefixFold(src[p:], "://") && schemeEnds(src[:i]):
+		return "", p - i
+	case i >= 3 && string(src[i-3:i]) == "://":
+		return "", p - i
+	}
+	return "", 0
+}
+
+// schemeEnds says whether b ends with a URL scheme, plain or defanged.
+func schemeEnds(b []byte) bool {
+	for _, s := range [...]string{"https", "http", "hxxps", "hxxp", "ftp", "fxp"} {
+		if len(b) >= len(s) && hasPrefixFold(b[len(b)-len(s):], s) {
+			return true
+		}
+	}
+	return false
 }

@@ -236,6 +236,7 @@ func (s *scanner) schemeless(i, j int) (int, bool) {
 	}
 	s.send(Indicator{Type: URL, Value: u})
 	s.related(URL, u, pu)
+	s.x.embedded(u, s.send)
 	return i + len(span), true
 }
 
@@ -390,6 +391,7 @@ func (s *scanner) url(i, colon int) (int, bool) {
 	}
 	s.send(Indicator{Type: URL, Value: u})
 	s.related(URL, u, pu)
+	s.x.embedded(u, s.send)
 	return end, true
 }
 
