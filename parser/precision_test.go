@@ -132,3 +132,23 @@ func TestWarninglistsOption(t *testing.T) {
 		t.Errorf("with the checkout, 40.107.5.100 in context as %+v", c)
 	}
 }
+
+// Valid UTF-8 in a part that declares no charset is UTF-8: at the top
+// level, and in a forwarded message/rfc822 that has no MIME header.
+func TestUndeclaredUTF8(t *testing.T) {
+	const phish = "https://\u0441\u0431\u0435\u0440-\u043e\u043d\u043b\u0430\u0439\u043d.\u0440\u0444/login" // сбер-онлайн.рф
+	for _, c := range []struct{ name, raw string }{
+		{"top level", "From: soc@hospital.example\r\nTo: report@league.example\r\nSubject: x\r\nMessage-ID: <u1@h.example>\r\n\r\n" +
+			"see \u0430pple.com and " + phish + "\r\n"},
+		{"forwarded", "From: soc@hospital.example\r\nTo: report@league.example\r\nSubject: x\r\nMessage-ID: <u2@h.example>\r\n" +
+			"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee \u0430pple.com\r\n" +
+			"--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: a@evil.example\r\nSubject: y\r\n\r\n" + phish + "\r\n--b--\r\n"},
+	} {
+		m := Parse([]byte(c.raw), testOpts)
+		for _, v := range []string{"xn--pple-43d.com", "https://xn----8sbbqwkndesi.xn--p1ai/login"} {
+			if !hasValue(m.Indicators, v) {
+				t.Errorf("%s: %s missing from %+v", c.name, v, m.Indicators)
+			}
+		}
+	}
+}

@@ -46,9 +46,9 @@ func (p *parse) walkParts(root *enmime.Part, raw []byte, depth int, layer Layer,
 				ct == "message/delivery-status", ct == "message/disposition-notification":
 				// Structure or reports: read by classify, no user text.
 			case !attached && (ct == "text/plain" || ct == "" || ct == "text/enriched"):
-				plains = append(plains, textOf(pt.Content, pt.Charset))
+				plains = append(plains, textOf(undeclaredUTF8(pt), pt.Charset))
 			case !attached && ct == "text/html":
-				htmls = append(htmls, pt.Content)
+				htmls = append(htmls, undeclaredUTF8(pt))
 			default:
 				p.attachment(pt.Content, nameOr(pt.FileName, "part-"+pt.PartID), ct, depth, "", layer)
 			}
@@ -71,6 +71,39 @@ func nameOr(name, alt string) string {
 		return alt
 	}
 	return name
+}
+
+// undeclaredUTF8 returns a text part's content as the sender wrote it
+// when it is UTF-8 in a part that says us-ascii, as RFC 2045 makes every
+// part without a Content-Type say: enmime then reads its 8-bit bytes as
+// Windows-1252 (the WHATWG reading of "us-ascii"), and аpple.com with a
+// Cyrillic а comes out as mojibake. Bytes that are valid UTF-8 and not
+// ASCII are, in practice, always UTF-8: no one writes "Ð°" in a mail.
+func undeclaredUTF8(pt *enmime.Part) []byte {
+	b := pt.Content
+	switch strings.ToLower(pt.Charset) {
+	case "us-ascii", "ascii", "ansi_x3.4-1968", "iso-646-us", "us":
+	default:
+		return b
+	}
+	if isASCII(b) {
+		return b
+	}
+	for _, enc := range []*charmap.Charmap{charmap.Windows1252, charmap.ISO8859_1} {
+		if raw, err := enc.NewEncoder().Bytes(b); err == nil && utf8.Valid(raw) {
+			return raw
+		}
+	}
+	return b
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // textOf makes valid UTF-8 of a text part. enmime converts declared
