@@ -98,6 +98,9 @@ func (c *collector) contextValue(t indicator.Type, v, source string) (indicator.
 	return ind, true
 }
 
+// analysisWarning is the warning of links to analysis services.
+const analysisWarning = "Link to a malware or URL analysis service"
+
 func (c *collector) add(ind indicator.Indicator, source string, layer Layer) {
 	if i, ok := c.index[ind]; ok {
 		c.list[i].Sources = appendNew(c.list[i].Sources, source)
@@ -110,6 +113,15 @@ func (c *collector) add(ind indicator.Indicator, source string, layer Layer) {
 	}
 	if ind.Type == indicator.Email && ind.Value == c.own {
 		c.addContext(ind, source)
+		return
+	}
+	if indicator.AnalysisService(ind.Type, ind.Value) {
+		// A VirusTotal or urlscan link names the indicator, which the
+		// extractor reported on its own; the link is the analyst's.
+		c.addContext(ind, source)
+		if i, ok := c.ctx[ind]; ok {
+			c.ctxList[i].Warning = analysisWarning
+		}
 		return
 	}
 	if name, ok := c.warn.Match(string(ind.Type), ind.Value); ok {

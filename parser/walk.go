@@ -2,6 +2,8 @@ package parser
 
 import (
 	"bytes"
+	"io"
+	"mime/quotedprintable"
 	"net/textproto"
 	"path"
 	"strings"
@@ -46,9 +48,9 @@ func (p *parse) walkParts(root *enmime.Part, raw []byte, depth int, layer Layer,
 				ct == "message/delivery-status", ct == "message/disposition-notification":
 				// Structure or reports: read by classify, no user text.
 			case !attached && (ct == "text/plain" || ct == "" || ct == "text/enriched"):
-				plains = append(plains, textOf(undeclaredUTF8(pt), pt.Charset))
+				plains = append(plains, textOf(qpResidue(pt, undeclaredUTF8(pt)), pt.Charset))
 			case !attached && ct == "text/html":
-				htmls = append(htmls, undeclaredUTF8(pt))
+				htmls = append(htmls, qpResidue(pt, undeclaredUTF8(pt)))
 			default:
 				p.attachment(pt.Content, nameOr(pt.FileName, "part-"+pt.PartID), ct, depth, "", layer)
 			}
@@ -96,6 +98,43 @@ func undeclaredUTF8(pt *enmime.Part) []byte {
 	}
 	return b
 }
+
+// qpResidue decodes quoted-printable text in a part that declares no
+// encoding, or 7bit or 8bit: bulk mailers and phish kits encode and then
+// forget to say so, and <a href=3D"https://evil.example/"> hides its link.
+// It decodes only when the text is full of QP: several "=3D" or soft
+// line breaks, and no '=' that QP could not have written.
+func qpResidue(pt *enmime.Part, b []byte) []byte {
+	switch strings.ToLower(strings.TrimSpace(pt.Header.Get("Content-Transfer-Encoding"))) {
+	case "", "7bit", "8bit":
+	default:
+		return b
+	}
+	if bytes.Count(b, []byte("=3D"))+bytes.Count(b, []byte("=\n")) < 2 {
+		return b
+	}
+	for i := bytes.IndexByte(b, '='); i >= 0; {
+		rest := b[i+1:]
+		switch {
+		case len(rest) >= 2 && isHexUpper(rest[0]) && isHexUpper(rest[1]):
+		case len(rest) >= 1 && (rest[0] == '\n' || rest[0] == '\r' || rest[0] == ' ' || rest[0] == '\t'):
+		default:
+			return b // a bare '=': not QP, or not only QP
+		}
+		j := bytes.IndexByte(rest, '=')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(b)))
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+func isHexUpper(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }
 
 func isASCII(b []byte) bool {
 	for _, c := range b {
@@ -191,6 +230,11 @@ func (p *parse) link(l link, where region, layer Layer) {
 		layer = LayerEvidence
 	}
 	target := strings.TrimSpace(l.target)
+	if strings.HasPrefix(target, "//") {
+		// A protocol-relative link (RFC 3986 section 4.2) takes the
+		// scheme of the page: a mail client opens it over https.
+		target = "https:" + target
+	}
 	lower := strings.ToLower(target)
 	if strings.HasPrefix(lower, "cid:") || strings.HasPrefix(lower, "data:") || strings.HasPrefix(lower, "#") {
 		return

@@ -224,7 +224,7 @@ func (s *scanner) schemeless(i, j int) (int, bool) {
 		return 0, false
 	}
 	e := urlChars(buf, j, min(len(buf), i+4*maxURL), false)
-	span := trimURL(cutAtCloser(buf, i, buf[i:e]))
+	span := trimURL(cutMarkdown(cutAtCloser(buf, i, buf[i:e])))
 	if len(span) <= j-i+1 {
 		return 0, false
 	}
@@ -372,7 +372,7 @@ func (s *scanner) url(i, colon int) (int, bool) {
 	// A URL quoted or bracketed in text ends at the closing quote or
 	// bracket: 'https://example.com/a');  [https://example.com](...)
 	span := cutAtCloser(buf, start, buf[start:j])
-	span = trimURL(span)
+	span = trimURL(cutMarkdown(span))
 	end := start + len(span)
 	var u string
 	if len(auth) == rawAuth && len(span) >= len(auth) {
@@ -496,6 +496,23 @@ func urlChars(buf []byte, j, limit int, authority bool) int {
 		j += size
 	}
 	return j
+}
+
+// cutMarkdown ends a URL where Markdown links run on after it:
+// "[a](https://x.example/a)[b](...)" and "[![i](https://x.example/i.png)](...)".
+// The ')' is kept for trimURL to balance.
+func cutMarkdown(span []byte) []byte {
+	for k := bytes.IndexByte(span, ')'); k >= 0 && k+1 < len(span); {
+		if n := span[k+1]; n == '[' || n == ']' && k+2 < len(span) && span[k+2] == '(' {
+			return span[:k+1]
+		}
+		next := bytes.IndexByte(span[k+1:], ')')
+		if next < 0 {
+			break
+		}
+		k += 1 + next
+	}
+	return span
 }
 
 // cutAtCloser ends span, a URL that starts at buf[start], at the quote or
