@@ -37,11 +37,17 @@ var redirectKeys = map[string]bool{
 	"to": true, "return": true, "returnurl": true, "return_url": true, "continue": true, "r": true,
 }
 
-// embedded calls emit for what a normalised URL names without being a
+// embedded appends to out what a normalised URL names without being a
 // rewritten link: a URL in a redirect parameter of its query, and the
-// indicators in the path of a link to an analysis service.
-func (x *Extractor) embedded(u string, emit func(Indicator)) {
+// indicators in the path of a link to an analysis service. It returns
+// out; it costs nothing for the common URL, which has neither.
+func (x *Extractor) embedded(u string, out []Indicator) []Indicator {
+	q := strings.IndexByte(u, '?')
+	target := q >= 0 && containsFold(u[q:], "http")
 	host, path, query := splitURL(u)
+	if !target && !analysisHosts[host] {
+		return out
+	}
 	for q := query; q != ""; {
 		var kv string
 		kv, q, _ = strings.Cut(q, "&")
@@ -54,16 +60,22 @@ func (x *Extractor) embedded(u string, emit func(Indicator)) {
 			continue
 		}
 		if tu, pu, ok := x.normalizeURL(trimURL([]byte(t)), 1); ok {
-			emit(Indicator{Type: URL, Value: tu})
-			emit(pu.host)
+			out = append(out, Indicator{Type: URL, Value: tu}, pu.host)
 		}
 	}
 	if !analysisHosts[host] {
-		return
+		return out
 	}
-	// virustotal.com/gui/file/<hash>, /gui/domain/<name>, /en/ip-address/
-	// <ip>/information/, urlscan.io/domain/<name>, any.run/report/<hash>/...
-	// A /url/<id> is the hash of a URL, not of a file: left out.
+	return append(out, x.analysisPath(u, path)...)
+}
+
+// analysisPath returns the indicators named in the path and fragment of a
+// link to an analysis service: virustotal.com/gui/file/<hash>,
+// /gui/domain/<name>, /en/ip-address/<ip>/information/,
+// urlscan.io/domain/<name>, any.run/report/<hash>/... A /url/<id> is the
+// hash of a URL, not of a file: left out.
+func (x *Extractor) analysisPath(u, path string) []Indicator {
+	var out []Indicator
 	rest := path
 	if _, frag, ok := strings.Cut(u, "#"); ok {
 		rest += "/" + frag
@@ -78,9 +90,24 @@ func (x *Extractor) embedded(u string, emit func(Indicator)) {
 		}
 		x.Extract([]byte(seg), func(ind Indicator) bool {
 			if !(ind.Type == Domain && analysisHosts[ind.Value]) {
-				emit(ind)
+				out = append(out, ind)
 			}
-			return true
+			return len(out) < 64
 		})
 	}
+	return out
+}
+
+// containsFold reports whether s holds the lower-case ASCII sub, in any case.
+func containsFold(s, sub string) bool {
+outer:
+	for i := 0; i+len(sub) <= len(s); i++ {
+		for k := 0; k < len(sub); k++ {
+			if lower(s[i+k]) != sub[k] {
+				continue outer
+			}
+		}
+		return true
+	}
+	return false
 }

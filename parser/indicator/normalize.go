@@ -88,9 +88,7 @@ func (x *Extractor) Related(ind Indicator) []Indicator {
 			return nil
 		}
 		if u, ok := x.parseURL([]byte(ind.Value)); ok {
-			out := []Indicator{u.host}
-			x.embedded(ind.Value, func(e Indicator) { out = append(out, e) })
-			return out
+			return x.embedded(ind.Value, []Indicator{u.host})
 		}
 	case Email:
 		if at := strings.LastIndexByte(ind.Value, '@'); at >= 0 {

@@ -236,7 +236,7 @@ func (s *scanner) schemeless(i, j int) (int, bool) {
 	}
 	s.send(Indicator{Type: URL, Value: u})
 	s.related(URL, u, pu)
-	s.x.embedded(u, s.send)
+	s.embedded(u)
 	return i + len(span), true
 }
 
@@ -391,8 +391,16 @@ func (s *scanner) url(i, colon int) (int, bool) {
 	}
 	s.send(Indicator{Type: URL, Value: u})
 	s.related(URL, u, pu)
-	s.x.embedded(u, s.send)
+	s.embedded(u)
 	return end, true
+}
+
+// embedded emits what a URL names in its query or, for an analysis
+// service, in its path.
+func (s *scanner) embedded(u string) {
+	for _, ind := range s.x.embedded(u, nil) {
+		s.send(ind)
+	}
 }
 
 // maxAuthority bounds the authority of a URL in text: userinfo, a
