@@ -140,6 +140,8 @@ func TestExtract(t *testing.T) {
 		{"small numbers are no hosts", "http://1234/", nil},
 		{"glued IPs", "Source IP:185.220.101.4was seen, v1.2.3.4 is a version", []string{"ipv4 185.220.101.4"}},
 		{"spaced defangs", "evil-kit . com and evil-kit2 .com, hxxps :// evil-kit3.com/a", []string{"domain evil-kit.com", "domain evil-kit2.com", "url https://evil-kit3.com/a", "domain evil-kit3.com"}},
+		{"spaced quad", "C2 at 185.220.101 . 4, version 1.2 . 3", []string{"ipv4 185.220.101.4"}},
+		{"ethereum address is no hash", "pay 0x32Be343B94f860124dC4fEe278FDCBD38C102D88", nil},
 		{"sentence end is no defang", "It went to hospital. It was fine", nil},
 		{"scheme-less defanged URL", "get evil[.]com/x.php now", []string{"url http://evil.com/x.php", "domain evil.com"}},
 		{"scheme-less www URL", "www.evil-kit.com/login.", []string{"url http://www.evil-kit.com/login", "domain www.evil-kit.com"}},

@@ -178,6 +178,10 @@ func spacedMarker(src []byte, i int) (string, int) {
 	if p >= len(src) {
 		return "", 0
 	}
+	if src[p] == '.' && i > 0 && isDigit(src[i-1]) && spacedQuad(src, i, p) {
+		// "2.2.2 . 2": the last dot of a dotted quad, spaced.
+		return ".", skipSpaces(src, p+1) - i
+	}
 	switch {
 	case src[p] == '.' && i > 0 && isAlnum(src[i-1]):
 		q := skipSpaces(src, p+1)
@@ -203,6 +207,39 @@ func spacedMarker(src []byte, i int) (string, int) {
 		return "", p - i
 	}
 	return "", 0
+}
+
+// spacedQuad says whether src[:i] ends with three dotted groups of
+// digits and the text after the dot at src[p] is a fourth.
+func spacedQuad(src []byte, i, p int) bool {
+	groups, digits := 1, 0
+	for k := i - 1; k >= 0 && i-k <= 11; k-- {
+		c := src[k]
+		switch {
+		case isDigit(c):
+			digits++
+			if digits > 3 {
+				return false
+			}
+			if k == 0 || !isDigit(src[k-1]) && src[k-1] != '.' {
+				if groups != 3 || k > 0 && isAlnum(src[k-1]) {
+					return false
+				}
+				q := skipSpaces(src, p+1)
+				e := q
+				for e < len(src) && isDigit(src[e]) && e-q < 4 {
+					e++
+				}
+				return e > q && e-q <= 3 && (e == len(src) || !isAlnum(src[e]) && src[e] != '.')
+			}
+		case c == '.' && digits > 0:
+			groups++
+			digits = 0
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // schemeEnds says whether b ends with a URL scheme, plain or defanged.

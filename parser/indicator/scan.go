@@ -153,7 +153,9 @@ func (s *scanner) word(i, j int, f uint8) int {
 	if f&fDot == 0 {
 		if f&fNonHex == 0 {
 			s.hash(i, b)
-		} else if len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') {
+		} else if len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') && !(len(b) == 42 && mixedCase(b[2:])) {
+			// 0x and 40 hex digits in mixed case is an Ethereum address
+			// with its EIP-55 checksum, not a SHA-1.
 			s.hash(i+2, b[2:])
 		} else if len(b) >= 13 && (b[0] == 'c' || b[0] == 'C') {
 			s.cves(b)
@@ -271,6 +273,16 @@ func (s *scanner) gluedIPv4(b []byte) bool {
 		k = e
 	}
 	return found
+}
+
+// mixedCase reports whether b holds both upper- and lower-case letters.
+func mixedCase(b []byte) bool {
+	up, low := false, false
+	for _, c := range b {
+		up = up || 'A' <= c && c <= 'Z'
+		low = low || 'a' <= c && c <= 'z'
+	}
+	return up && low
 }
 
 // hash emits b, found at buf[at], if it is a hash: the run is bounded by
