@@ -11,10 +11,14 @@ import (
 // Proofpoint link around a Google redirect).
 const maxUnwrap = 5
 
-// Unwrap returns the real target of a link that a mail filter rewrote:
-// Microsoft Safe Links, Proofpoint URL Defense v1, v2 and v3, and Google
-// redirects, unwrapping nested ones. Mimecast links carry no target and
-// stay as they are. Other URLs are returned unchanged.
+// Unwrap returns the real target of a link that a mail filter, a click
+// tracker or an open redirect rewrote: Microsoft Safe Links (Outlook, GCC
+// High's office365.us, Teams), Proofpoint URL Defense v1, v2 and v3,
+// Barracuda LinkProtect, Google redirects in every country, Gmail's image
+// proxy, Bing click links, SendGrid and Mailchimp click tracking and ad
+// and social-network redirects that carry the target in the query,
+// unwrapping nested ones. Mimecast links carry no target and stay as they
+// are. Other URLs are returned unchanged.
 func Unwrap(s string) string {
 	for range maxUnwrap {
 		t, ok := unwrapOnce(s)
