@@ -50,6 +50,7 @@ func TestExampleConfig(t *testing.T) {
 var commentedOut = []string{
 	"imap.ca_file", "smtp.ca_file", "smtp.dkim_domain", "smtp.dkim_selector", "smtp.dkim_key_file", "templates.dir",
 	"imap.mailboxes", "imap.mailboxes.url", "imap.mailboxes.processed", "imap.mailboxes.failed",
+	"parser.warninglists",
 }
 
 // TestExampleCoversEveryKey reads the keys of config.Config from its TOML
