@@ -215,6 +215,7 @@ func (s *Set) name(v string, k kind) (int32, bool) {
 	if err != nil {
 		return 0, false
 	}
+	reg = userSiteOwner(v, reg)
 	for parent := v; len(parent) > len(reg); {
 		i := strings.IndexByte(parent, '.')
 		if i < 0 {
@@ -284,4 +285,37 @@ func (s *Set) pattern(v string, k kind) (int32, bool) {
 		}
 	}
 	return 0, false
+}
+
+// userSites are platforms that give each user a name below theirs, as the
+// Public Suffix List's private section does for web.app and github.io,
+// but that are not on that list: a tenant.sharepoint.com or a
+// x.weebly.com is its user's, and the home of many a phish, though
+// tranco10k lists sharepoint.com.
+var userSites = map[string]bool{
+	"sharepoint.com": true, "my.sharepoint.com": true, "weebly.com": true, "000webhostapp.com": true,
+	"glitch.me": true, "godaddysites.com": true, "square.site": true, "mystrikingly.com": true,
+	"webflow.io": true, "carrd.co": true, "wordpress.com": true, "blogspot.com": true, "tumblr.com": true,
+	"typeform.com": true, "jotform.com": true, "zendesk.com": true, "freshdesk.com": true, "atlassian.net": true,
+	"myshopify.com": true, "wixstudio.io": true, "framer.website": true, "framer.app": true, "gitbook.io": true,
+	"surge.sh": true, "replit.app": true, "repl.co": true, "onrender.com": true, "fly.dev": true, "ngrok-free.app": true,
+}
+
+// userSiteOwner returns the name a user owns below a platform of
+// userSites, when that is longer than reg, the registrable domain.
+func userSiteOwner(v, reg string) string {
+	for i := 0; i < len(v); i++ {
+		if v[i] != '.' {
+			continue
+		}
+		if userSites[v[i+1:]] {
+			// v[:i] holds the user's labels; the owner is the last one.
+			start := strings.LastIndexByte(v[:i], '.') + 1
+			if owner := v[start:]; len(owner) > len(reg) {
+				return owner
+			}
+			return reg
+		}
+	}
+	return reg
 }

@@ -45,6 +45,11 @@ func TestMatchCheckout(t *testing.T) {
 		{"domain", "storage-quota-warning.web.app", ""},
 		{"domain", "x.github.io", ""},
 		{"domain", "y.blogspot.com", ""},
+		// Platforms not on the PSL that give each user a name: tranco10k
+		// lists sharepoint.com, yet a tenant's site is the tenant's.
+		{"domain", "sharepoint.com", "List of known Office 365 URLs"},
+		{"domain", "evil-tenant.sharepoint.com", ""},
+		{"domain", "evil-tenant-my.sharepoint.com", ""},
 		// A URL on a platform is the phish; its bare root is the platform.
 		{"url", "https://docs.google.com/forms/d/e/1FAIpQL/viewform", ""},
 		{"url", "https://bit.ly/3xYz", ""},
