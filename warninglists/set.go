@@ -256,6 +256,13 @@ func (s *Set) ip(v string, k kind) (int32, bool) {
 // bareURL matches a URL that is only its host by that host, with the
 // lists that apply to URLs.
 func (s *Set) bareURL(v string) (int32, bool) {
+	// Most URLs have a path: tell them without parsing.
+	if i := strings.Index(v, "://"); i >= 0 {
+		rest := v[i+3:]
+		if j := strings.IndexAny(rest, "/?#"); j >= 0 && rest[j:] != "/" {
+			return 0, false
+		}
+	}
 	u, err := url.Parse(v)
 	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return 0, false
