@@ -44,8 +44,10 @@ func refang(src []byte, marks *[]int) ([]byte, []int) {
 			if i > 1 && i+1 < len(src) && src[i-1] == '.' && isAlnum(src[i-2]) && isAlnum(src[i+1]) {
 				n = 1 // "example.]com"
 			}
-		case ' ':
-			rep, n = spacedMarker(src, i)
+		case '.':
+			rep, n, trim = spacedDot(src, i)
+		case ':':
+			rep, n, trim = spacedScheme(src, i)
 		case 'h', 'H':
 			rep, n = schemeMarker(src[i:], "http")
 		case 'f', 'F':
@@ -169,44 +171,61 @@ func schemeMarker(b []byte, want string) (string, int) {
 	return rep, n
 }
 
-// spacedMarker matches spaces that defang a name or a URL at src[i]:
-// around a dot before a top-level domain ("example . com", "example .com";
-// not "example. com", which is how a sentence ends) and around the "://"
-// of a scheme ("hxxps :// example.com"). It returns what replaces them.
-func spacedMarker(src []byte, i int) (string, int) {
-	p := skipSpaces(src, i)
-	if p >= len(src) {
-		return "", 0
+// spacedDot matches a dot that spaces defang, at src[i]: spaces before
+// it, and maybe after, between a name and a top-level domain ("example .
+// com", "example .com"; not "example. com", which is how a sentence ends)
+// or before the last group of a dotted quad ("2.2.2 . 2"). trim says that
+// the spaces before belong to the marker.
+func spacedDot(src []byte, i int) (rep string, n int, trim bool) {
+	if i == 0 || src[i-1] != ' ' && src[i-1] != '\t' {
+		return "", 0, false
 	}
-	if src[p] == '.' && i > 0 && isDigit(src[i-1]) && spacedQuad(src, i, p) {
-		// "2.2.2 . 2": the last dot of a dotted quad, spaced.
-		return ".", skipSpaces(src, p+1) - i
+	l := i
+	for l > 0 && i-l < 3 && (src[l-1] == ' ' || src[l-1] == '\t') {
+		l--
 	}
-	switch {
-	case src[p] == '.' && i > 0 && isAlnum(src[i-1]):
-		q := skipSpaces(src, p+1)
-		e := q
-		for e < len(src) && e-q < 24 && ('a' <= lower(src[e]) && lower(src[e]) <= 'z') {
-			e++
-		}
-		if e-q < 2 || e < len(src) && (isAlnum(src[e]) || src[e] == '-' || src[e] == '_') {
-			return "", 0
-		}
-		var buf [24]byte
-		label := buf[:0]
-		for _, c := range src[q:e] {
-			label = append(label, lower(c))
-		}
-		if !icannTLD(label) {
-			return "", 0
-		}
-		return ".", q - i
-	case hasPrefixFold(src[p:], "://") && schemeEnds(src[:i]):
-		return "", p - i
-	case i >= 3 && string(src[i-3:i]) == "://":
-		return "", p - i
+	if l == 0 || !isAlnum(src[l-1]) {
+		return "", 0, false
 	}
-	return "", 0
+	q := skipSpaces(src, i+1)
+	if isDigit(src[l-1]) && spacedQuad(src, l, i) {
+		return ".", q - i, true
+	}
+	e := q
+	for e < len(src) && e-q < 24 && ('a' <= lower(src[e]) && lower(src[e]) <= 'z') {
+		e++
+	}
+	if e-q < 2 || e < len(src) && (isAlnum(src[e]) || src[e] == '-' || src[e] == '_') {
+		return "", 0, false
+	}
+	var buf [24]byte
+	label := buf[:0]
+	for _, c := range src[q:e] {
+		label = append(label, lower(c))
+	}
+	if !icannTLD(label) {
+		return "", 0, false
+	}
+	return ".", q - i, true
+}
+
+// spacedScheme matches a "://" that spaces defang, at src[i]: after a
+// scheme and spaces ("hxxps :// example.com"), or followed by spaces
+// ("http:// example.com").
+func spacedScheme(src []byte, i int) (rep string, n int, trim bool) {
+	if !hasPrefixFold(src[i:], "://") {
+		return "", 0, false
+	}
+	l := i
+	for l > 0 && i-l < 3 && (src[l-1] == ' ' || src[l-1] == '\t') {
+		l--
+	}
+	before := l < i && schemeEnds(src[:l])
+	q := skipSpaces(src, i+3)
+	if !before && q == i+3 {
+		return "", 0, false
+	}
+	return "://", q - i, before
 }
 
 // spacedQuad says whether src[:i] ends with three dotted groups of
