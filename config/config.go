@@ -25,6 +25,7 @@ type Config struct {
 	Log       Log       `toml:"log"`
 	Export    Export    `toml:"export"`
 	OAuth     OAuth     `toml:"oauth"`
+	Parser    Parser    `toml:"parser"`
 
 	// file is where the config was read from, lines where each key stands
 	// in it, and fromEnv the keys an environment variable set: errors
@@ -137,6 +138,14 @@ type Export struct {
 	Dir      string   `toml:"dir"`
 	Interval Duration `toml:"interval"`
 	TLPMax   string   `toml:"tlp_max"`
+}
+
+// Parser tunes what the parser takes for an indicator.
+type Parser struct {
+	// Warninglists is a checkout of MISP's misp-warninglists (its lists
+	// folder): values on them are kept as context, not indicators. When
+	// empty, the lists embedded in the binary serve.
+	Warninglists string `toml:"warninglists"`
 }
 
 // Duration is a time.Duration written as TOML text: "90s", "5m", "180d".

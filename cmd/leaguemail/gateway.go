@@ -22,6 +22,7 @@ import (
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/triage"
+	"github.com/hospital-league/leaguemail/warninglists"
 )
 
 // gateway is the whole of `serve`: the IMAP intake of every mailbox, the
@@ -42,6 +43,8 @@ type gateway struct {
 	http    *http.Server
 	// taken is called after each mail committed, for the demo's story.
 	taken func(raw []byte, o mailin.Origin)
+	// warn holds the warninglists the parser is given.
+	warn *warninglists.Set
 }
 
 // newGateway builds every part from the config and checks it all: a
@@ -64,6 +67,9 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	g = &gateway{cfg: cfg, log: log, st: st, reg: prometheus.NewRegistry()}
 	g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g.m = newGatewayMetrics(g.reg, g.st)
+	if g.warn, err = loadWarninglists(cfg, log); err != nil {
+		return nil, err
+	}
 
 	g.triage, err = triage.New(g.st, triage.Config{
 		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),
@@ -144,7 +150,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 
 // timedParse is the parser, timed for the parse latency histogram.
 func (g *gateway) timedParse() func([]byte) *parser.Message {
-	opts := parser.Options{Address: g.cfg.League.Address, Domains: g.cfg.League.Domains}
+	opts := parser.Options{Address: g.cfg.League.Address, Domains: g.cfg.League.Domains, Warninglists: g.warn}
 	return func(raw []byte) *parser.Message {
 		start := time.Now()
 		m := parser.Parse(raw, opts)

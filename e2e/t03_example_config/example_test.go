@@ -65,6 +65,7 @@ var commentedOut = []string{
 	"imap.mailboxes", "imap.mailboxes.url", "imap.mailboxes.processed", "imap.mailboxes.failed",
 	"oauth.provider", "oauth.tenant", "oauth.flow", "oauth.token_url", "oauth.device_url", "oauth.auth_url", "oauth.client_id",
 	"oauth.client_secret", "oauth.client_secret_file", "oauth.scope", "oauth.refresh_token_file", "oauth.command",
+	"parser.warninglists",
 }
 
 // TestExampleCoversEveryKey reads the keys of config.Config from its TOML
