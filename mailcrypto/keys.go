@@ -196,3 +196,5 @@ func keyRing(keys []*Key) (*crypto.KeyRing, error) {
 	}
 	return kr, nil
 }
+
+func unarmor(b []byte) ([]byte, error) { return armor.UnarmorBytes(b) }
