@@ -125,13 +125,55 @@ func Encrypt(msg []byte, to []*Key, signer *League) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	subject := e.get("Subject")
-	out := OuterSubject(subject)
+	out := OuterSubject(e.get("Subject"))
 
-	// The inner part: the Content-Type marked as carrying protected
-	// headers (hp="cipher", RFC 9788; protected-headers="v1", the draft
-	// that Thunderbird and others read), the message fields, then what
-	// each looks like outside (HP-Outer, RFC 9788 section 2.2).
+	inner := protectedInner(e)
+
+	recipients, err := keyRing(to)
+	if err != nil {
+		return nil, err
+	}
+	eb := pgp.Encryption().Recipients(recipients)
+	if signer != nil {
+		eb = eb.SigningKeys(signer.ring)
+	}
+	enc, err := eb.New()
+	if err != nil {
+		return nil, fmt.Errorf("encrypt: %w", err)
+	}
+	pm, err := enc.Encrypt(inner)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt: %w", err)
+	}
+	armored, err := pm.ArmorBytes()
+	if err != nil {
+		return nil, fmt.Errorf("encrypt: armor: %w", err)
+	}
+	bd := boundary()
+	var b bytes.Buffer
+	outer(&b, e, out)
+	fmt.Fprintf(&b, "Content-Type: multipart/encrypted;\r\n\tprotocol=\"application/pgp-encrypted\"; boundary=\"%s\"\r\n\r\n", bd)
+	b.WriteString("This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156).\r\n")
+	fmt.Fprintf(&b, "--%s\r\n", bd)
+	b.WriteString("Content-Type: application/pgp-encrypted\r\n")
+	b.WriteString("Content-Description: PGP/MIME version identification\r\n\r\n")
+	b.WriteString("Version: 1\r\n\r\n")
+	fmt.Fprintf(&b, "--%s\r\n", bd)
+	b.WriteString("Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n")
+	b.WriteString("Content-Description: OpenPGP encrypted message\r\n")
+	b.WriteString("Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\r\n")
+	b.Write(crlf(armored))
+	fmt.Fprintf(&b, "\r\n--%s--\r\n", bd)
+	return b.Bytes(), nil
+}
+
+// protectedInner is the entity that goes inside the encryption: the
+// Content-Type marked as carrying protected headers (hp="cipher", RFC
+// 9788; protected-headers="v1", the draft that Thunderbird and others
+// read), the message's own fields, then what each looks like outside
+// (HP-Outer, RFC 9788 section 2.2), then the body.
+func protectedInner(e entity) []byte {
+	out := OuterSubject(e.get("Subject"))
 	var inner bytes.Buffer
 	hasType := false
 	for _, f := range e.header {
@@ -162,40 +204,5 @@ func Encrypt(msg []byte, to []*Key, signer *League) ([]byte, error) {
 	inner.WriteString("\r\n")
 	inner.Write(e.body)
 
-	recipients, err := keyRing(to)
-	if err != nil {
-		return nil, err
-	}
-	eb := pgp.Encryption().Recipients(recipients)
-	if signer != nil {
-		eb = eb.SigningKeys(signer.ring)
-	}
-	enc, err := eb.New()
-	if err != nil {
-		return nil, fmt.Errorf("encrypt: %w", err)
-	}
-	pm, err := enc.Encrypt(inner.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("encrypt: %w", err)
-	}
-	armored, err := pm.ArmorBytes()
-	if err != nil {
-		return nil, fmt.Errorf("encrypt: armor: %w", err)
-	}
-	bd := boundary()
-	var b bytes.Buffer
-	outer(&b, e, out)
-	fmt.Fprintf(&b, "Content-Type: multipart/encrypted;\r\n\tprotocol=\"application/pgp-encrypted\"; boundary=\"%s\"\r\n\r\n", bd)
-	b.WriteString("This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156).\r\n")
-	fmt.Fprintf(&b, "--%s\r\n", bd)
-	b.WriteString("Content-Type: application/pgp-encrypted\r\n")
-	b.WriteString("Content-Description: PGP/MIME version identification\r\n\r\n")
-	b.WriteString("Version: 1\r\n\r\n")
-	fmt.Fprintf(&b, "--%s\r\n", bd)
-	b.WriteString("Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n")
-	b.WriteString("Content-Description: OpenPGP encrypted message\r\n")
-	b.WriteString("Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\r\n")
-	b.Write(crlf(armored))
-	fmt.Fprintf(&b, "\r\n--%s--\r\n", bd)
-	return b.Bytes(), nil
+	return inner.Bytes()
 }

@@ -43,4 +43,3 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
-

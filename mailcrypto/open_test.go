@@ -2,7 +2,6 @@ package mailcrypto
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,7 +139,6 @@ func TestOpenWhatGnuPGWrites(t *testing.T) {
 			}
 		})
 	}
-	fmt.Sprint()
 }
 
 func TestOpenOwnMail(t *testing.T) {
