@@ -101,10 +101,10 @@ func TestSMIMEWithOpenSSL(t *testing.T) {
 	otherC, _ := selfSigned(t, dir, "other", "x@elsewhere.example")
 	toOther := openssl(t, body, "smime", "-encrypt", "-aes256", otherC)
 	tests := []struct {
-		name                string
-		raw                 []byte
-		encrypted, valid    bool
-		noSig               bool
+		name               string
+		raw                []byte
+		encrypted, valid   bool
+		noSig              bool
 		decErr, sigProblem string
 	}{
 		{name: "signed by alex", raw: []byte(head + string(signed)), valid: true},
