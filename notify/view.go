@@ -52,6 +52,10 @@ type View struct {
 	Result        string
 	RecipientName string
 	Area          string
+
+	// KeyURL and KeyFingerprint say where the league's OpenPGP key is.
+	KeyURL         string
+	KeyFingerprint string
 }
 
 // IndicatorView is one indicator in a View.

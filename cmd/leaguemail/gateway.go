@@ -38,6 +38,7 @@ type gateway struct {
 	intakes []*mailin.Intake
 	feeds   *export.Scheduler
 	http    *http.Server
+	crypto  *cryptoParts
 	// taken is called after each mail committed, for the demo's story.
 	taken func(raw []byte, o mailin.Origin)
 }
@@ -62,6 +63,9 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	g = &gateway{cfg: cfg, log: log, st: st, reg: prometheus.NewRegistry()}
 	g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g.m = newGatewayMetrics(g.reg, g.st)
+	if g.crypto, err = loadCrypto(cfg, st, log); err != nil {
+		return nil, err
+	}
 
 	g.triage, err = triage.New(g.st, triage.Config{
 		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),
@@ -78,6 +82,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		CAFile: cfg.SMTP.CAFile, HelloName: cfg.SMTP.Helo, TemplatesDir: cfg.Templates.Dir,
 		MinBackoff: cfg.SMTP.RetryMin.Duration, MaxBackoff: cfg.SMTP.RetryMax.Duration,
 		DKIM:       notify.DKIM{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile},
+		Crypto:     g.crypto.notify(cfg),
 		Registerer: g.reg, Logger: log,
 	})
 	if err != nil {
@@ -230,6 +235,10 @@ func (g *gateway) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{Registry: g.reg}))
 	if g.cfg.Export.Dir != "" {
 		mux.Handle("/feeds/", http.StripPrefix("/feeds", export.Handler(g.cfg.Export.Dir)))
+	}
+	if h := g.crypto.handler(g.cfg.League.Address); h != nil {
+		mux.Handle("/.well-known/openpgpkey/", h)
+		mux.Handle("GET /key.asc", h)
 	}
 	return mux
 }
