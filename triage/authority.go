@@ -22,6 +22,9 @@ func (in *intake) authority(n int64) (ok bool, how string, err error) {
 	if !triager {
 		return false, in.actor() + " is not a triager", nil
 	}
+	if ok, how := in.signedBy(); ok {
+		return true, how + " (the strongest of the three ways)", nil
+	}
 	ok, why := in.g.authenticated(in.msg.Auth, in.from)
 	if ok {
 		return true, why, nil

@@ -118,7 +118,7 @@ func (in *intake) runCommands(n int64, how string) error {
 		}
 	}
 	in.g.log.InfoContext(in.ctx, "commands run", "ticket", n, "triager", in.from, "auth", how, "commands", strings.Join(lines, " | "))
-	return in.answerTriager(n, store.KindCommandConfirm, "Done: ", strings.Join(lines, ", "), strings.Join(results, "\n"))
+	return in.answerTriager(n, store.KindCommandConfirm, "Done: ", strings.Join(lines, ", "), strings.Join(results, "\n")+authLine(how))
 }
 
 // do runs one command.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hospital-league/leaguemail/mailcrypto"
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/store"
 )
@@ -20,6 +21,8 @@ type intake struct {
 	from string    // the sender, lower case
 	now  time.Time // when it was taken in
 	res  result
+	// crypto is what the crypto layer found: encryption, signature.
+	crypto *mailcrypto.Opened
 }
 
 // result is what became of a mail, for the log and the tests.

@@ -118,3 +118,8 @@ func (c *cryptoParts) String() string {
 	}
 	return fmt.Sprintf("league key %s", c.league.Public().Fingerprint())
 }
+
+// open decrypts and verifies one incoming mail (triage.Config.Open).
+func (c *cryptoParts) open(raw []byte) *mailcrypto.Opened {
+	return mailcrypto.Open(raw, c.options(context.Background()))
+}
