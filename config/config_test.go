@@ -153,7 +153,7 @@ func TestCryptoConfig(t *testing.T) {
 		toml, err string
 	}{
 		{"[crypto]\nkey = \"" + key + "\"\n", ""},
-		{"[crypto]\nkey = \"" + dir + "/missing.asc\"\n", "crypto.toml:2: [crypto] key:"},
+		{"[crypto]\npassphrase_file = \"" + key + "\"\n", "crypto.toml:2: [crypto] passphrase_file: set, but [crypto] key is not"},
 		{"[crypto]\nkey = \"" + key + "\"\nrequire_for = \"purple\"\n", "[crypto] require_for: \"purple\""},
 		{"[crypto]\nsign = true\n", "[crypto] sign: true, but [crypto] key is not set"},
 		{"[crypto]\nsmime_cert = \"" + key + "\"\n", "smime_cert and smime_key go together"},

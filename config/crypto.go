@@ -1,9 +1,6 @@
 package config
 
-import (
-	"os"
-	"strings"
-)
+import "strings"
 
 // Crypto is the league's OpenPGP key and S/MIME certificate, and when
 // mail must travel encrypted.
@@ -50,18 +47,10 @@ func (c Crypto) Required() string {
 }
 
 func (c *Config) checkCrypto() error {
+	// Whether the files exist and hold keys is checked where they are
+	// read (serve, check-config): `keys generate` writes the key that
+	// [crypto] key names.
 	k := c.Crypto
-	for _, f := range []struct{ key, path string }{
-		{"crypto.key", k.Key}, {"crypto.passphrase_file", k.PassphraseFile},
-		{"crypto.smime_cert", k.SMIMECert}, {"crypto.smime_key", k.SMIMEKey},
-	} {
-		if f.path == "" {
-			continue
-		}
-		if _, err := os.Stat(f.path); err != nil {
-			return c.Errorf(f.key, "%v", err)
-		}
-	}
 	if k.PassphraseFile != "" && k.Key == "" {
 		return c.Errorf("crypto.passphrase_file", "set, but [crypto] key is not")
 	}
