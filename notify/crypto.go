@@ -132,7 +132,11 @@ func (s *Sender) protect(ctx context.Context, m *store.OutboxMail, v *View) (pro
 		v.KeyURL, v.KeyFingerprint = c.KeyURL, c.League.Public().Fingerprint()
 	}
 	p := protection{sign: c.Sign && c.League != nil}
-	if m.Template == TemplateWithheld {
+	// What the league sends to outsiders on a triager's word is
+	// encrypted where it can be; its own notices, answers and
+	// acknowledgements are signed only, so that their Subject still says
+	// what they are.
+	if m.Template == TemplateWithheld || !(detailKind(m.Kind) || m.Kind == store.KindReply) {
 		return p, nil
 	}
 	var pgp []*mailcrypto.Key
