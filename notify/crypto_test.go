@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/mail"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -189,5 +190,55 @@ func TestCryptoOutgoing(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "sig"), sig, 0o600)
 	if _, stderr, err := g.Run(nil, "--verify", filepath.Join(dir, "sig"), filepath.Join(dir, "data")); err != nil || !strings.Contains(stderr, "Good signature") {
 		t.Fatalf("gpg does not verify the signed acknowledgement: %v\n%s", err, stderr)
+	}
+}
+
+// TestCryptoSMIME: a CERT with an S/MIME certificate and no OpenPGP key
+// gets S/MIME enveloped data that openssl decrypts; a triager's notice to
+// a triager with a key is signed, not encrypted, and says what it is.
+func TestCryptoSMIME(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("openssl is not installed")
+	}
+	e := newEnv(t)
+	f := startFake(t)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "c.pem"), filepath.Join(dir, "c.key")
+	if out, err := exec.Command("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=CERT-XX",
+		"-addext", "subjectAltName=email:cert@cert.example", "-keyout", keyFile, "-out", certFile).CombinedOutput(); err != nil {
+		t.Fatalf("openssl: %v %s", err, out)
+	}
+	pemBytes, _ := os.ReadFile(certFile)
+	cs, err := mailcrypto.ParseCerts(pemBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := cs[0].Info(time.Now())
+	e.st.PutKey(e.ctx, store.Key{Fingerprint: i.Fingerprint, Kind: store.KeySMIME, Data: pemBytes, Addresses: i.Addresses, ImportedAt: e.now})
+	g := gnupgtest.New(t)
+	e.importKey(g.NewKey("alex@volunteers.example"))
+	armored, _ := mailcrypto.Generate("The League", league, nil)
+	l, _ := mailcrypto.ParseLeague(armored, nil)
+	e.now = time.Now()
+
+	e.report("soc@hospital-a.example", "Phishing at St. Mary", phish)
+	e.enqueue(1, store.KindEscalation, []string{"cert@cert.example"}, `{"tlp":"red"}`)
+	s := e.sender(f.url(), func(c *Config) { c.Crypto = Crypto{League: l, Sign: true, RequireFor: "amber"} })
+	if _, err := s.SendDue(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	esc := byRecipient(f.received(), "cert@cert.example")
+	if !bytes.Contains(esc, []byte("application/pkcs7-mime")) || bytes.Contains(esc, []byte("vpn-login")) {
+		t.Fatalf("not S/MIME enveloped:\n%.600s", esc)
+	}
+	cmd := exec.Command("openssl", "smime", "-decrypt", "-recip", certFile, "-inkey", keyFile)
+	cmd.Stdin = bytes.NewReader(esc)
+	clear, err := cmd.Output()
+	if err != nil || !bytes.Contains(clear, []byte("Phishing at St. Mary")) || !bytes.Contains(clear, []byte("indicators.stix.json")) {
+		t.Fatalf("openssl: %v\n%.400s", err, clear)
+	}
+	notice := byRecipient(f.received(), "alex@volunteers.example")
+	if !bytes.Contains(notice, []byte("multipart/signed")) || !bytes.Contains(notice, []byte("New report")) {
+		t.Errorf("the triager's notice should be signed with its subject in clear:\n%.400s", notice)
 	}
 }
