@@ -2,7 +2,9 @@ package mailcrypto
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +69,23 @@ type Signature struct {
 	// Whole says that the signature covers the whole body of the mail,
 	// not one part of it: only then does it vouch for the commands.
 	Whole bool `json:"whole"`
+	// Digest identifies this signature over this content (SHA-256 of the
+	// signer, the signature's time and the signed bytes): the same signed
+	// mail sent again under other headers has the same Digest, so that a
+	// replay can be told from a new mail.
+	Digest string `json:"digest,omitempty"`
+}
+
+// seal sets s.Digest for the signed content.
+func (s *Signature) seal(content []byte) *Signature {
+	if s == nil {
+		return nil
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00", s.Method, s.Fingerprint, s.Created.Unix())
+	h.Write(content)
+	s.Digest = hex.EncodeToString(h.Sum(nil))
+	return s
 }
 
 // Covers reports whether the signature is valid, covers the whole body,
@@ -245,7 +264,7 @@ func (p *opener) decrypt(data []byte) ([]byte, *Signature, error) {
 	if err != nil {
 		return nil, nil, decryptProblem(data, err)
 	}
-	return res.Bytes(), p.verdict(&res.VerifyResult, len(p.o.Known) == 0, data), nil
+	return res.Bytes(), p.verdict(&res.VerifyResult, len(p.o.Known) == 0, data).seal(res.Bytes()), nil
 }
 
 // decryptProblem says why a message could not be decrypted, naming the
@@ -325,7 +344,7 @@ func (p *opener) pgpSigned(e entity, params map[string]string, depth int) ([]byt
 		p.setSig(&Signature{Method: "OpenPGP", Problem: "the signature part cannot be read: " + err.Error()}, depth)
 		return nil, false
 	}
-	p.setSig(p.verifyDetached(ps[0], sig), depth)
+	p.setSig(p.verifyDetached(ps[0], sig).seal(ps[0]), depth)
 	inner, err := splitEntity(ps[0])
 	if err != nil {
 		return nil, false
@@ -424,7 +443,7 @@ func (p *opener) inline(e entity, depth int) ([]byte, bool) {
 	end += i + len(endSig)
 	block := text[i:end]
 	s, clear := p.verifyCleartext(block)
-	p.setSig(s, depth)
+	p.setSig(s.seal(block), depth)
 	if !(len(bytes.TrimSpace(text[:i])) == 0 && len(bytes.TrimSpace(text[end:])) == 0) {
 		s.Whole = false
 	}

@@ -333,7 +333,7 @@ func (p *opener) smimeSigned(e entity, params map[string]string, depth int) ([]b
 		return nil, false
 	}
 	p7.Content = ps[0]
-	p.setSig(p.smimeVerdict(p7), depth)
+	p.setSig(p.smimeVerdict(p7).seal(der), depth)
 	inner, err := splitEntity(ps[0])
 	if err != nil {
 		return nil, false
@@ -361,7 +361,7 @@ func (p *opener) smimeMIME(e entity, params map[string]string, depth int) ([]byt
 	var clear []byte
 	if len(p7.Signers) > 0 {
 		// Opaque signed-data: the content is inside the signature.
-		p.setSig(p.smimeVerdict(p7), depth)
+		p.setSig(p.smimeVerdict(p7).seal(der), depth)
 		clear = p7.Content
 	} else {
 		if p.o.SMIME == nil {

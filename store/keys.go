@@ -109,3 +109,18 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// UseSignature records that the signature with digest authenticated
+// mail, and returns the mail it authenticated first: mail itself the
+// first time, another one for a replay.
+func (tx *Tx) UseSignature(ctx context.Context, digest string, mail int64, at time.Time) (int64, error) {
+	if _, err := exec(ctx, tx.tx, "record signature",
+		`INSERT OR IGNORE INTO signatures_used (digest, mail, at) VALUES (?, ?, ?)`, digest, mail, tstr(at)); err != nil {
+		return 0, err
+	}
+	var first int64
+	if err := tx.tx.QueryRowContext(ctx, `SELECT mail FROM signatures_used WHERE digest = ?`, digest).Scan(&first); err != nil {
+		return 0, fmt.Errorf("read signature: %w", err)
+	}
+	return first, nil
+}

@@ -22,8 +22,8 @@ func (in *intake) authority(n int64) (ok bool, how string, err error) {
 	if !triager {
 		return false, in.actor() + " is not a triager", nil
 	}
-	if ok, how := in.signedBy(); ok {
-		return true, how + " (the strongest of the three ways)", nil
+	if ok, how, err := in.signedBy(); ok || err != nil {
+		return ok, how + " (the strongest of the three ways)", err
 	}
 	ok, why := in.g.authenticated(in.msg.Auth, in.from)
 	if ok {

@@ -51,19 +51,33 @@ func (g *Gateway) open(raw []byte) (op *mailcrypto.Opened) {
 }
 
 // signedBy says whether the mail carries a valid signature, over its
-// whole body, by a key bound to the sender's address, made recently: the
-// third way to authenticate a triager, and the strongest, since it does
-// not depend on the path the mail took.
-func (in *intake) signedBy() (bool, string) {
+// whole body, by a key bound to the sender's address, made recently and
+// not seen on an earlier mail: the third way to authenticate a triager,
+// and the strongest, since it does not depend on the path the mail took.
+// The headers are not signed: a triager's signed mail sent again under
+// another ticket's Subject would act on that ticket, which is why a
+// signature authenticates one mail only, and only for maxSignatureAge.
+func (in *intake) signedBy() (bool, string, error) {
 	if in.crypto == nil || !in.crypto.Signature.Covers(in.from) {
-		return false, ""
+		return false, "", nil
 	}
 	s := in.crypto.Signature
 	if !s.Created.IsZero() && in.now.Sub(s.Created) > maxSignatureAge {
-		return false, ""
+		in.sigNote = fmt.Sprintf("the signature was made %s, over %s ago: it authenticates nothing", s.Created.Format(time.RFC3339), maxSignatureAge)
+		return false, "", nil
+	}
+	if s.Digest != "" {
+		first, err := in.tx.UseSignature(in.ctx, s.Digest, in.mail, in.now)
+		if err != nil {
+			return false, "", err
+		}
+		if first != in.mail {
+			in.sigNote = fmt.Sprintf("the same signed mail was taken in before (mail %d): a replay, it authenticates nothing", first)
+			return false, "", nil
+		}
 	}
 	return true, fmt.Sprintf("%s signature by %s %s bound to %s",
-		s.Method, map[bool]string{true: "key", false: "certificate"}[s.Method == "OpenPGP"], s.Fingerprint, in.from)
+		s.Method, map[bool]string{true: "key", false: "certificate"}[s.Method == "OpenPGP"], s.Fingerprint, in.from), nil
 }
 
 // cryptoNotes records on the mail's ticket that it came encrypted or
@@ -84,6 +98,9 @@ func (in *intake) cryptoNotes() error {
 	}
 	if s := op.Signature; s != nil {
 		parts = append(parts, s.Describe())
+	}
+	if in.sigNote != "" {
+		parts = append(parts, in.sigNote)
 	}
 	ev := in.event(n, "crypto", "this mail "+strings.Join(parts, "; "))
 	ev.Data = mustJSON(op)

@@ -166,9 +166,25 @@ func TestSignedTriagerReply(t *testing.T) {
 		t.Fatalf("a mail signed by another key ran its command: severity %q", sev)
 	}
 
-	c.raw(c.signed("alex@volunteers.example", head("alex@volunteers.example", subject, 4), body))
+	good := c.signed("alex@volunteers.example", head("alex@volunteers.example", subject, 4), body)
+	c.raw(good)
 	if sev := c.detail(n).Ticket.Severity; sev != "high" {
 		t.Fatalf("the signed command did not run: severity %q", sev)
+	}
+
+	// The same signed mail replayed on another ticket, under its Subject
+	// (the headers are not signed): nothing runs, and the ticket says why.
+	other := c.raw(head("soc@hospital.example", "Another", 5) + "Content-Type: text/plain\r\n\r\nhttp://other.example/x\r\n").ticket
+	_, signedPart, _ := strings.Cut(good, "Content-Type: multipart/signed")
+	replay := c.raw(head("alex@volunteers.example", fmt.Sprintf("Re: [League #%d] New report", other), 6) + "Content-Type: multipart/signed" + signedPart)
+	if replay.ticket != other {
+		t.Fatalf("the replay landed on #%d, want #%d", replay.ticket, other)
+	}
+	if sev := c.detail(other).Ticket.Severity; sev != "" {
+		t.Fatalf("a replayed signed mail ran its command on #%d: severity %q", other, sev)
+	}
+	if !c.hasEvent(other, "crypto", "a replay") {
+		t.Error("the replay is not recorded as one")
 	}
 	confirmed := false
 	for _, o := range c.outbox() {

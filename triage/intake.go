@@ -23,6 +23,8 @@ type intake struct {
 	res  result
 	// crypto is what the crypto layer found: encryption, signature.
 	crypto *mailcrypto.Opened
+	// sigNote says why a valid signature authenticated nothing.
+	sigNote string
 }
 
 // result is what became of a mail, for the log and the tests.

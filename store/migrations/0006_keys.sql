@@ -20,3 +20,11 @@ CREATE TABLE key_addresses (
 	PRIMARY KEY (fingerprint, email)
 ) STRICT;
 CREATE INDEX key_addresses_email ON key_addresses(email);
+
+-- signatures_used remembers which mail a signature first authenticated: the
+-- same signed mail sent again (a replay, under another Subject) is known.
+CREATE TABLE signatures_used (
+	digest TEXT PRIMARY KEY,
+	mail   INTEGER NOT NULL REFERENCES mails(id),
+	at     TEXT NOT NULL
+) STRICT;
