@@ -189,6 +189,8 @@ func (p *opener) open(e entity, depth int) ([]byte, bool) {
 		return p.smimeMIME(e, params, depth)
 	case t == "text/plain" && bytes.Contains(e.body, []byte("-----BEGIN PGP ")):
 		return p.inline(e, depth)
+	case (t == "multipart/alternative" || t == "multipart/mixed") && depth == 0 && bytes.Contains(e.body, []byte("-----BEGIN PGP ")):
+		return p.inlineMultipart(e, params, depth)
 	}
 	return nil, false
 }
@@ -406,6 +408,62 @@ func (p *opener) unknownSigner(sig []byte) *Signature {
 // inline handles a text/plain body that holds an armored OpenPGP message
 // or a cleartext-signed one ("inline PGP").
 func (p *opener) inline(e entity, depth int) ([]byte, bool) {
+	body, ok := p.inlineText(e, depth)
+	if !ok {
+		return nil, false
+	}
+	return p.textMessage(e, body), true
+}
+
+// inlineMultipart handles inline PGP in the first text/plain part of a
+// multipart/alternative or multipart/mixed, as some mail clients send it:
+// that part is decrypted in place. Its signature covers one part only, so
+// it vouches for nothing (Whole is false).
+func (p *opener) inlineMultipart(e entity, params map[string]string, depth int) ([]byte, bool) {
+	bd := params["boundary"]
+	ps, err := parts(e.body, bd)
+	if err != nil || len(ps) == 0 {
+		return nil, false
+	}
+	for i, part := range ps {
+		pe, err := splitEntity(part)
+		if err != nil {
+			continue
+		}
+		if t, _ := pe.mediaType(); t != "text/plain" || !bytes.Contains(pe.body, []byte("-----BEGIN PGP ")) {
+			continue
+		}
+		body, ok := p.inlineText(pe, depth+1)
+		if p.op.Signature != nil {
+			p.op.Signature.Whole = false
+		}
+		if !ok {
+			return nil, false
+		}
+		charset := "utf-8"
+		if _, pp := pe.mediaType(); pp["charset"] != "" {
+			charset = pp["charset"]
+		}
+		ps[i] = slices.Concat([]byte(fmt.Sprintf("Content-Type: text/plain; charset=%q\r\nContent-Transfer-Encoding: 8bit\r\n\r\n", charset)), body)
+		var b bytes.Buffer
+		for _, f := range e.header {
+			b.Write(f.raw)
+		}
+		b.WriteString("\r\n")
+		for _, part := range ps {
+			b.WriteString("--" + bd + "\r\n")
+			b.Write(part)
+			b.WriteString("\r\n")
+		}
+		b.WriteString("--" + bd + "--\r\n")
+		return b.Bytes(), true
+	}
+	return nil, false
+}
+
+// inlineText decrypts or verifies the armored block of a text/plain part
+// and returns the part's text with the block replaced by its clear text.
+func (p *opener) inlineText(e entity, depth int) ([]byte, bool) {
 	text, err := decodeBody(e)
 	if err != nil {
 		return nil, false
@@ -427,8 +485,7 @@ func (p *opener) inline(e entity, depth int) ([]byte, bool) {
 			sig.Whole = whole
 			p.op.Signature = sig
 		}
-		body := slices.Concat(text[:i], crlf(clear), text[end:])
-		return p.textMessage(e, body), true
+		return slices.Concat(text[:i], crlf(clear), text[end:]), true
 	}
 	i := bytes.Index(text, []byte("-----BEGIN PGP SIGNED MESSAGE-----"))
 	if i < 0 {
@@ -450,8 +507,7 @@ func (p *opener) inline(e entity, depth int) ([]byte, bool) {
 	if clear == nil {
 		return nil, false
 	}
-	body := slices.Concat(text[:i], crlf(clear), []byte("\r\n"), text[end:])
-	return p.textMessage(e, body), true
+	return slices.Concat(text[:i], crlf(clear), []byte("\r\n"), text[end:]), true
 }
 
 func (p *opener) verifyCleartext(block []byte) (*Signature, []byte) {

@@ -100,6 +100,9 @@ func TestOpenWhatGnuPGWrites(t *testing.T) {
 			valid: true, whole: true, clear: []string{"\r\n#verify\r\nall good"}},
 		{name: "cleartext-signed below other text", raw: []byte(replyHead + "Content-Type: text/plain\r\n\r\n#close benign\r\n\r\n" + string(clearsigned)),
 			valid: true, whole: false},
+		{name: "inline encrypted in multipart/alternative", raw: []byte(replyHead + "Content-Type: multipart/alternative; boundary=\"a1\"\r\n\r\n" +
+			"--a1\r\nContent-Type: text/plain\r\n\r\n" + string(inline) + "\r\n--a1\r\nContent-Type: text/html\r\n\r\n<pre>armored</pre>\r\n--a1--\r\n"),
+			encrypted: true, valid: true, whole: false, clear: []string{"#close benign", "<pre>armored</pre>", "--a1--"}},
 		{name: "plain mail", raw: []byte(replyHead + "Content-Type: text/plain\r\n\r\nhello\r\n"), noSig: true, clear: []string{"hello"}},
 	}
 	for _, tt := range tests {
