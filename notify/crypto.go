@@ -132,6 +132,16 @@ func (s *Sender) protect(ctx context.Context, m *store.OutboxMail, v *View) (pro
 		v.KeyURL, v.KeyFingerprint = c.KeyURL, c.League.Public().Fingerprint()
 	}
 	p := protection{sign: c.Sign && c.League != nil}
+	if m.Kind == store.KindAck && m.Cause != 0 {
+		// A report that came encrypted is not repeated in clear.
+		enc, err := s.st.CameEncrypted(ctx, m.Cause)
+		if err != nil {
+			return p, &storeError{err}
+		}
+		if enc {
+			return s.answerEncrypted(ctx, m, v, p)
+		}
+	}
 	// What the league sends to outsiders on a triager's word is
 	// encrypted where it can be; its own notices, answers and
 	// acknowledgements are signed only, so that their Subject still says
@@ -178,6 +188,42 @@ func (s *Sender) protect(ctx context.Context, m *store.OutboxMail, v *View) (pro
 		return p, err
 	}
 	v.Result = strings.Join(missing, "; ")
+	return p, nil
+}
+
+// TemplateAckEncrypted acknowledges a report that came encrypted, to a
+// reporter whose key the league does not hold: it repeats nothing of it.
+const TemplateAckEncrypted = "ack-encrypted"
+
+// answerEncrypted protects the acknowledgement of an encrypted report:
+// encrypted when the reporter has a usable key, else rendered without the
+// report's subject and indicators.
+func (s *Sender) answerEncrypted(ctx context.Context, m *store.OutboxMail, v *View, p protection) (protection, error) {
+	var pgp []*mailcrypto.Key
+	var certs []*mailcrypto.Cert
+	for _, r := range m.Recipients {
+		k, err := s.keysOf(ctx, r)
+		if err != nil {
+			return p, err
+		}
+		switch {
+		case k.pgp != nil:
+			pgp = append(pgp, k.pgp)
+		case k.smime != nil:
+			certs = append(certs, k.smime)
+		default:
+			pgp, certs = nil, nil
+			m.Template, m.Subject = TemplateAckEncrypted, strings.TrimSpace(v.Tag+" Received")
+			return p, nil
+		}
+	}
+	if len(pgp) == len(m.Recipients) {
+		p.pgp = pgp
+	} else if len(certs) == len(m.Recipients) {
+		p.smime = certs
+	} else {
+		m.Template, m.Subject = TemplateAckEncrypted, strings.TrimSpace(v.Tag+" Received")
+	}
 	return p, nil
 }
 

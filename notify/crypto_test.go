@@ -242,3 +242,56 @@ func TestCryptoSMIME(t *testing.T) {
 		t.Errorf("the triager's notice should be signed with its subject in clear:\n%.400s", notice)
 	}
 }
+
+// TestAckOfEncryptedReport: the acknowledgement of a report that came
+// encrypted repeats nothing of it to a reporter without a key, and is
+// encrypted to one with a key.
+func TestAckOfEncryptedReport(t *testing.T) {
+	e := newEnv(t)
+	f := startFake(t)
+	g := gnupgtest.New(t)
+	armored, _ := mailcrypto.Generate("The League", league, nil)
+	l, _ := mailcrypto.ParseLeague(armored, nil)
+	pub, _ := l.Public().Armored()
+	g.Import(pub)
+	e.importKey(g.NewKey("keyed@hospital-b.example"))
+	e.now = time.Now()
+	e.report("soc@hospital-a.example", "Phishing at St. Mary", phish)
+	e.report("keyed@hospital-b.example", "Phishing at St. Anne", phish)
+	// Triage records that the reports came encrypted (a crypto event of
+	// their mail); here the test does.
+	for _, m := range e.outbox(store.OutboxQueued) {
+		if m.Kind != store.KindAck {
+			continue
+		}
+		if err := e.st.Update(e.ctx, func(tx *store.Tx) error {
+			_, err := tx.AddEvent(e.ctx, store.Event{Ticket: m.Ticket, At: e.now, Actor: "x", Kind: "crypto", Mail: m.Cause,
+				Detail: "came encrypted", Data: []byte(`{"encrypted":true,"method":"OpenPGP"}`)})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := e.sender(f.url(), func(c *Config) { c.Crypto = Crypto{League: l, Sign: true, RequireFor: "amber"} })
+	if _, err := s.SendDue(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	plain := byRecipient(f.received(), "soc@hospital-a.example")
+	for _, leak := range []string{"St. Mary", "vpn-login", "203.0.113"} {
+		if bytes.Contains(plain, []byte(leak)) {
+			t.Errorf("the acknowledgement of an encrypted report shows %q in clear", leak)
+		}
+	}
+	if !bytes.Contains(plain, []byte("reached us encrypted")) {
+		t.Errorf("the acknowledgement does not say why it is short:\n%s", plain)
+	}
+	keyed := byRecipient(f.received(), "keyed@hospital-b.example")
+	if !bytes.Contains(keyed, []byte("multipart/encrypted")) || bytes.Contains(keyed, []byte("St. Anne")) {
+		t.Fatalf("the acknowledgement to a reporter with a key is not encrypted:\n%.500s", keyed)
+	}
+	_, enc := lastPart(t, keyed)
+	clear, stderr, err := g.Run(enc, "--decrypt")
+	if err != nil || !bytes.Contains(clear, []byte("St. Anne")) || !bytes.Contains(clear, []byte("vpn-login")) {
+		t.Fatalf("gpg: %v %s\n%s", err, stderr, clear)
+	}
+}

@@ -124,3 +124,16 @@ func (tx *Tx) UseSignature(ctx context.Context, digest string, mail int64, at ti
 	}
 	return first, nil
 }
+
+// CameEncrypted reports whether mail came encrypted, as triage recorded
+// it (a "crypto" event of that mail): what is sent in answer to it must
+// not repeat it in clear.
+func (s *Store) CameEncrypted(ctx context.Context, mail int64) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx,
+		`SELECT count(*) FROM events WHERE mail = ? AND kind = 'crypto' AND data LIKE '%"encrypted":true%'`, mail).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read crypto events of mail %d: %w", mail, err)
+	}
+	return n > 0, nil
+}

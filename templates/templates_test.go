@@ -42,13 +42,13 @@ func TestEveryKindRenders(t *testing.T) {
 	v := view{League: "report@league.example", LeagueName: "The League", Tag: "[League #7]", Subject: "<b>phish</b>",
 		Reporter: "soc@hospital.example", TLP: "amber", Indicators: []ind{{"url", "hxxp://evil[.]example/x"}},
 		IndicatorCount: 1, Text: "note"}
-	for _, kind := range []string{"ack", "triager-notice", "triager-update", "escalation", "alert", "reply", "command-confirm", "command-error", "encrypted-waiting"} {
+	for _, kind := range []string{"ack", "triager-notice", "triager-update", "escalation", "alert", "reply", "command-confirm", "command-error", "encrypted-waiting", "ack-encrypted"} {
 		var b bytes.Buffer
 		if err := s.Text(&b, kind, v); err != nil {
 			t.Errorf("%s: %v", kind, err)
 			continue
 		}
-		if !strings.Contains(b.String(), "hxxp://evil[.]example/x") && kind != "reply" && kind != "triager-update" && !strings.HasPrefix(kind, "command") && kind != "encrypted-waiting" {
+		if !strings.Contains(b.String(), "hxxp://evil[.]example/x") && kind != "reply" && kind != "triager-update" && !strings.HasPrefix(kind, "command") && kind != "encrypted-waiting" && kind != "ack-encrypted" {
 			t.Errorf("%s: no defanged indicator in\n%s", kind, b.String())
 		}
 		var h bytes.Buffer

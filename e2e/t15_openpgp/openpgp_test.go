@@ -73,7 +73,8 @@ func TestOpenPGPEndToEnd(t *testing.T) {
 	}
 
 	// 1. A report encrypted to the league (and signed by the reporter,
-	// whose key the league does not hold).
+	// whose key the league does not hold): ticketed, and acknowledged
+	// without repeating it.
 	inner := "Content-Type: text/plain; charset=utf-8; protected-headers=\"v1\"\r\n" +
 		"Subject: Phishing against our nurses\r\n\r\n" +
 		"Our nurses received mails linking to " + badURL + "\r\nsent from 45.155.205.99.\r\n"
@@ -87,6 +88,13 @@ func TestOpenPGPEndToEnd(t *testing.T) {
 	notice := e.WaitMail(triager, "INBOX", "the triager's notice", 20*time.Second, e2etest.SubjectHas("[League #1]", "New report"))
 	if !strings.Contains(string(ack.Raw), "multipart/signed") || !strings.Contains(ack.Text, "OpenPGP key") {
 		t.Errorf("the acknowledgement is not signed or does not say where the key is:\n%s", ack.Raw)
+	}
+	// The report came encrypted, and the league holds no key of the
+	// reporter's: the acknowledgement repeats nothing of it.
+	for _, leak := range []string{"nurses", "payroll-update", "45.155.205"} {
+		if strings.Contains(string(ack.Raw), leak) {
+			t.Errorf("the acknowledgement of the encrypted report shows %q in clear", leak)
+		}
 	}
 	d := e.Ticket(1)
 	if d.Ticket.Subject != "Phishing against our nurses" {
