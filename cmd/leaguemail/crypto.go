@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/hospital-league/leaguemail/config"
 	"github.com/hospital-league/leaguemail/mailcrypto"
 	"github.com/hospital-league/leaguemail/notify"
@@ -22,6 +24,10 @@ type cryptoParts struct {
 	cfg    config.Crypto
 	st     *store.Store
 	log    *slog.Logger
+
+	// opened counts incoming mail by what the crypto layer found, for
+	// /metrics (nil: not counted).
+	opened *prometheus.CounterVec
 
 	mu     sync.Mutex
 	loaded time.Time
@@ -121,5 +127,30 @@ func (c *cryptoParts) String() string {
 
 // open decrypts and verifies one incoming mail (triage.Config.Open).
 func (c *cryptoParts) open(raw []byte) *mailcrypto.Opened {
-	return mailcrypto.Open(raw, c.options(context.Background()))
+	op := mailcrypto.Open(raw, c.options(context.Background()))
+	if c.opened != nil {
+		switch {
+		case op.Error != "":
+			c.opened.WithLabelValues("undecryptable").Inc()
+		case op.Encrypted:
+			c.opened.WithLabelValues("decrypted").Inc()
+		}
+		if s := op.Signature; s != nil {
+			if s.Valid {
+				c.opened.WithLabelValues("signature-valid").Inc()
+			} else {
+				c.opened.WithLabelValues("signature-invalid").Inc()
+			}
+		}
+	}
+	return op
+}
+
+// count registers the counter of opened mail with reg.
+func (c *cryptoParts) count(reg prometheus.Registerer) {
+	c.opened = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "leaguemail_crypto_mails_in_total",
+		Help: "Mails taken in that came encrypted or signed, by result: decrypted, undecryptable, signature-valid, signature-invalid.",
+	}, []string{"result"})
+	reg.MustRegister(c.opened)
 }

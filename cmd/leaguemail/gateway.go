@@ -66,6 +66,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	if g.crypto, err = loadCrypto(cfg, st, log); err != nil {
 		return nil, err
 	}
+	g.crypto.count(g.reg)
 
 	g.triage, err = triage.New(g.st, triage.Config{
 		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),

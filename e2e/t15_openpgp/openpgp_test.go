@@ -156,6 +156,12 @@ func TestOpenPGPEndToEnd(t *testing.T) {
 	if !strings.Contains(told.Text, certDE) || !strings.Contains(told.Text, "no key") {
 		t.Errorf("the triager-update does not say who and why:\n%s", told.Text)
 	}
+	ms := gw.Metrics()
+	for _, r := range []string{"decrypted", "signature-valid"} {
+		if v, _ := e2etest.Value(ms, "leaguemail_crypto_mails_in_total", "result", r); v < 1 {
+			t.Errorf("/metrics: leaguemail_crypto_mails_in_total{result=%q} = %v, want 1 or more", r, v)
+		}
+	}
 	if code, _ := gw.Stop(10 * time.Second); code != 0 {
 		t.Errorf("serve exited %d", code)
 	}
