@@ -41,7 +41,7 @@ func New(t testing.TB) *Home {
 		exec.Command("gpgconf", "--homedir", dir, "--kill", "all").Run()
 		os.RemoveAll(dir)
 	})
-	os.WriteFile(filepath.Join(dir, "gpg-agent.conf"), []byte("allow-loopback-pinentry\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "gpg-agent.conf"), []byte("allow-loopback-pinentry\n# Keys protected by a passphrase: a low S2K count, for speed.\ns2k-count 65536\n"), 0o600)
 	return h
 }
 
