@@ -254,18 +254,22 @@ func (s *Sender) withhold(ctx context.Context, m *store.OutboxMail, v *View, rea
 		}
 		slices.Sort(ts)
 		ts = slices.Compact(slices.DeleteFunc(ts, func(t string) bool { return t == "" }))
-		data, _ := json.Marshal(map[string]any{
-			"ticket": m.Ticket, "tag": v.Tag, "subject": v.Subject, "severity": v.Severity, "tlp": v.TLP,
-			"command": fmt.Sprintf("NO DETAIL SENT: the %s to %s", m.Kind, to),
-			"result": fmt.Sprintf("%s got no detail of this ticket: %s. They were sent a mail asking for their key. "+
+		data, err := json.Marshal(store.MailData{
+			Ticket: m.Ticket, Tag: v.Tag, Subject: v.Subject, Severity: v.Severity, TLP: v.TLP,
+			Indicators: []store.MailIndicator{},
+			Command:    fmt.Sprintf("NO DETAIL SENT: the %s to %s", m.Kind, to),
+			Result: fmt.Sprintf("%s got no detail of this ticket: %s. They were sent a mail asking for their key. "+
 				"Import it with `leaguemail keys import FILE.asc` (check its fingerprint with them first), then send the %s again.",
 				to, reason, m.Kind),
 		})
+		if err != nil {
+			return err
+		}
 		if len(ts) == 0 {
 			s.log.Error("detail withheld and no triager to tell: configure [triage] triagers", s.attrs(*m)...)
 		}
 		for _, t := range ts {
-			u := &store.OutboxMail{Ticket: m.Ticket, Kind: store.KindTriagerNotice, Template: "triager-update",
+			u := &store.OutboxMail{Ticket: m.Ticket, Kind: store.KindTriagerUpdate, Template: store.KindTriagerUpdate,
 				Recipients: []string{t}, From: m.From, MessageID: s.newMessageID(m.Ticket),
 				Subject: v.Tag + " No detail sent to " + to, Data: data, CreatedAt: now}
 			if _, err := tx.Enqueue(ctx, u); err != nil {

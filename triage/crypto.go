@@ -114,11 +114,3 @@ func (in *intake) cryptoNotes() error {
 	}
 	return nil
 }
-
-// authLine says in a confirmation how the commands were authenticated.
-func authLine(how string) string {
-	if how == "" {
-		return ""
-	}
-	return "\n\nAuthenticated by: " + how
-}

@@ -1,4 +1,4 @@
--- Version 6: contacts' OpenPGP keys and S/MIME certificates.
+-- Version 7: contacts' OpenPGP keys and S/MIME certificates.
 
 -- keys holds the public keys the operator imported (leaguemail keys
 -- import). Whether a key is usable (expired, revoked) is decided when it
