@@ -18,6 +18,7 @@ require (
 	github.com/richardlehane/mscfb v1.0.9
 	github.com/smallstep/pkcs7 v0.2.3
 	golang.org/x/net v0.62.0
+	golang.org/x/oauth2 v0.38.0
 	golang.org/x/text v0.43.0
 )
 

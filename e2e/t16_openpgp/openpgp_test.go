@@ -1,11 +1,11 @@
-// Package t15_openpgp proves that the league speaks OpenPGP with real
+// Package t16_openpgp proves that the league speaks OpenPGP with real
 // GnuPG users, through the built binary, a real Postfix and a real
 // Dovecot: a report encrypted to the league's key is ticketed with its
 // indicators; a triager's PGP/MIME-signed reply, with no DKIM and no reply
 // token, runs its commands; the TLP:RED escalation to a CERT with a key
 // arrives encrypted and the CERT's gpg reads it; the one to a CERT without
 // a key carries no detail, and the triager is told.
-package t15_openpgp
+package t16_openpgp
 
 import (
 	"fmt"
@@ -79,7 +79,7 @@ func TestOpenPGPEndToEnd(t *testing.T) {
 		"Subject: Phishing against our nurses\r\n\r\n" +
 		"Our nurses received mails linking to " + badURL + "\r\nsent from 45.155.205.99.\r\n"
 	enc := g.Must([]byte(inner), "--armor", "--local-user", reporter, "--sign", "--recipient", e2etest.Address, "--encrypt")
-	report := head("Hospital A SOC <"+reporter+">", e2etest.Address, "...", "<r1.t15@hospital-a.example>", "") +
+	report := head("Hospital A SOC <"+reporter+">", e2etest.Address, "...", "<r1.t16@hospital-a.example>", "") +
 		"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"e1\"\r\n\r\n" +
 		"--e1\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n" +
 		"--e1\r\nContent-Type: application/octet-stream\r\n\r\n" + string(enc) + "\r\n--e1--\r\n"
@@ -115,7 +115,7 @@ func TestOpenPGPEndToEnd(t *testing.T) {
 	// reply token) and through a Postfix that adds no DKIM verdict.
 	cmdBody := "Content-Type: text/plain; charset=utf-8\r\n\r\n#verify\r\n#tlp red\r\n#escalate CERT-FR\r\n#escalate CERT-DE\r\n\r\nReal.\r\n"
 	sig := g.Must(nil, "--armor", "--local-user", triager, "--detach-sign", "--output", "-", write("cmd", []byte(cmdBody)))
-	cmd := head("Alex <"+triager+">", e2etest.Address, "Re: "+notice.Header("Subject"), "<cmd1.t15@volunteers.example>", notice.Header("Message-ID")) +
+	cmd := head("Alex <"+triager+">", e2etest.Address, "Re: "+notice.Header("Subject"), "<cmd1.t16@volunteers.example>", notice.Header("Message-ID")) +
 		"Content-Type: multipart/signed; micalg=pgp-sha256; protocol=\"application/pgp-signature\"; boundary=\"s1\"\r\n\r\n" +
 		"--s1\r\n" + cmdBody + "\r\n--s1\r\nContent-Type: application/pgp-signature\r\n\r\n" + string(sig) + "\r\n--s1--\r\n"
 	e.Send(triager, []string{e2etest.Address}, []byte(cmd))
