@@ -153,7 +153,8 @@ func TestOpenPGPEndToEnd(t *testing.T) {
 		t.Errorf("CERT-DE is not asked for its key:\n%s", escDE.Text)
 	}
 	told := e.WaitMail(triager, "INBOX", "the triager-update about CERT-DE", 30*time.Second, e2etest.SubjectHas("[League #1]", "No detail sent to"))
-	if !strings.Contains(told.Text, certDE) || !strings.Contains(told.Text, "no key") {
+	// Addresses leave defanged in a triager's mail (cert-de[.]example).
+	if !strings.Contains(told.Text, strings.Replace(certDE, ".example", "[.]example", 1)) || !strings.Contains(told.Text, "no key") {
 		t.Errorf("the triager-update does not say who and why:\n%s", told.Text)
 	}
 	ms := gw.Metrics()
