@@ -41,6 +41,7 @@ type gateway struct {
 	oauth   *oauth.Source // nil unless a login is by token
 	feeds   *export.Scheduler
 	http    *http.Server
+	crypto  *cryptoParts
 	// taken is called after each mail committed, for the demo's story.
 	taken func(raw []byte, o mailin.Origin)
 	// warn holds the warninglists the parser is given.
@@ -70,6 +71,10 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	if g.warn, err = loadWarninglists(cfg, log); err != nil {
 		return nil, err
 	}
+	if g.crypto, err = loadCrypto(cfg, st, log); err != nil {
+		return nil, err
+	}
+	g.crypto.count(g.reg)
 
 	g.triage, err = triage.New(g.st, triage.Config{
 		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),
@@ -77,6 +82,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
 		TokenTTL: cfg.Triage.TokenTTL.Duration,
 		Parse:    g.timedParse(),
+		Open:     g.crypto.open,
 		Logger:   log,
 	})
 	if err != nil {
@@ -104,6 +110,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		CAFile: cfg.SMTP.CAFile, HelloName: cfg.SMTP.Helo, TemplatesDir: cfg.Templates.Dir,
 		MinBackoff: cfg.SMTP.RetryMin.Duration, MaxBackoff: cfg.SMTP.RetryMax.Duration,
 		AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
+		Crypto:           g.crypto.notify(cfg),
 		DKIM:             notify.DKIM{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile},
 		Auth:             smtpAuth, Tokens: smtpTokens,
 		Registerer: g.reg, Logger: log,
@@ -259,6 +266,10 @@ func (g *gateway) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{Registry: g.reg}))
 	if g.cfg.Export.Dir != "" {
 		mux.Handle("/feeds/", http.StripPrefix("/feeds", export.Handler(g.cfg.Export.Dir)))
+	}
+	if h := g.crypto.handler(g.cfg.League.Address); h != nil {
+		mux.Handle("/.well-known/openpgpkey/", h)
+		mux.Handle("GET /key.asc", h)
 	}
 	return mux
 }
