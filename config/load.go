@@ -221,6 +221,12 @@ func setValue(f reflect.Value, v string) error {
 			return fmt.Errorf("%q is not a whole number", v)
 		}
 		f.SetInt(int64(n))
+	case *bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q: want true or false", v)
+		}
+		f.Set(reflect.ValueOf(&b))
 	case Duration:
 		var d Duration
 		if err := d.UnmarshalText([]byte(v)); err != nil {
@@ -280,6 +286,16 @@ func (c *Config) check() error {
 	if lo, hi := c.SMTP.RetryMin.Duration, c.SMTP.RetryMax.Duration; lo > 0 && hi > 0 && hi < lo {
 		return c.Errorf("smtp.retry_max", "%v is below retry_min %v", hi, lo)
 	}
+	for _, k := range []struct{ key, val string }{{"imap.auth", c.IMAP.Auth}, {"smtp.auth", c.SMTP.Auth}} {
+		switch strings.ToLower(k.val) {
+		case "", "password", "xoauth2", "oauthbearer":
+		default:
+			return c.Errorf(k.key, "%q: want password, xoauth2 or oauthbearer", k.val)
+		}
+	}
+	if c.UsesOAuth() && c.OAuth.Flow == "" {
+		return c.Errorf("oauth.flow", "missing: [imap] or [smtp] auth logs in with a token; say where it comes from: client_credentials, refresh_token or command")
+	}
 	switch c.Log.Format {
 	case "", "text", "json":
 	default:
@@ -295,7 +311,10 @@ func (c *Config) check() error {
 	default:
 		return c.Errorf("export.tlp_max", "%q: want clear, green, amber or red", c.Export.TLPMax)
 	}
-	return c.checkPublicURL()
+	if err := c.checkPublicURL(); err != nil {
+		return err
+	}
+	return c.checkCrypto()
 }
 
 // Require checks that the keys the gateway needs to serve are set.

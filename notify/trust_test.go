@@ -22,7 +22,13 @@ func TestNoForeignToken(t *testing.T) {
 	triagerToken := e.g.Tokens().Issue(1, "alex@volunteers.example")
 	leaked := triage.ReplyAddress(league, triagerToken)
 	s := e.sender("smtp://127.0.0.1:25?tls=none")
+	// Templates that are not kinds of their own render mails of a kind.
+	kindOf := map[string]string{TemplateAckEncrypted: store.KindAck, TemplateWithheld: store.KindEscalation}
 	for _, kind := range s.templates().Kinds() {
+		tmpl := kind
+		if k, ok := kindOf[kind]; ok {
+			kind = k
+		}
 		reporter := "soc@hospital-a.example"
 		own := triage.ReplyAddress(league, e.g.Tokens().Issue(1, reporter))
 		d := store.MailData{Ticket: 1, Tag: "[League #1]", Subject: "Re: " + leaked, ReporterName: leaked,
@@ -33,7 +39,7 @@ func TestNoForeignToken(t *testing.T) {
 		m := e.enqueue(1, kindOfTemplate(kind), []string{reporter}, string(b), func(m *store.OutboxMail) {
 			m.Subject = "[League #1] " + leaked
 			m.ReplyTo = own
-			m.Template = kind
+			m.Template = tmpl
 		})
 		raw, err := s.build(e.ctx, m)
 		if err != nil {
@@ -65,7 +71,9 @@ func TestSubjectDefanged(t *testing.T) {
 		e.st.MarkSent(e.ctx, m.ID, e.now)
 	}
 	e.enqueue(1, store.KindEscalation, []string{"cert@cert-xx.example"}, `{"recipient_name":"CERT-XX","subject":"Fwd: verify your account at https://evil-bank.com/login"}`,
-		func(m *store.OutboxMail) { m.Subject = "[League #1] Escalation: Fwd: verify your account at https://evil-bank.com/login" })
+		func(m *store.OutboxMail) {
+			m.Subject = "[League #1] Escalation: Fwd: verify your account at https://evil-bank.com/login"
+		})
 	e.report("it@hospital-b.example", "HTTPS://EVIL-BANK.COM/Login again", "more")
 	s := e.sender("smtp://127.0.0.1:25?tls=none")
 	envs := renderAll(t, e, s)

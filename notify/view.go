@@ -59,6 +59,9 @@ type View struct {
 	// Digest lists what a triagers' digest gathers.
 	Digest []store.DigestEntry
 
+	// KeyURL and KeyFingerprint say where the league's OpenPGP key is.
+	KeyURL         string
+	KeyFingerprint string
 	// Verdict and Actions are an outcome's: what the league concluded
 	// and did (store.MailData).
 	Verdict string

@@ -19,9 +19,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hospital-league/leaguemail/mailcrypto"
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/parser/indicator"
 	"github.com/hospital-league/leaguemail/store"
+	"github.com/hospital-league/leaguemail/warninglists"
 )
 
 // Origin says where a mail was read; see store.Origin.
@@ -78,6 +80,12 @@ type Config struct {
 	MaxSize int
 	// Parse parses one raw mail; the parser package's Parse by default.
 	Parse func(raw []byte) *parser.Message
+	// Warninglists are handed to the parser when Parse is nil; nil takes
+	// the embedded lists.
+	Warninglists *warninglists.Set
+	// Open decrypts and verifies a raw mail before it is parsed (package
+	// mailcrypto); nil parses every mail as it came.
+	Open func(raw []byte) *mailcrypto.Opened
 	// Now is the clock (time.Now by default).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -152,7 +160,7 @@ func New(st *store.Store, cfg Config) (*Gateway, error) {
 	}
 	if g.cfg.Parse == nil {
 		g.cfg.Parse = func(raw []byte) *parser.Message {
-			return parser.Parse(raw, parser.Options{Address: g.address, Domains: g.domains, Tag: cfg.Tag})
+			return parser.Parse(raw, parser.Options{Address: g.address, Domains: g.domains, Tag: cfg.Tag, Warninglists: cfg.Warninglists})
 		}
 	}
 	return g, nil
@@ -191,8 +199,9 @@ func (g *Gateway) Take(ctx context.Context, raw []byte, origin Origin) error {
 		return nil
 	}
 	var msg *parser.Message
+	var op *mailcrypto.Opened
 	if bySHA == 0 {
-		msg = g.parse(raw)
+		msg, op = g.openAndParse(raw)
 	}
 	now := g.cfg.Now()
 	var res result
@@ -215,13 +224,17 @@ func (g *Gateway) Take(ctx context.Context, raw []byte, origin Origin) error {
 			return tx.AdvanceCheckpoint(ctx, origin, now)
 		}
 		if msg == nil {
-			msg = g.parse(raw)
+			msg, op = g.openAndParse(raw)
 		}
 		in, err := g.insert(ctx, tx, raw, sha, msg, origin, now)
 		if err != nil {
 			return err
 		}
+		in.crypto = op
 		if err := in.triage(); err != nil {
+			return err
+		}
+		if err := in.cryptoNotes(); err != nil {
 			return err
 		}
 		res = in.res

@@ -18,9 +18,11 @@ import (
 	"github.com/hospital-league/leaguemail/export"
 	"github.com/hospital-league/leaguemail/mailin"
 	"github.com/hospital-league/leaguemail/notify"
+	"github.com/hospital-league/leaguemail/oauth"
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/triage"
+	"github.com/hospital-league/leaguemail/warninglists"
 )
 
 // gateway is the whole of `serve`: the IMAP intake of every mailbox, the
@@ -36,10 +38,14 @@ type gateway struct {
 	triage  *triage.Gateway
 	sender  *notify.Sender
 	intakes []*mailin.Intake
+	oauth   *oauth.Source // nil unless a login is by token
 	feeds   *export.Scheduler
 	http    *http.Server
+	crypto  *cryptoParts
 	// taken is called after each mail committed, for the demo's story.
 	taken func(raw []byte, o mailin.Origin)
+	// warn holds the warninglists the parser is given.
+	warn *warninglists.Set
 }
 
 // newGateway builds every part from the config and checks it all: a
@@ -62,6 +68,13 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	g = &gateway{cfg: cfg, log: log, st: st, reg: prometheus.NewRegistry()}
 	g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g.m = newGatewayMetrics(g.reg, g.st)
+	if g.warn, err = loadWarninglists(cfg, log); err != nil {
+		return nil, err
+	}
+	if g.crypto, err = loadCrypto(cfg, st, log); err != nil {
+		return nil, err
+	}
+	g.crypto.count(g.reg)
 
 	g.triage, err = triage.New(g.st, triage.Config{
 		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),
@@ -69,10 +82,27 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour, UnsubscribeURL: cfg.UnsubscribeURL(),
 		TokenTTL: cfg.Triage.TokenTTL.Duration,
 		Parse:    g.timedParse(),
+		Open:     g.crypto.open,
 		Logger:   log,
 	})
 	if err != nil {
 		return nil, cfg.Errorf("league.address", "%v", err)
+	}
+
+	if g.oauth, err = newOAuthSource(cfg, log); err != nil {
+		return nil, err
+	}
+	if g.oauth != nil {
+		registerOAuthMetrics(g.reg, g.oauth)
+	}
+	var smtpTokens, imapTokens oauth.TokenSource
+	smtpAuth, _ := oauth.ParseMechanism(cfg.SMTP.Auth)
+	imapAuth, _ := oauth.ParseMechanism(cfg.IMAP.Auth)
+	if smtpAuth.OAuth() {
+		smtpTokens = g.oauth
+	}
+	if imapAuth.OAuth() {
+		imapTokens = g.oauth
 	}
 
 	g.sender, err = notify.New(g.st, notify.Config{
@@ -80,8 +110,10 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		CAFile: cfg.SMTP.CAFile, HelloName: cfg.SMTP.Helo, TemplatesDir: cfg.Templates.Dir,
 		MinBackoff: cfg.SMTP.RetryMin.Duration, MaxBackoff: cfg.SMTP.RetryMax.Duration,
 		AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
+		Crypto:           g.crypto.notify(cfg),
 		DKIM:             notify.DKIM{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile},
-		Registerer:       g.reg, Logger: log,
+		Auth:             smtpAuth, Tokens: smtpTokens,
+		Registerer: g.reg, Logger: log,
 	})
 	if err != nil {
 		return nil, cfg.Errorf("smtp.url", "%v", err)
@@ -97,6 +129,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		in, err := mailin.New(mailin.Config{
 			URL: b.URL, Processed: b.Processed, Failed: b.Failed, CAFile: cfg.IMAP.CAFile,
 			PollInterval: cfg.IMAP.PollInterval.Duration, IdleRestart: cfg.IMAP.IdleRestart.Duration,
+			Auth: imapAuth, Tokens: imapTokens,
 			Logger: log, Metrics: mm,
 		}, sink{g})
 		if err != nil {
@@ -124,7 +157,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 
 // timedParse is the parser, timed for the parse latency histogram.
 func (g *gateway) timedParse() func([]byte) *parser.Message {
-	opts := parser.Options{Address: g.cfg.League.Address, Domains: g.cfg.League.Domains}
+	opts := parser.Options{Address: g.cfg.League.Address, Domains: g.cfg.League.Domains, Warninglists: g.warn}
 	return func(raw []byte) *parser.Message {
 		start := time.Now()
 		m := parser.Parse(raw, opts)
@@ -230,10 +263,14 @@ func (g *gateway) close() error {
 func (g *gateway) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", g.healthz)
-	mux.HandleFunc("/unsubscribe/{token}", g.unsubscribe)
+	mux.HandleFunc(unsubscribePattern, g.unsubscribe)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{Registry: g.reg}))
 	if g.cfg.Export.Dir != "" {
 		mux.Handle("/feeds/", http.StripPrefix("/feeds", export.Handler(g.cfg.Export.Dir)))
+	}
+	if h := g.crypto.handler(g.cfg.League.Address); h != nil {
+		mux.Handle("/.well-known/openpgpkey/", h)
+		mux.Handle("GET /key.asc", h)
 	}
 	return mux
 }

@@ -31,11 +31,13 @@ func commands() []command {
 		{"demo", "run the whole gateway on embedded servers with sample reports", runDemo},
 		{"serve", "run the gateway: serve [--config F]", runServe},
 		{"check-config", "check the config and connect once to IMAP and SMTP: check-config [--config F] [--offline]", runCheckConfig},
+		{"oauth", "sign a mailbox in once with OAuth (device code) and write the refresh token: oauth login --provider google|microsoft [--config F]", runOAuth},
 		{"parse", "parse mail files offline: parse [--json] FILE...", runParse},
 		{"ingest", "take .eml, mbox and Maildir files into the store: ingest [--db F] PATH...", runIngest},
 		{"tickets", "list or show tickets: tickets list|show N [--json]", runTickets},
 		{"outbox", "list queued mails: outbox list [--json]", runOutbox},
 		{"contacts", "import or list CERTs, institutions, triagers: contacts import FILE.csv | contacts list [--json]", runContacts},
+		{"keys", "the league's OpenPGP key and contacts' keys: keys generate | keys import FILE.asc|FILE.pem... | keys list [--json]", runKeys},
 		{"export", "write the STIX 2.1, MISP or CSV feed: export --format stix|misp|csv --out PATH", runExport},
 		{"purge", "drop raw mail past retention, keep tickets: purge --older-than 180d", runPurge},
 	}

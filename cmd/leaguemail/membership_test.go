@@ -14,8 +14,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/hospital-league/leaguemail/config"
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/triage"
@@ -110,8 +108,10 @@ func TestUnsubscribeEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &gateway{cfg: &config.Config{}, log: log, st: st, triage: tg, reg: prometheus.NewRegistry()}
-	srv := httptest.NewServer(g.routes())
+	g := &gateway{cfg: &config.Config{}, log: log, st: st, triage: tg}
+	mux := http.NewServeMux()
+	mux.HandleFunc(unsubscribePattern, g.unsubscribe)
+	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	tok := tg.UnsubscribeToken(store.Contact{ID: id, Email: "it@clinic.example"})
 	subscribed := func() bool {

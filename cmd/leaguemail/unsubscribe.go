@@ -8,6 +8,10 @@ import (
 	"github.com/hospital-league/leaguemail/triage"
 )
 
+// unsubscribePattern is where the one-click links of area alerts are
+// served (config.UnsubscribeURL names it outside).
+const unsubscribePattern = "/unsubscribe/{token}"
+
 // unsubscribe serves the one-click link of area alerts. RFC 8058 section
 // 3.2: the mail client POSTs "List-Unsubscribe=One-Click" to the link, and
 // that alone unsubscribes; a GET (a person clicking, or a mail scanner

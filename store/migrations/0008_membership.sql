@@ -1,4 +1,4 @@
--- Version 7: hospitals hear back and join by mail (issue 15).
+-- Version 8: hospitals hear back and join by mail (issue 15).
 
 -- A contact that left the area alerts stays (its tickets keep their
 -- institution) but gets no more alerts. covers are the institution's own
