@@ -60,7 +60,7 @@ func tlpRank(tlp string) int {
 // Replies go to the ticket's own reporter, whose report it is: they are
 // encrypted when the reporter has a key, and never withheld.
 func detailKind(kind string) bool {
-	return kind == store.KindEscalation || kind == store.KindAlert || strings.HasPrefix(kind, "takedown")
+	return kind == store.KindEscalation || kind == store.KindAlert || kind == store.KindImpersonation || strings.HasPrefix(kind, "takedown")
 }
 
 // protection is what build does to a rendered mail.
@@ -146,7 +146,7 @@ func (s *Sender) protect(ctx context.Context, m *store.OutboxMail, v *View) (pro
 	// encrypted where it can be; its own notices, answers and
 	// acknowledgements are signed only, so that their Subject still says
 	// what they are.
-	if m.Template == TemplateWithheld || !(detailKind(m.Kind) || m.Kind == store.KindReply) {
+	if m.Template == TemplateWithheld || !(detailKind(m.Kind) || m.Kind == store.KindReply || m.Kind == store.KindOutcome) {
 		return p, nil
 	}
 	var pgp []*mailcrypto.Key

@@ -223,3 +223,15 @@ func (tx *Tx) MarkImpersonation(ctx context.Context, contact int64, domain strin
 	k, err := res.RowsAffected()
 	return k > 0, err
 }
+
+// CameEncrypted reports whether mail came encrypted to the league (the
+// crypto layer's event on its ticket), inside a transaction.
+func (tx *Tx) CameEncrypted(ctx context.Context, mail int64) (bool, error) {
+	var n int
+	err := tx.tx.QueryRowContext(ctx,
+		`SELECT count(*) FROM events WHERE mail = ? AND kind = 'crypto' AND data LIKE '%"encrypted":true%'`, mail).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read crypto events of mail %d: %w", mail, err)
+	}
+	return n > 0, nil
+}

@@ -157,7 +157,22 @@ func (r *cmdRun) outcomeTo(t store.Ticket, verdict string, actions []store.MailA
 	if t.Institution != nil {
 		d.Institution, d.Country = t.Institution.Name, t.Institution.Country
 	}
-	m := in.outMail(t.Number, store.KindOutcome, t.Reporter, in.g.subject(t.Number, "Outcome: ", t.Subject), d, false)
+	subject := in.g.subject(t.Number, "Outcome: ", t.Subject)
+	if t.OpenedBy != 0 {
+		enc, err := in.tx.CameEncrypted(in.ctx, t.OpenedBy)
+		if err != nil {
+			return "", err
+		}
+		if enc {
+			// A report that came encrypted is not repeated in clear, as
+			// its acknowledgement was not: notify encrypts the outcome
+			// to the reporter's key when the league holds one, and the
+			// mail names neither the subject nor the indicators.
+			d.Subject, d.Indicators, d.IndicatorCount = "", []store.MailIndicator{}, 0
+			subject = oneLine(in.g.tag(t.Number) + " Outcome of your encrypted report")
+		}
+	}
+	m := in.outMail(t.Number, store.KindOutcome, t.Reporter, subject, d, false)
 	if t.OpenedBy != 0 {
 		id, err := in.tx.MessageIDOf(in.ctx, t.OpenedBy)
 		if err != nil {

@@ -169,3 +169,21 @@ func TestOutcomeToMergedReporters(t *testing.T) {
 		t.Errorf("the clinic's outcome: %+v", d2.Indicators)
 	}
 }
+
+// A report that came encrypted is not repeated in clear by its outcome.
+func TestOutcomeOfAnEncryptedReport(t *testing.T) {
+	h := trustHarness(t)
+	tk := h.ticketNow(1)
+	if err := h.st.Update(h.ctx, func(tx *store.Tx) error {
+		_, err := tx.AddEvent(h.ctx, store.Event{Ticket: 1, At: h.now, Actor: "leaguemail", Kind: "crypto", Mail: tk.OpenedBy,
+			Detail: "came encrypted", Data: []byte(`{"encrypted":true}`)})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.triager(1, true, "#verify\n#close malicious\nBlocked.\n")
+	m, d := h.lastTo(store.KindOutcome, stMary)
+	if d.Subject != "" || len(d.Indicators) != 0 || strings.Contains(m.Subject, "phishing") || d.Text != "Blocked." {
+		t.Errorf("outcome of an encrypted report: %q %+v", m.Subject, d)
+	}
+}
