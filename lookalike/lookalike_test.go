@@ -53,3 +53,13 @@ func FuzzMatch(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkMatch is the watch's cost per pair: a #verify compares every
+// verified domain with every institution's covers.
+func BenchmarkMatch(b *testing.B) {
+	domains := []string{"st-rnary-hospital.fr", "login.microsoftonline.com", "xn--st-mry-hospital-xlm.fr", "payroll-update.com",
+		"st-mary-hospital.account-verify.com", "evil.example"}
+	for i := 0; b.Loop(); i++ {
+		Match(domains[i%len(domains)], "st-mary-hospital.fr")
+	}
+}
