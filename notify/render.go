@@ -26,7 +26,8 @@ func autoSubmitted(kind string) string {
 	switch kind {
 	case store.KindEscalation, store.KindAlert, store.KindReply:
 		return ""
-	case store.KindTriagerNotice, store.KindTriagerUpdate, store.KindTriagerDigest:
+	case store.KindTriagerNotice, store.KindTriagerUpdate, store.KindTriagerDigest,
+		store.KindReminder, store.KindDailyDigest:
 		return "auto-generated"
 	}
 	// ack, command-confirm, command-error, and any kind added later

@@ -185,11 +185,17 @@ const (
 	// KindTriagerDigest gathers the notices a triager would have had while
 	// the budget of automatic mail was spent.
 	KindTriagerDigest = "triager-digest"
+	// KindReminder tells triagers that a ticket reached a response or
+	// resolve target, or that its wait ended (package sla).
+	KindReminder = "reminder"
+	// KindDailyDigest is a triager's daily digest of the open tickets.
+	KindDailyDigest = "daily-digest"
 )
 
 // Kinds are the kinds of mail the outbox takes.
 var Kinds = []string{KindAck, KindTriagerNotice, KindEscalation, KindAlert, KindReply,
-	KindCommandConfirm, KindCommandError, KindTriagerUpdate, KindTriagerDigest}
+	KindCommandConfirm, KindCommandError, KindTriagerUpdate, KindTriagerDigest,
+	KindReminder, KindDailyDigest}
 
 // Automatic reports whether mail of kind is automatic, counted against
 // the budget of automatic mail: what the gateway sends of itself, not

@@ -56,6 +56,7 @@ var handlers = map[string]handler{
 	"reject":   (*cmdRun).reject,
 	"reopen":   (*cmdRun).reopen,
 	"merge":    (*cmdRun).merge,
+	"wait":     (*cmdRun).wait,
 }
 
 const savepoint = "commands"
