@@ -69,7 +69,7 @@ func (r *tick) queueDigest(triager string, loc *time.Location, due, since time.T
 	cfg := r.m.cfg
 	m := store.OutboxMail{
 		Kind: store.KindDailyDigest, From: cfg.Address, ReplyTo: cfg.Address, MessageID: r.m.messageID(0),
-		Subject: fmt.Sprintf("[%s] Daily digest: %d open, %d overdue", cfg.Tag, len(r.tickets), overdue),
+		Subject:  fmt.Sprintf("[%s] Daily digest: %d open, %d overdue", cfg.Tag, len(r.tickets), overdue),
 		Template: store.KindDailyDigest, CreatedAt: r.now, Recipients: []string{triager},
 	}
 	m.SetData(store.MailData{Text: text, Created: due})
