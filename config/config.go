@@ -21,6 +21,7 @@ type Config struct {
 	HTTP      HTTP      `toml:"http"`
 	Log       Log       `toml:"log"`
 	Export    Export    `toml:"export"`
+	SLA       SLA       `toml:"sla"`
 
 	// file is where the config was read from, lines where each key stands
 	// in it, and fromEnv the keys an environment variable set: errors

@@ -290,6 +290,9 @@ func (c *Config) check() error {
 	default:
 		return c.Errorf("log.level", "%q: want debug, info, warn or error", c.Log.Level)
 	}
+	if err := c.checkSLA(); err != nil {
+		return err
+	}
 	switch c.Export.TLPMax {
 	case "", "clear", "white", "green", "amber", "amber+strict", "red":
 	default:
