@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/triage"
 )
@@ -243,5 +245,36 @@ func TestClosedNoReminder(t *testing.T) {
 	h.command(alex, n, "#close benign")
 	if got := kinds(h.at(5*time.Hour), store.KindReminder); len(got) != 0 {
 		t.Fatalf("closed: %v", recipients(got))
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	h := newHarness(t)
+	a := h.report("nurse@stmary.example", "One")
+	h.report("it@general.example", "Two")
+	h.now = t0.Add(2 * time.Minute)
+	h.command(alex, a, "#take", "#close resolved")
+	h.now = t0.Add(time.Hour)
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(NewCollector(h.st, h.mon.Targets(), func() time.Time { return h.now }))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			if m.GetLabel()[0].GetValue() != "medium" {
+				continue
+			}
+			if mf.GetName() == "leaguemail_sla_overdue_tickets" {
+				if v := m.GetGauge().GetValue(); v != 1 {
+					t.Errorf("overdue{medium} = %v, want 1", v)
+				}
+				continue
+			}
+			if hs := m.GetHistogram(); hs.GetSampleCount() != 1 || hs.GetSampleSum() != 120 {
+				t.Errorf("%s{medium}: %d samples, sum %v; want 1 of 120s", mf.GetName(), hs.GetSampleCount(), hs.GetSampleSum())
+			}
+		}
 	}
 }

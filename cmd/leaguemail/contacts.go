@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"unicode"
 
+	"github.com/hospital-league/leaguemail/sla"
 	"github.com/hospital-league/leaguemail/store"
 )
 
@@ -66,6 +67,8 @@ var contactKinds = []string{"cert", "institution", "triager"}
 type contactRow struct {
 	store.Contact
 	line int
+	// shift is a triager's on-call shift (package sla), "" for none.
+	shift string
 }
 
 func importContacts(ctx context.Context, so storeOptions, path string, stdout io.Writer) error {
@@ -103,6 +106,11 @@ func importContacts(ctx context.Context, so storeOptions, path string, stdout io
 			if _, err := tx.PutContact(ctx, r.Contact); err != nil {
 				return fmt.Errorf("%s:%d: %w", path, r.line, err)
 			}
+			if r.Kind == "triager" {
+				if err := tx.SetShift(ctx, r.Email, r.shift); err != nil {
+					return fmt.Errorf("%s:%d: %w", path, r.line, err)
+				}
+			}
 		}
 		return nil
 	})
@@ -131,7 +139,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
-	cols := map[string]int{"kind": 0, "name": 1, "email": 2, "country": 3, "region": 4}
+	cols := map[string]int{"kind": 0, "name": 1, "email": 2, "country": 3, "region": 4, "shift": 5}
 	var rows []contactRow
 	var errs []string
 	seen := map[string]int{}
@@ -155,6 +163,10 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 			continue
 		}
 		c, err := contactOf(rec, cols)
+		var shift string
+		if err == nil {
+			shift, err = shiftOf(rec, cols, c.Kind)
+		}
 		if err == nil {
 			key := c.Kind + " " + c.Email
 			if prev, dup := seen[key]; dup {
@@ -166,7 +178,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 			errs = append(errs, fmt.Sprintf("%s:%d: %v", name, line, err))
 			continue
 		}
-		rows = append(rows, contactRow{Contact: c, line: line})
+		rows = append(rows, contactRow{Contact: c, line: line, shift: shift})
 	}
 	switch {
 	case len(errs) == 1:
@@ -184,7 +196,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 // holding a contact: its first field is a column's name.
 func isHeader(rec []string) bool {
 	switch strings.ToLower(strings.TrimSpace(rec[0])) {
-	case "kind", "name", "email", "country", "region":
+	case "kind", "name", "email", "country", "region", "shift":
 		return true
 	}
 	return false
@@ -196,13 +208,13 @@ func csvColumns(rec []string) (map[string]int, error) {
 	for i, h := range rec {
 		h = strings.ToLower(strings.TrimSpace(h))
 		switch h {
-		case "kind", "name", "email", "country", "region":
+		case "kind", "name", "email", "country", "region", "shift":
 			if _, dup := cols[h]; dup {
 				return nil, fmt.Errorf("column %q appears twice in the header", h)
 			}
 			cols[h] = i
 		default:
-			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region", h)
+			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region, shift", h)
 		}
 	}
 	if _, ok := cols["email"]; !ok {
@@ -220,7 +232,7 @@ func contactOf(rec []string, cols map[string]int) (store.Contact, error) {
 		return strings.TrimSpace(rec[i])
 	}
 	if last := slices.Max(slices.Collect(maps.Values(cols))); len(rec) > last+1 {
-		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region)", len(rec), last+1)
+		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region, shift)", len(rec), last+1)
 	}
 	c := store.Contact{
 		Kind:    strings.ToLower(get("kind")),
@@ -266,4 +278,25 @@ func printContacts(w io.Writer, cs []store.Contact) {
 	if len(cs) == 0 {
 		fmt.Fprintln(w, "(no contacts; add them with 'leaguemail contacts import FILE.csv')")
 	}
+}
+
+// shiftOf reads a triager's on-call shift, "Mon-Fri 08:00-16:00
+// Europe/Paris; Sat 10:00-14:00 UTC" (package sla), checked here so that
+// the store holds only shifts that parse.
+func shiftOf(rec []string, cols map[string]int, kind string) (string, error) {
+	i, ok := cols["shift"]
+	if !ok || i >= len(rec) {
+		return "", nil
+	}
+	s := strings.TrimSpace(rec[i])
+	if s == "" {
+		return "", nil
+	}
+	if kind != "triager" {
+		return "", fmt.Errorf("a %s has no shift: only triagers are on call", kind)
+	}
+	if _, err := sla.ParseShift(s); err != nil {
+		return "", err
+	}
+	return s, nil
 }

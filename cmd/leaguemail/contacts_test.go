@@ -93,7 +93,9 @@ func TestContactsCommand(t *testing.T) {
 		{"bad country", "institution,Far Hospital,sec@far.example,France,\n", `bad-country.csv:1: country "France" is not a two-letter ISO 3166 code`},
 		{"no name", "cert,,cert@cert-zz.example,ZZ,\n", `no-name.csv:1: a cert needs a name`},
 		{"duplicate", "triager,,a@x.example\ntriager,,A@x.example\n", `duplicate.csv:2: triager a@x.example is on line 1 already`},
-		{"too many fields", "triager,,a@x.example,,,extra\n", `too-many-fields.csv:1: 6 fields`},
+		{"too many fields", "triager,,a@x.example,,,,extra\n", `too-many-fields.csv:1: 7 fields`},
+		{"bad shift", "triager,,a@x.example,,,Mon 8-16 UTC\n", `bad-shift.csv:1: shift "Mon 8-16 UTC": "8" is not a time of day`},
+		{"shift of a cert", "cert,CERT-Q,c@q.example,QQ,,Mon 08:00-16:00 UTC\n", `shift-of-a-cert.csv:1: a cert has no shift`},
 		{"unknown column", "kind,email,phone\n", `unknown-column.csv:1: unknown column "phone"`},
 		{"broken quoting", "cert,\"CERT-XX,incident@cert-xx.example\n", `broken-quoting.csv`},
 		{"several bad lines", "bank,,a@x.example\nbank,,b@x.example\n", `several-bad-lines.csv:1: kind "bank" is not cert, institution or triager (and 1 more bad line)`},
@@ -124,5 +126,33 @@ func TestContactsCommand(t *testing.T) {
 	code, out, _ = leaguemail("contacts", "list", "--kind", "cert")
 	if code != 0 || !strings.Contains(out, "CERT-XX") || strings.Contains(out, "Clinic") {
 		t.Errorf("list --kind cert: %d\n%s", code, out)
+	}
+}
+
+// A triager's shift column is the on-call rota that package sla reads.
+func TestContactsShift(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "test.db")
+	p := filepath.Join(dir, "c.csv")
+	body := "kind,email,shift\ntriager,alex@volunteers.example,Mon-Fri 08:00-16:00 Europe/Paris; Sat 10:00-14:00 UTC\ntriager,sam@volunteers.example,\n"
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"contacts", "import", p, "--db", db}, &out, &errb); code != 0 {
+		t.Fatalf("import: %d %s", code, errb.String())
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var shifts map[string]string
+	if err := st.Update(ctx, func(tx *store.Tx) (err error) { shifts, err = tx.Shifts(ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if len(shifts) != 1 || shifts["alex@volunteers.example"] != "Mon-Fri 08:00-16:00 Europe/Paris; Sat 10:00-14:00 UTC" {
+		t.Errorf("shifts = %q", shifts)
 	}
 }

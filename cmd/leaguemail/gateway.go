@@ -19,6 +19,7 @@ import (
 	"github.com/hospital-league/leaguemail/mailin"
 	"github.com/hospital-league/leaguemail/notify"
 	"github.com/hospital-league/leaguemail/parser"
+	"github.com/hospital-league/leaguemail/sla"
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/triage"
 )
@@ -37,6 +38,7 @@ type gateway struct {
 	sender  *notify.Sender
 	intakes []*mailin.Intake
 	feeds   *export.Scheduler
+	sla     *sla.Monitor
 	http    *http.Server
 	// taken is called after each mail committed, for the demo's story.
 	taken func(raw []byte, o mailin.Origin)
@@ -116,6 +118,10 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 			g.feeds.Interval = 10 * time.Minute
 		}
 	}
+	if g.sla, err = newSLA(cfg, log, st, g.sender.Wake); err != nil {
+		return nil, err
+	}
+	g.reg.MustRegister(sla.NewCollector(st, g.sla.Targets(), nil))
 	if cfg.HTTP.Listen != "" {
 		g.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: g.routes(), ReadHeaderTimeout: 10 * time.Second}
 	}
@@ -191,6 +197,7 @@ func (g *gateway) run(ctx context.Context) error {
 	if g.feeds != nil {
 		start("feeds", g.feeds.Run)
 	}
+	start("sla", g.sla.Run)
 	if g.http != nil {
 		ln, err := net.Listen("tcp", g.http.Addr)
 		if err != nil {
