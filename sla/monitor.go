@@ -40,6 +40,13 @@ type Config struct {
 	Tokens *triage.Tokens
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// AutoMailsPerHour is the budget of automatic mail of the whole
+	// gateway ([triage] auto_mails_per_hour, 200): over it, a reminder
+	// joins the recipient's budget digest, sent DigestEvery (15 minutes)
+	// after it opened, as triage does with its notices. A flood of
+	// reports, forged or not, must not become a flood of reminders.
+	AutoMailsPerHour int
+	DigestEvery      time.Duration
 	// Wake is called after a tick queued mail: the outbox sender's Wake.
 	Wake   func()
 	Logger *slog.Logger
@@ -75,6 +82,12 @@ func New(st *store.Store, cfg Config) (*Monitor, error) {
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Minute
+	}
+	if cfg.AutoMailsPerHour <= 0 {
+		cfg.AutoMailsPerHour = 200
+	}
+	if cfg.DigestEvery <= 0 {
+		cfg.DigestEvery = 15 * time.Minute
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -361,6 +374,13 @@ func reminderLine(t store.SLATicket, c Clock, now time.Time, target string, limi
 // reply token of t, and makes addr a participant.
 func (r *tick) queueReminder(t *store.SLATicket, addr, prefix, line string, c Clock) (int64, error) {
 	cfg := r.m.cfg
+	over, err := r.overBudget()
+	if err != nil {
+		return 0, err
+	}
+	if over {
+		return r.addToDigest(t, addr, strings.TrimSuffix(strings.ToLower(prefix), ": "))
+	}
 	tag := fmt.Sprintf("[%s #%d]", cfg.Tag, t.Number)
 	m := store.OutboxMail{
 		Ticket: t.Number, Kind: store.KindReminder, From: cfg.Address, MessageID: r.m.messageID(t.Number),
@@ -430,4 +450,50 @@ func oneLine(s string) string {
 		s = string(r[:120]) + "..."
 	}
 	return s
+}
+
+// overBudget reports whether the automatic mail of the last hour has
+// spent the budget.
+func (r *tick) overBudget() (bool, error) {
+	n, err := r.tx.CountAutomatic(r.ctx, r.now.Add(-time.Hour))
+	if err != nil {
+		return false, err
+	}
+	return n >= r.m.cfg.AutoMailsPerHour, nil
+}
+
+// addToDigest adds a reminder about t to the budget digest waiting for
+// addr, or opens one, and returns its outbox id.
+func (r *tick) addToDigest(t *store.SLATicket, addr, what string) (int64, error) {
+	cfg := r.m.cfg
+	entry := store.DigestEntry{Ticket: t.Number, Subject: t.Subject, What: what, At: r.now, Indicators: t.Indicators}
+	m, found, err := r.tx.OpenDigest(r.ctx, addr)
+	if err != nil {
+		return 0, err
+	}
+	if found {
+		d, err := m.MailData()
+		if err != nil {
+			return 0, err
+		}
+		d.Digest = append(d.Digest, entry)
+		m.SetData(d)
+		if err := r.tx.SetOutboxData(r.ctx, m.ID, m.Data); err != nil {
+			return 0, err
+		}
+	} else {
+		m = store.OutboxMail{Kind: store.KindTriagerDigest, From: cfg.Address, ReplyTo: cfg.Address, MessageID: r.m.messageID(0),
+			Subject:  fmt.Sprintf("[%s] Digest: reports and updates while the gateway was busy", cfg.Tag),
+			Template: store.KindTriagerDigest, CreatedAt: r.now, NextAttemptAt: r.now.Add(cfg.DigestEvery),
+			Recipients: []string{addr}}
+		m.SetData(store.MailData{Digest: []store.DigestEntry{entry}})
+		if _, err := r.tx.Enqueue(r.ctx, &m); err != nil {
+			return 0, err
+		}
+		r.queued++
+	}
+	_, err = r.tx.AddEvent(r.ctx, store.Event{Ticket: t.Number, At: r.now, Kind: "digested",
+		Detail: fmt.Sprintf("over the budget of %d automatic mails an hour: the %s goes to %s in a digest (%s)",
+			cfg.AutoMailsPerHour, what, addr, m.MessageID)})
+	return m.ID, err
 }

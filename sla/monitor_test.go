@@ -278,3 +278,32 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+// Over the budget of automatic mail, reminders join each triager's
+// budget digest: a flood of reports is not a flood of reminders.
+func TestRemindersOverBudget(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.AutoMailsPerHour = 4 })
+	h.report("a@one.example", "One")
+	h.report("b@two.example", "Two") // two notices each: the budget is spent
+	got := h.at(10 * time.Minute)
+	if n := len(kinds(got, store.KindReminder)); n != 0 {
+		t.Fatalf("%d reminders over the budget", n)
+	}
+	digests := kinds(got, store.KindTriagerDigest)
+	if r := recipients(digests); !slices.Equal(r, []string{alex, sam}) {
+		t.Fatalf("digests to %v, want one per triager", r)
+	}
+	all := kinds(h.outbox(), store.KindTriagerDigest)
+	for _, m := range all {
+		d, _ := m.MailData()
+		if len(d.Digest) != 2 || d.Digest[0].What != "reminder: 10m without a response" {
+			t.Errorf("digest to %v: %+v", m.Recipients, d.Digest)
+		}
+		if !m.NextAttemptAt.After(h.now) {
+			t.Errorf("the digest leaves at once")
+		}
+	}
+	if got := h.at(11 * time.Minute); len(got) != 0 {
+		t.Errorf("the next tick queued %d", len(got))
+	}
+}

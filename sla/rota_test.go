@@ -130,3 +130,22 @@ func TestRotaOnCall(t *testing.T) {
 		t.Errorf("location without a shift = %v, want UTC", loc)
 	}
 }
+
+// FuzzParseShift: a shift from a contacts file or the config never
+// panics the parser or the check of a moment against it.
+func FuzzParseShift(f *testing.F) {
+	for _, s := range []string{"Mon-Fri 08:00-16:00 Europe/Paris; Sat 10:00-14:00 UTC", "daily 22:00-06:00",
+		"Fri-Mon 20:00-24:00 America/New_York", "Mon,Wed 00:00-00:01 Asia/Kolkata", ";;", "Sun-Sun 23:59-00:00 UTC"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sh, err := ParseShift(s)
+		if err != nil {
+			return
+		}
+		for _, at := range []time.Time{utc("2026-03-29 01:30"), utc("2026-10-25 00:30"), utc("2026-06-01 12:00")} {
+			sh.On(at)
+		}
+		_ = sh.Location()
+	})
+}

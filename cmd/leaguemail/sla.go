@@ -34,7 +34,7 @@ func newSLA(cfg *config.Config, log *slog.Logger, st *store.Store, wake func()) 
 		Address: cfg.League.Address, Triagers: cfg.Triage.Triagers, Targets: slaTargets(cfg.SLA),
 		OnCall: cfg.SLA.OnCall, EscalateTo: cfg.SLA.EscalateTo, DigestAt: cfg.SLA.DigestTime(),
 		Interval: cfg.SLA.Interval.Duration, Tokens: triage.NewTokens([]byte(cfg.League.Secret)),
-		Wake: wake, Logger: log,
+		AutoMailsPerHour: cfg.Triage.AutoMailsPerHour, Wake: wake, Logger: log,
 	})
 	var se *sla.ShiftError
 	switch {
