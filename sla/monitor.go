@@ -248,7 +248,11 @@ func (r *tick) ticket(t *store.SLATicket) error {
 	}
 	twice := lower != ""
 	to := r.remindWhom(t, twice)
-	line := reminderLine(*t, c, r.now, target, limit)
+	correlated, err := r.tx.Correlated(r.ctx, t.Number)
+	if err != nil {
+		return err
+	}
+	line := reminderLine(*t, correlated, c, r.now, target, limit)
 	var first int64
 	for _, addr := range to {
 		id, err := r.queueReminder(t, addr, "Reminder: "+reminderSubject(target, limit)+": ", line, c)
@@ -344,7 +348,7 @@ func reminderSubject(target string, limit time.Duration) string {
 
 // reminderLine says it in one line: "#12 (high) has waited 1h: from St
 // Mary, 4 indicators, seen in 2 other reports".
-func reminderLine(t store.SLATicket, c Clock, now time.Time, target string, limit time.Duration) string {
+func reminderLine(t store.SLATicket, correlated int, c Clock, now time.Time, target string, limit time.Duration) string {
 	var b strings.Builder
 	switch target {
 	case targetResponse, targetResponseTwice:
@@ -357,8 +361,8 @@ func reminderLine(t store.SLATicket, c Clock, now time.Time, target string, limi
 		from = t.Reporter
 	}
 	fmt.Fprintf(&b, ": from %s, %d %s", orNone(from), t.Indicators, plural(t.Indicators, "indicator", "indicators"))
-	if t.Correlated > 0 {
-		fmt.Fprintf(&b, ", seen in %d other %s", t.Correlated, plural(t.Correlated, "report", "reports"))
+	if correlated > 0 {
+		fmt.Fprintf(&b, ", seen in %d other %s", correlated, plural(correlated, "report", "reports"))
 	}
 	if t.Assignee != "" {
 		fmt.Fprintf(&b, "; %s works it", t.Assignee)

@@ -106,6 +106,11 @@ func TestTargetsPerSeverity(t *testing.T) {
 		tickets = append(tickets, m.Ticket)
 	}
 	slices.Sort(tickets)
+	for _, m := range onTicket(got, b) {
+		if d, _ := m.MailData(); !strings.Contains(d.Result, "2 indicators, seen in 1 other report.") {
+			t.Errorf("reminder of #%d says %q", b, d.Result)
+		}
+	}
 	if !slices.Equal(tickets, []int64{a, a, b, b}) {
 		t.Fatalf("at 10m: reminders on %v, want #%d's resolve and #%d's response to both triagers", tickets, a, b)
 	}

@@ -44,9 +44,6 @@ type SLATicket struct {
 	FirstResponse time.Time
 	Wait          Wait
 	Indicators    int
-	// Correlated counts the other tickets that share an accepted
-	// indicator with this one.
-	Correlated int
 }
 
 // SLATickets lists the tickets not merged into another, the open ones
@@ -78,9 +75,7 @@ func slaTickets(ctx context.Context, q querier, open bool, only int64) ([]SLATic
 		  t.assignee, t.created_at, t.closed_at,
 		  COALESCE((SELECT MIN(e.at) FROM events e WHERE e.kind = 'command' AND e.ticket = t.number), ''),
 		  COALESCE(w.since, ''), COALESCE(w.until, ''), COALESCE(w.reason, ''), COALESCE(w.by, ''), COALESCE(w.paused, 0),
-		  (SELECT count(DISTINCT s.indicator) FROM sightings s WHERE s.ticket = t.number),
-		  (SELECT count(DISTINCT s2.ticket) FROM sightings s1 JOIN sightings s2 ON s2.indicator = s1.indicator
-		     AND s2.ticket <> s1.ticket AND s2.pending = 0 WHERE s1.ticket = t.number AND s1.pending = 0)
+		  (SELECT count(DISTINCT s.indicator) FROM sightings s WHERE s.ticket = t.number)
 		FROM tickets t LEFT JOIN contacts c ON c.id = t.institution LEFT JOIN sla_waits w ON w.ticket = t.number
 		WHERE t.merged_into IS NULL AND (? = 0 OR t.state NOT IN ('closed', 'rejected')) AND (? = 0 OR t.number = ?)
 		ORDER BY t.number`, btoi(open), only, only)
@@ -94,7 +89,7 @@ func slaTickets(ctx context.Context, q querier, open bool, only int64) ([]SLATic
 		var created, closed, first, since, until string
 		var paused int64
 		if err := rows.Scan(&t.Number, &t.State, &t.Severity, &t.Subject, &t.Reporter, &t.Institution, &t.Assignee,
-			&created, &closed, &first, &since, &until, &t.Wait.Reason, &t.Wait.By, &paused, &t.Indicators, &t.Correlated); err != nil {
+			&created, &closed, &first, &since, &until, &t.Wait.Reason, &t.Wait.By, &paused, &t.Indicators); err != nil {
 			return nil, fmt.Errorf("list ticket clocks: %w", err)
 		}
 		t.CreatedAt, t.ClosedAt, t.FirstResponse = ptime(created), ptime(closed), ptime(first)
@@ -105,6 +100,19 @@ func slaTickets(ctx context.Context, q querier, open bool, only int64) ([]SLATic
 		return nil, fmt.Errorf("list ticket clocks: %w", err)
 	}
 	return out, nil
+}
+
+// Correlated counts the other tickets that share an accepted indicator
+// with ticket n.
+func (tx *Tx) Correlated(ctx context.Context, n int64) (int, error) {
+	var k int
+	err := tx.tx.QueryRowContext(ctx, `SELECT count(DISTINCT s2.ticket) FROM sightings s1
+		JOIN sightings s2 ON s2.indicator = s1.indicator AND s2.ticket <> s1.ticket AND s2.pending = 0
+		WHERE s1.ticket = ? AND s1.pending = 0`, n).Scan(&k)
+	if err != nil {
+		return 0, fmt.Errorf("correlate ticket %d: %w", n, err)
+	}
+	return k, nil
 }
 
 // StartWait pauses ticket n's resolve clock from since, until the answer
