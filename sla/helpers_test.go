@@ -191,4 +191,6 @@ func onTicket(ms []store.OutboxMail, n int64) []store.OutboxMail {
 	return out
 }
 
-func storeOrigin(uid uint32) store.Origin { return store.Origin{Mailbox: "INBOX", UIDValidity: 1, UID: uid} }
+func storeOrigin(uid uint32) store.Origin {
+	return store.Origin{Mailbox: "INBOX", UIDValidity: 1, UID: uid}
+}
