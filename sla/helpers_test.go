@@ -31,7 +31,7 @@ var (
 // harness is the triage gateway and the monitor over one store, on one
 // fake clock.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	st  *store.Store
 	g   *triage.Gateway
@@ -43,7 +43,7 @@ type harness struct {
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newHarness(t *testing.T, adjust ...func(*Config)) *harness {
+func newHarness(t testing.TB, adjust ...func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, ctx: context.Background(), now: t0}
 	st, err := store.Open(h.ctx, filepath.Join(t.TempDir(), "test.db"))
