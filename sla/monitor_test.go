@@ -312,3 +312,19 @@ func TestRemindersOverBudget(t *testing.T) {
 		t.Errorf("the next tick queued %d", len(got))
 	}
 }
+
+// Closing a waiting ticket ends its wait: reopened, it is not waiting.
+func TestCloseEndsWait(t *testing.T) {
+	h := newHarness(t)
+	n := h.report("nurse@stmary.example", "Phishing")
+	h.now = t0.Add(time.Minute)
+	h.command(alex, n, "#wait 1d CERT")
+	h.now = t0.Add(11 * time.Minute)
+	h.command(alex, n, "#close resolved")
+	h.now = t0.Add(20 * time.Minute)
+	h.command(alex, n, "#reopen")
+	ts, _ := h.st.SLATickets(h.ctx, true)
+	if len(ts) != 1 || ts[0].Wait.Waiting() || ts[0].Wait.Paused != 10*time.Minute {
+		t.Fatalf("reopened: %+v", ts)
+	}
+}
