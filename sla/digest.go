@@ -131,11 +131,7 @@ func (r *tick) digestText(loc *time.Location, due, since time.Time, camps []stor
 		return t.Assignee
 	}
 	list("Overdue, the longest overdue first:", overdue, func(w *tabwriter.Writer, x row) {
-		what := "response"
-		if x.c.Responded {
-			what = "resolve"
-		}
-		fmt.Fprintf(w, "  #%d\t%s\t%s due %s\t%s\t%s\n", x.t.Number, x.c.Severity, what, dueIn(x.c.Due(), r.now),
+		fmt.Fprintf(w, "  #%d\t%s\t%s due %s\t%s\t%s\n", x.t.Number, x.c.Severity, dueWhat(x.c), dueIn(x.c.Due(), r.now),
 			owner(x.t), oneLine(x.t.Subject))
 	})
 	list("Open, the oldest first:", open, func(w *tabwriter.Writer, x row) {

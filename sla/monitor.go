@@ -394,7 +394,7 @@ func (r *tick) queueReminder(t *store.SLATicket, addr, prefix, line string, c Cl
 	m.SetData(store.MailData{
 		Ticket: t.Number, Tag: tag, Subject: t.Subject, Reporter: t.Reporter, Institution: t.Institution,
 		IndicatorCount: t.Indicators, Severity: c.Severity, Created: t.CreatedAt, Result: line,
-		Command: "due " + dueIn(c.Due(), r.now), ReplyTo: m.ReplyTo,
+		Command: dueWhat(c) + " due " + dueIn(c.Due(), r.now), ReplyTo: m.ReplyTo,
 	})
 	id, err := r.tx.Enqueue(r.ctx, &m)
 	if err != nil {
@@ -416,6 +416,14 @@ func (m *Monitor) messageID(n int64) string {
 	rand.Read(b)
 	_, dom, _ := strings.Cut(m.cfg.Address, "@")
 	return fmt.Sprintf("<t%d.%s@%s>", n, hex.EncodeToString(b), dom)
+}
+
+// dueWhat names the target a clock is due for.
+func dueWhat(c Clock) string {
+	if c.Responded {
+		return "resolve"
+	}
+	return "first response"
 }
 
 // dueIn says when something is due: "in 45m", "45m ago".
