@@ -10,6 +10,7 @@ import (
 func TestCSV(t *testing.T) {
 	ts := []Ticket{
 		{Number: 4, TLP: "green", Updated: t0, Indicators: []Indicator{
+			// Published in RFC 3986 form; the comma still needs quoting.
 			v("url", `http://bad.example/a,b "q"`, t0, t1),
 			v("domain", "bad.example", t0, t0),
 		}},
@@ -23,13 +24,13 @@ func TestCSV(t *testing.T) {
 	}
 	want := strings.ReplaceAll(`type,value,first_seen,last_seen,tickets,tlp
 domain,bad.example,2026-11-23T09:00:00Z,2026-11-24T11:00:00Z,4 9,clear
-url,"http://bad.example/a,b ""q""",2026-11-23T09:00:00Z,2026-11-24T11:00:00Z,4,green
+url,"http://bad.example/a,b%20%22q%22",2026-11-23T09:00:00Z,2026-11-24T11:00:00Z,4,green
 `, "\n", "\r\n")
 	if buf.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()
-	if err != nil || len(rows) != 3 || rows[2][1] != `http://bad.example/a,b "q"` {
+	if err != nil || len(rows) != 3 || rows[2][1] != `http://bad.example/a,b%20%22q%22` {
 		t.Errorf("read back: %q, %v", rows, err)
 	}
 }

@@ -47,7 +47,8 @@ func (s *seen) tlp(all bool) TLP {
 //   - a ticket left without indicators is dropped, and an indicator lists
 //     only the exported tickets it was seen on.
 //
-// Indicators of a type the feeds cannot express are dropped. Times are
+// Indicators of a type the feeds cannot express are dropped; URLs are
+// published in RFC 3986 form (see uriValue), which STIX requires. Times are
 // merged over all tickets.
 func Filter(ts []Ticket, o Options) ([]Ticket, error) {
 	limit, err := o.tlpMax()
@@ -58,7 +59,7 @@ func Filter(ts []Ticket, o Options) ([]Ticket, error) {
 	for _, t := range ts {
 		tt := tlpOf(t.TLP)
 		for _, in := range t.Indicators {
-			k := key{in.Type, in.Value}
+			k := key{in.Type, exportValue(in.Type, in.Value)}
 			s := all[k]
 			if s == nil {
 				s = &seen{strictest: Clear, vouched: Red}
@@ -89,14 +90,14 @@ func Filter(ts []Ticket, o Options) ([]Ticket, error) {
 		recent := !t.Updated.Before(o.Since)
 		done := make(map[key]bool)
 		for _, in := range t.Indicators {
-			k := key{in.Type, in.Value}
+			k := key{in.Type, exportValue(in.Type, in.Value)}
 			s := all[k]
 			if done[k] || !slices.Contains(Types, in.Type) || s.tlp(o.All) > limit || (!o.All && !in.Verified) {
 				continue
 			}
 			done[k] = true
 			recent = recent || !s.last.Before(o.Since)
-			keep.Indicators = append(keep.Indicators, Indicator{Type: in.Type, Value: in.Value,
+			keep.Indicators = append(keep.Indicators, Indicator{Type: in.Type, Value: k.value,
 				FirstSeen: s.first, LastSeen: s.last, TLP: s.tlp(o.All).String(), Verified: s.verified})
 		}
 		if len(keep.Indicators) == 0 || !recent {

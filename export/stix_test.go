@@ -86,7 +86,7 @@ func TestSTIXRules(t *testing.T) {
 	values := make(map[string]string) // value -> type, of the input
 	for _, tk := range ts {
 		for _, in := range tk.Indicators {
-			values[in.Value] = in.Type
+			values[exportValue(in.Type, in.Value)] = in.Type
 		}
 	}
 	required := map[string][]string{

@@ -101,7 +101,7 @@ func TestThroughPostfix(t *testing.T) {
 				t.Errorf("%s: %q, want %q", h, got, want)
 			}
 		}
-		if miss := contains(m.Text, "[League #1]", "hxxp://vpn-login[.]evil-example[.]com/auth", "203.0.113[.]7", "just reply"); miss != "" {
+		if miss := contains(m.Text, "[League #1]", "hxxp://vpn-login[.]evil-example[.]com/auth", "185.117.73[.]7", "just reply"); miss != "" {
 			t.Errorf("text lacks %q:\n%s", miss, m.Text)
 		}
 		if strings.Contains(m.Text, "http://") || strings.Contains(m.HTML, "http://vpn") || m.HTML == "" {

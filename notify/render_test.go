@@ -74,7 +74,7 @@ func TestRenderAck(t *testing.T) {
 	if ack.GetHeader("Bcc") != "" || !strings.HasPrefix(ob.ReplyTo, "report+t1-") {
 		t.Errorf("Bcc %q, Reply-To %q", ack.GetHeader("Bcc"), ob.ReplyTo)
 	}
-	if miss := contains(ack.Text, "[League #1]", "hxxp://vpn-login[.]evil-example[.]com/auth", "203.0.113[.]7",
+	if miss := contains(ack.Text, "[League #1]", "hxxp://vpn-login[.]evil-example[.]com/auth", "185.117.73[.]7",
 		"just reply to this mail", "No other hospital"); miss != "" {
 		t.Errorf("ack text lacks %q:\n%s", miss, ack.Text)
 	}
@@ -159,7 +159,7 @@ func TestRenderEscalation(t *testing.T) {
 			patterns = append(patterns, o["pattern"].(string))
 		}
 	}
-	if miss := contains(strings.Join(patterns, "\n"), "[url:value = 'http://vpn-login.evil-example.com/auth']", "[ipv4-addr:value = '203.0.113.7']"); miss != "" {
+	if miss := contains(strings.Join(patterns, "\n"), "[url:value = 'http://vpn-login.evil-example.com/auth']", "[ipv4-addr:value = '185.117.73.7']"); miss != "" {
 		t.Errorf("patterns lack %q: %q", miss, patterns)
 	}
 }
@@ -225,13 +225,13 @@ func TestRenderTriagerWords(t *testing.T) {
 		e.st.MarkSent(e.ctx, m.ID, e.now)
 	}
 	e.enqueue(1, store.KindReply, []string{"soc@hospital-a.example"},
-		`{"text":"Block http://vpn-login.evil-example.com/auth and 198.51.100.4; write to report@league.example."}`)
+		`{"text":"Block http://vpn-login.evil-example.com/auth and 91.92.240.4; write to report@league.example."}`)
 	e.enqueue(1, store.KindTriagerNotice, []string{"alex@volunteers.example"},
 		`{"command":"answer from CERT-XX","text":"We saw hxxp://evil[.]example too."}`,
 		func(m *store.OutboxMail) { m.Template = "triager-update" })
 	envs := renderAll(t, e, e.sender("smtp://127.0.0.1:25?tls=none"))
 	reply := envs[store.KindReply].Text
-	if miss := contains(reply, "hxxp://vpn-login[.]evil-example[.]com/auth", "198.51.100[.]4", "report@league.example"); miss != "" ||
+	if miss := contains(reply, "hxxp://vpn-login[.]evil-example[.]com/auth", "91.92.240[.]4", "report@league.example"); miss != "" ||
 		strings.Contains(reply, "http://vpn-login") {
 		t.Errorf("reply lacks %q:\n%s", miss, reply)
 	}
@@ -258,7 +258,7 @@ func TestRenderAlert(t *testing.T) {
 	}
 	e.enqueue(1, store.KindAlert, []string{"ciso@hospital-b.example"}, `{"area":"Île-de-France","recipient_name":"Hospital B"}`)
 	alert := renderAll(t, e, e.sender("smtp://127.0.0.1:25?tls=none"))[store.KindAlert]
-	if miss := contains(alert.Text, "Île-de-France", "203.0.113[.]7", "Dear Hospital B"); miss != "" {
+	if miss := contains(alert.Text, "Île-de-France", "185.117.73[.]7", "Dear Hospital B"); miss != "" {
 		t.Errorf("alert lacks %q:\n%s", miss, alert.Text)
 	}
 	if strings.Contains(alert.Text, "vpn-login") || strings.Contains(alert.Text, "hospital-a") {

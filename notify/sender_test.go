@@ -20,7 +20,7 @@ import (
 	"github.com/hospital-league/leaguemail/store"
 )
 
-const phish = "Fake VPN login at http://vpn-login.evil-example.com/auth sent from 203.0.113.7"
+const phish = "Fake VPN login at http://vpn-login.evil-example.com/auth sent from 185.117.73.7"
 
 // TestBatchOneConnection: the due mails of a batch go over one
 // connection, after AUTH PLAIN, and are marked sent.

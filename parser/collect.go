@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/hospital-league/leaguemail/parser/indicator"
+	"github.com/hospital-league/leaguemail/warninglists"
 )
 
 // collector gathers the indicators of one mail, merging the places each
@@ -20,11 +21,15 @@ type collector struct {
 	errs    *[]string
 	full    bool
 	clipped bool
+	// warn holds the warninglists; own is the reporter's address, which
+	// is context wherever it is seen.
+	warn *warninglists.Set
+	own  string
 }
 
-func newCollector(x *indicator.Extractor, lim Limits, errs *[]string) *collector {
+func newCollector(x *indicator.Extractor, lim Limits, warn *warninglists.Set, own string, errs *[]string) *collector {
 	return &collector{
-		x: x, max: lim.MaxIndicators, maxScan: lim.MaxTextScan, errs: errs,
+		x: x, max: lim.MaxIndicators, maxScan: lim.MaxTextScan, errs: errs, warn: warn, own: own,
 		index: map[indicator.Indicator]int{}, ctx: map[indicator.Indicator]int{},
 	}
 }
@@ -79,10 +84,53 @@ func (c *collector) addHost(ind indicator.Indicator, source string, layer Layer)
 	}
 }
 
+// contextValue normalises one value and keeps it as context only: a relay
+// of the Received chain that is not the one the evidence came from.
+func (c *collector) contextValue(t indicator.Type, v, source string) (indicator.Indicator, bool) {
+	ind, ok := c.x.Normalize(t, v)
+	if !ok {
+		return ind, false
+	}
+	c.addContext(ind, source)
+	if name, ok := c.warn.Match(string(ind.Type), ind.Value); ok {
+		c.ctxList[c.ctx[ind]].Warning = name
+	}
+	return ind, true
+}
+
+// analysisWarning is the warning of links to analysis services.
+const analysisWarning = "Link to a malware or URL analysis service"
+
 func (c *collector) add(ind indicator.Indicator, source string, layer Layer) {
 	if i, ok := c.index[ind]; ok {
 		c.list[i].Sources = appendNew(c.list[i].Sources, source)
 		c.list[i].Layers = appendNewLayer(c.list[i].Layers, layer)
+		return
+	}
+	if i, ok := c.ctx[ind]; ok && c.ctxList[i].Warning != "" {
+		c.ctxList[i].Sources = appendNew(c.ctxList[i].Sources, source)
+		return
+	}
+	if ind.Type == indicator.Email && ind.Value == c.own {
+		c.addContext(ind, source)
+		return
+	}
+	if indicator.AnalysisService(ind.Type, ind.Value) {
+		// A VirusTotal or urlscan link names the indicator, which the
+		// extractor reported on its own; the link is the analyst's.
+		c.addContext(ind, source)
+		if i, ok := c.ctx[ind]; ok {
+			c.ctxList[i].Warning = analysisWarning
+		}
+		return
+	}
+	if name, ok := c.warn.Match(string(ind.Type), ind.Value); ok {
+		// Kept, with the list's name: a triager may still read it, and
+		// #verify VALUE can still make it an indicator.
+		c.addContext(ind, source)
+		if i, ok := c.ctx[ind]; ok {
+			c.ctxList[i].Warning = name
+		}
 		return
 	}
 	if len(c.list) >= c.max {

@@ -3,6 +3,8 @@ package parser
 import (
 	"bytes"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -38,6 +40,7 @@ func renderHTML(b []byte) rendered {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
+			r.closeAnchor() // an <a> never closed still leads somewhere
 			r.flushLine()
 			return rendered{text: r.out.String(), links: r.links}
 		case html.TextToken:
@@ -85,11 +88,14 @@ func (r *htmlRenderer) text(s string) {
 		}
 		return
 	}
-	if r.line.Len() > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r') {
+	// A space at either end, &nbsp; included, parts this text from its
+	// neighbours: "Log in at&nbsp;<b>evil-login.com</b>&nbsp;today".
+	first, _ := utf8.DecodeRuneInString(s)
+	if r.line.Len() > 0 && unicode.IsSpace(first) {
 		r.line.WriteByte(' ')
 	}
 	r.line.WriteString(strings.Join(f, " "))
-	if last := s[len(s)-1]; last == ' ' || last == '\n' || last == '\t' || last == '\r' {
+	if last, _ := utf8.DecodeLastRuneInString(s); unicode.IsSpace(last) {
 		r.line.WriteByte(' ')
 	}
 }
@@ -170,6 +176,9 @@ func (r *htmlRenderer) start(z *html.Tokenizer, selfClosing bool) {
 		r.stack = append(r.stack, inc)
 		return
 	case atom.A:
+		// An <a> inside another closes it (HTML's adoption agency does
+		// the same): each keeps its own target.
+		r.closeAnchor()
 		if href := strings.TrimSpace(attrs["href"]); href != "" && len(r.links) < maxLinks {
 			r.anchor = &link{target: href, attr: "href", offset: r.offset()}
 		}
@@ -221,15 +230,20 @@ func (r *htmlRenderer) end(a atom.Atom) {
 		}
 		return
 	case atom.A:
-		if r.anchor != nil {
-			r.anchor.shown = strings.Join(strings.Fields(r.anchor.shown), " ")
-			r.links = append(r.links, *r.anchor)
-			r.anchor = nil
-		}
+		r.closeAnchor()
 		return
 	}
 	if isBlock(a) {
 		r.flushLine()
+	}
+}
+
+// closeAnchor records the open <a>, if any.
+func (r *htmlRenderer) closeAnchor() {
+	if r.anchor != nil {
+		r.anchor.shown = strings.Join(strings.Fields(r.anchor.shown), " ")
+		r.links = append(r.links, *r.anchor)
+		r.anchor = nil
 	}
 }
 

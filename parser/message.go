@@ -64,7 +64,9 @@ type Message struct {
 	Attachments []Attachment `json:"attachments"`
 	Indicators  []Indicator  `json:"indicators"`
 	// Context holds what is not an indicator but worth keeping: the
-	// reporter's own domain, links in the reporter's signature.
+	// reporter's own address and domain, links in the reporter's
+	// signature, warninglisted values (with the list's name), relays of
+	// the Received chain, the shown text of deceptive links.
 	Context []Indicator `json:"context,omitempty"`
 	// DeceptiveLinks are HTML links whose visible text shows another URL
 	// than the link's target: what a phish looks like.
@@ -131,6 +133,9 @@ type Indicator struct {
 	Value   string   `json:"value"`
 	Sources []string `json:"sources"`
 	Layers  []Layer  `json:"layers,omitempty"`
+	// Warning names the warninglist that made a value context instead
+	// of an indicator ("List of known Office 365 URLs").
+	Warning string `json:"warning,omitempty"`
 }
 
 // DeceptiveLink is an HTML link that shows one URL and goes to another.

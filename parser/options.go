@@ -1,6 +1,10 @@
 package parser
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/hospital-league/leaguemail/warninglists"
+)
 
 // Options tells the parser who the league is and how far to read.
 type Options struct {
@@ -13,6 +17,11 @@ type Options struct {
 	Tag string
 	// Limits bound the work done on one mail; zero fields take defaults.
 	Limits Limits
+	// Warninglists say which values are kept as context, with the list's
+	// name, instead of becoming indicators: mail providers' relays,
+	// platforms, shorteners. Nil takes warninglists.Default(); an empty
+	// Set warns of nothing. Loading a checkout is the caller's I/O.
+	Warninglists *warninglists.Set
 }
 
 // Limits bound what one mail may cost (DESIGN.md invariant 5). A mail over
@@ -71,6 +80,9 @@ func (o Options) withDefaults() Options {
 	}
 	if l.MaxTextScan <= 0 {
 		l.MaxTextScan = d.MaxTextScan
+	}
+	if o.Warninglists == nil {
+		o.Warninglists = warninglists.Default()
 	}
 	if o.Tag == "" {
 		o.Tag = "League"

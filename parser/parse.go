@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
 
 	"github.com/hospital-league/leaguemail/parser/indicator"
+	"github.com/hospital-league/leaguemail/warninglists"
 )
 
 // mimeParser is configured once: enmime's options hold no state per mail.
@@ -73,22 +75,29 @@ func Parse(raw []byte, opts Options) (m *Message) {
 }
 
 // startCollector sets up the indicator collector once the sender is
-// known: the league's domains and the reporter's own are never indicators.
+// known: the league's domains are never indicators, nor the reporter's
+// address, nor its domain unless anyone can have an address there (a
+// hospital clerk writing from gmail.com shares it with the scammer).
 func (p *parse) startCollector() {
 	exclude := append([]string(nil), p.opts.Domains...)
-	if _, d, ok := strings.Cut(p.msg.From, "@"); ok {
+	if _, d, ok := strings.Cut(p.msg.From, "@"); ok && !warninglists.Freemail(d) {
 		exclude = append(exclude, d)
 	}
-	p.col = newCollector(indicator.New(indicator.Options{Exclude: exclude}), p.opts.Limits, &p.msg.Errors)
+	p.col = newCollector(indicator.New(indicator.Options{Exclude: exclude}), p.opts.Limits, p.opts.Warninglists, p.msg.From, &p.msg.Errors)
 }
 
 // finish moves the collected indicators into the message; the reporter's
-// domain is kept as context.
+// domain is kept as context, and the shown text of deceptive links.
 func (p *parse) finish() {
+	p.shownAsContext()
 	m := p.msg
 	m.Indicators, m.Context = p.col.result()
 	if _, d, ok := strings.Cut(m.From, "@"); ok && d != "" {
-		m.Context = append([]Indicator{{Type: string(indicator.Domain), Value: d, Sources: []string{"header:from"}}}, m.Context...)
+		if i, ok := p.col.ctx[indicator.Indicator{Type: indicator.Domain, Value: d}]; ok {
+			m.Context[i].Sources = appendNew(m.Context[i].Sources, "header:from")
+		} else {
+			m.Context = append([]Indicator{{Type: string(indicator.Domain), Value: d, Sources: []string{"header:from"}}}, m.Context...)
+		}
 	}
 }
 
@@ -124,7 +133,7 @@ func (p *parse) readMail(raw []byte, what string) (*enmime.Part, textproto.MIMEH
 		p.errorf("%s: %v: read as plain text", what, err)
 		return nil, rawHeader(raw)
 	}
-	root, err := mimeParser.ReadParts(bytes.NewReader(raw))
+	root, err := mimeParser.ReadParts(bytes.NewReader(declareUTF8(raw)))
 	if err != nil || root == nil {
 		p.errorf("%s: unreadable MIME structure (%v): read as plain text", what, err)
 		return nil, rawHeader(raw)
@@ -148,6 +157,38 @@ func (p *parse) partErrors(root *enmime.Part, what string) {
 		}
 	}
 	walk(root)
+}
+
+// declareUTF8 gives a mail with no Content-Type (RFC 2045 section 5.2:
+// text/plain; charset=us-ascii) whose body is valid UTF-8, and not ASCII,
+// the charset it is written in: enmime would read its 8-bit bytes as
+// Windows-1252, losing https://сбер-онлайн.рф/login in a forwarded
+// message/rfc822 that carries no MIME header at all.
+func declareUTF8(raw []byte) []byte {
+	end, sep := bytes.Index(raw, []byte("\r\n\r\n")), 4
+	if lf := bytes.Index(raw, []byte("\n\n")); lf >= 0 && (end < 0 || lf < end) {
+		end, sep = lf, 2
+	}
+	if end < 0 {
+		return raw
+	}
+	head, body := raw[:end], raw[end+sep:]
+	if isASCII(body) || !utf8.Valid(body) {
+		return raw
+	}
+	for _, line := range bytes.Split(head, []byte("\n")) {
+		if len(line) > 13 && bytes.EqualFold(line[:13], []byte("content-type:")) {
+			return raw
+		}
+	}
+	nl := "\n"
+	if sep == 4 {
+		nl = "\r\n"
+	}
+	out := make([]byte, 0, len(raw)+48)
+	out = append(out, head...)
+	out = append(out, nl+"Content-Type: text/plain; charset=utf-8"...)
+	return append(out, raw[end:]...)
 }
 
 // rawHeader reads a header block leniently, for mail that enmime refused.

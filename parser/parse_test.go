@@ -77,11 +77,11 @@ func TestParseReports(t *testing.T) {
 			file: "outlook-attached-phish.eml", kind: KindReport,
 			from: "m.kowalski@klinikum-nord.example.de", subject: "Offene Rechnung", text: "verdächtige Mail",
 			indicators: []want{
-				{"ipv4", "198.51.100.23", LayerEvidence, "header:received"},
+				{"ipv4", "91.92.240.23", LayerEvidence, "header:received"},
 				{"domain", "vps-4471.invoice-portal.example.net", LayerEvidence, "header:received"},
 				{"email", "payments.dept2026@freemail.example.net", LayerEvidence, "header:reply-to"},
 				{"email", "bounce-7781@invoice-portal.example.net", LayerEvidence, "header:return-path"},
-				{"ipv4", "203.0.113.77", LayerEvidence, "header:x-originating-ip"},
+				{"ipv4", "185.117.73.77", LayerEvidence, "header:x-originating-ip"},
 				{"url", "https://collect.invoice-portal.example.net/post.php", LayerEvidence, "html:action"},
 				{"url", "https://cdn.lieferant-zahlung.example.com/a.js", LayerEvidence, "html:src"},
 			},
@@ -97,7 +97,7 @@ func TestParseReports(t *testing.T) {
 			indicators: []want{
 				// The Safe Links wrapper is unwrapped to its real target.
 				{"url", "https://pay.customs-fee.example.net/dhl?id=88231", LayerEvidence, "html:href"},
-				{"ipv4", "192.0.2.200", LayerEvidence, "header:received"},
+				{"ipv4", "45.133.1.200", LayerEvidence, "header:received"},
 				{"email", "noreply@dhl-parcel-tracking.example.com", LayerEvidence, "header:from"},
 			},
 			absent:      []string{"nam12.safelinks.protection.outlook.com"},
@@ -122,7 +122,7 @@ func TestParseReports(t *testing.T) {
 			indicators: []want{
 				{"url", "http://update-check.example.net/kb5031/setup.exe", LayerReport, "text"},
 				{"ipv4", "185.220.101.34", LayerReport, ""},
-				{"ipv6", "2001:db8:ffff::34", LayerReport, ""},
+				{"ipv6", "2a0b:4d07:ffff::34", LayerReport, ""},
 				{"url", "https://files.transfer-drop.example.org/d/8812", LayerReport, ""},
 				{"sha256", "9f86d081884c7d659a2feae0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", LayerReport, ""},
 				{"md5", "d41d8cd98f00b204e9800998ecf8427e", LayerReport, ""},
@@ -148,7 +148,7 @@ func TestParseReports(t *testing.T) {
 			file: "koi8-r.eml", kind: KindReport, subject: "Фишинг", text: "Фишинг: вход",
 			indicators: []want{
 				{"url", "http://mail-minzdrav.example.ru/owa", LayerReport, "text"},
-				{"ipv4", "203.0.113.5", LayerReport, "text"},
+				{"ipv4", "185.117.73.5", LayerReport, "text"},
 			},
 		},
 		{

@@ -2,6 +2,8 @@ package parser
 
 import (
 	"bytes"
+	"io"
+	"mime/quotedprintable"
 	"net/textproto"
 	"path"
 	"strings"
@@ -46,9 +48,9 @@ func (p *parse) walkParts(root *enmime.Part, raw []byte, depth int, layer Layer,
 				ct == "message/delivery-status", ct == "message/disposition-notification":
 				// Structure or reports: read by classify, no user text.
 			case !attached && (ct == "text/plain" || ct == "" || ct == "text/enriched"):
-				plains = append(plains, textOf(pt.Content, pt.Charset))
+				plains = append(plains, textOf(qpResidue(pt, undeclaredUTF8(pt)), pt.Charset))
 			case !attached && ct == "text/html":
-				htmls = append(htmls, pt.Content)
+				htmls = append(htmls, qpResidue(pt, undeclaredUTF8(pt)))
 			default:
 				p.attachment(pt.Content, nameOr(pt.FileName, "part-"+pt.PartID), ct, depth, "", layer)
 			}
@@ -71,6 +73,76 @@ func nameOr(name, alt string) string {
 		return alt
 	}
 	return name
+}
+
+// undeclaredUTF8 returns a text part's content as the sender wrote it
+// when it is UTF-8 in a part that says us-ascii, as RFC 2045 makes every
+// part without a Content-Type say: enmime then reads its 8-bit bytes as
+// Windows-1252 (the WHATWG reading of "us-ascii"), and аpple.com with a
+// Cyrillic а comes out as mojibake. Bytes that are valid UTF-8 and not
+// ASCII are, in practice, always UTF-8: no one writes "Ð°" in a mail.
+func undeclaredUTF8(pt *enmime.Part) []byte {
+	b := pt.Content
+	switch strings.ToLower(pt.Charset) {
+	case "us-ascii", "ascii", "ansi_x3.4-1968", "iso-646-us", "us":
+	default:
+		return b
+	}
+	if isASCII(b) {
+		return b
+	}
+	for _, enc := range []*charmap.Charmap{charmap.Windows1252, charmap.ISO8859_1} {
+		if raw, err := enc.NewEncoder().Bytes(b); err == nil && utf8.Valid(raw) {
+			return raw
+		}
+	}
+	return b
+}
+
+// qpResidue decodes quoted-printable text in a part that declares no
+// encoding, or 7bit or 8bit: bulk mailers and phish kits encode and then
+// forget to say so, and <a href=3D"https://evil.example/"> hides its link.
+// It decodes only when the text is full of QP: several "=3D" or soft
+// line breaks, and no '=' that QP could not have written.
+func qpResidue(pt *enmime.Part, b []byte) []byte {
+	switch strings.ToLower(strings.TrimSpace(pt.Header.Get("Content-Transfer-Encoding"))) {
+	case "", "7bit", "8bit":
+	default:
+		return b
+	}
+	if bytes.Count(b, []byte("=3D"))+bytes.Count(b, []byte("=\n")) < 2 {
+		return b
+	}
+	for i := bytes.IndexByte(b, '='); i >= 0; {
+		rest := b[i+1:]
+		switch {
+		case len(rest) >= 2 && isHexUpper(rest[0]) && isHexUpper(rest[1]):
+		case len(rest) >= 1 && (rest[0] == '\n' || rest[0] == '\r' || rest[0] == ' ' || rest[0] == '\t'):
+		default:
+			return b // a bare '=': not QP, or not only QP
+		}
+		j := bytes.IndexByte(rest, '=')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(b)))
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+func isHexUpper(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // textOf makes valid UTF-8 of a text part. enmime converts declared
@@ -162,6 +234,11 @@ func (p *parse) link(l link, where region, layer Layer) {
 		layer = LayerEvidence
 	}
 	target := strings.TrimSpace(l.target)
+	if strings.HasPrefix(target, "//") {
+		// A protocol-relative link (RFC 3986 section 4.2) takes the
+		// scheme of the page: a mail client opens it over https.
+		target = "https:" + target
+	}
 	lower := strings.ToLower(target)
 	if strings.HasPrefix(lower, "cid:") || strings.HasPrefix(lower, "data:") || strings.HasPrefix(lower, "#") {
 		return
@@ -267,10 +344,18 @@ func (p *parse) evidenceHeaders(h textproto.MIMEHeader) {
 			p.col.value(indicator.IPv6, ip, "header:x-originating-ip", LayerEvidence)
 		}
 	}
-	for _, v := range h.Values("Received") {
+	hops := h.Values("Received")
+	first := firstExternalHop(hops)
+	for i, v := range hops {
 		for _, tok := range receivedFrom(v) {
 			for _, t := range []indicator.Type{indicator.IPv4, indicator.IPv6, indicator.Domain} {
-				if _, ok := p.col.value(t, tok, "header:received", LayerEvidence); ok {
+				var ok bool
+				if i == first {
+					_, ok = p.col.value(t, tok, "header:received", LayerEvidence)
+				} else {
+					_, ok = p.col.contextValue(t, tok, "header:received")
+				}
+				if ok {
 					break
 				}
 			}

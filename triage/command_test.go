@@ -284,7 +284,7 @@ func TestCommands(t *testing.T) {
 				}
 			}
 			slices.Sort(verified)
-			if !slices.Equal(verified, []string{"http://vpn-renew.evil.example/login", "vpn-renew.evil.example"}) || !slices.Contains(not, "198.51.100.23") {
+			if !slices.Equal(verified, []string{"http://vpn-renew.evil.example/login", "vpn-renew.evil.example"}) || !slices.Contains(not, "91.92.240.23") {
 				t.Errorf("verified %q, not %q", verified, not)
 			}
 			confirmed(t, s, alex, "#verify vpn-renew[.]evil[.]example")

@@ -22,6 +22,7 @@ import (
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/parser/indicator"
 	"github.com/hospital-league/leaguemail/store"
+	"github.com/hospital-league/leaguemail/warninglists"
 )
 
 // Origin says where a mail was read; see store.Origin.
@@ -78,6 +79,9 @@ type Config struct {
 	MaxSize int
 	// Parse parses one raw mail; the parser package's Parse by default.
 	Parse func(raw []byte) *parser.Message
+	// Warninglists are handed to the parser when Parse is nil; nil takes
+	// the embedded lists.
+	Warninglists *warninglists.Set
 	// Now is the clock (time.Now by default).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -148,7 +152,7 @@ func New(st *store.Store, cfg Config) (*Gateway, error) {
 	}
 	if g.cfg.Parse == nil {
 		g.cfg.Parse = func(raw []byte) *parser.Message {
-			return parser.Parse(raw, parser.Options{Address: g.address, Domains: g.domains, Tag: cfg.Tag})
+			return parser.Parse(raw, parser.Options{Address: g.address, Domains: g.domains, Tag: cfg.Tag, Warninglists: cfg.Warninglists})
 		}
 	}
 	return g, nil

@@ -18,10 +18,12 @@ import (
 	"github.com/hospital-league/leaguemail/export"
 	"github.com/hospital-league/leaguemail/mailin"
 	"github.com/hospital-league/leaguemail/notify"
+	"github.com/hospital-league/leaguemail/oauth"
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/sla"
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/triage"
+	"github.com/hospital-league/leaguemail/warninglists"
 )
 
 // gateway is the whole of `serve`: the IMAP intake of every mailbox, the
@@ -37,11 +39,14 @@ type gateway struct {
 	triage  *triage.Gateway
 	sender  *notify.Sender
 	intakes []*mailin.Intake
+	oauth   *oauth.Source // nil unless a login is by token
 	feeds   *export.Scheduler
 	sla     *sla.Monitor
 	http    *http.Server
 	// taken is called after each mail committed, for the demo's story.
 	taken func(raw []byte, o mailin.Origin)
+	// warn holds the warninglists the parser is given.
+	warn *warninglists.Set
 }
 
 // newGateway builds every part from the config and checks it all: a
@@ -64,6 +69,9 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	g = &gateway{cfg: cfg, log: log, st: st, reg: prometheus.NewRegistry()}
 	g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g.m = newGatewayMetrics(g.reg, g.st)
+	if g.warn, err = loadWarninglists(cfg, log); err != nil {
+		return nil, err
+	}
 
 	g.triage, err = triage.New(g.st, triage.Config{
 		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),
@@ -77,13 +85,30 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		return nil, cfg.Errorf("league.address", "%v", err)
 	}
 
+	if g.oauth, err = newOAuthSource(cfg, log); err != nil {
+		return nil, err
+	}
+	if g.oauth != nil {
+		registerOAuthMetrics(g.reg, g.oauth)
+	}
+	var smtpTokens, imapTokens oauth.TokenSource
+	smtpAuth, _ := oauth.ParseMechanism(cfg.SMTP.Auth)
+	imapAuth, _ := oauth.ParseMechanism(cfg.IMAP.Auth)
+	if smtpAuth.OAuth() {
+		smtpTokens = g.oauth
+	}
+	if imapAuth.OAuth() {
+		imapTokens = g.oauth
+	}
+
 	g.sender, err = notify.New(g.st, notify.Config{
 		URL: cfg.SMTP.URL, From: cfg.League.Address, Name: cfg.League.Name, Domains: cfg.League.Domains,
 		CAFile: cfg.SMTP.CAFile, HelloName: cfg.SMTP.Helo, TemplatesDir: cfg.Templates.Dir,
 		MinBackoff: cfg.SMTP.RetryMin.Duration, MaxBackoff: cfg.SMTP.RetryMax.Duration,
 		AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
 		DKIM:             notify.DKIM{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile},
-		Registerer:       g.reg, Logger: log,
+		Auth:             smtpAuth, Tokens: smtpTokens,
+		Registerer: g.reg, Logger: log,
 	})
 	if err != nil {
 		return nil, cfg.Errorf("smtp.url", "%v", err)
@@ -99,6 +124,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		in, err := mailin.New(mailin.Config{
 			URL: b.URL, Processed: b.Processed, Failed: b.Failed, CAFile: cfg.IMAP.CAFile,
 			PollInterval: cfg.IMAP.PollInterval.Duration, IdleRestart: cfg.IMAP.IdleRestart.Duration,
+			Auth: imapAuth, Tokens: imapTokens,
 			Logger: log, Metrics: mm,
 		}, sink{g})
 		if err != nil {
@@ -130,7 +156,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 
 // timedParse is the parser, timed for the parse latency histogram.
 func (g *gateway) timedParse() func([]byte) *parser.Message {
-	opts := parser.Options{Address: g.cfg.League.Address, Domains: g.cfg.League.Domains}
+	opts := parser.Options{Address: g.cfg.League.Address, Domains: g.cfg.League.Domains, Warninglists: g.warn}
 	return func(raw []byte) *parser.Message {
 		start := time.Now()
 		m := parser.Parse(raw, opts)

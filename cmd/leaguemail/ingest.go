@@ -65,9 +65,14 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	warn, err := loadWarninglists(cfg, log)
+	if err != nil {
+		return err
+	}
 	g, err := triage.New(st, triage.Config{Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: secret,
 		Triagers: cfg.Triage.Triagers, AuthservID: cfg.Triage.AuthservID, AckLimit: cfg.Triage.AcksPerHour,
-		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour, TokenTTL: cfg.Triage.TokenTTL.Duration, Logger: log})
+		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour, TokenTTL: cfg.Triage.TokenTTL.Duration, Logger: log,
+		Warninglists: warn})
 	if err != nil {
 		return fmt.Errorf("%w; check --address", err)
 	}

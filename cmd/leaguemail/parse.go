@@ -12,6 +12,7 @@ import (
 
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/parser/indicator"
+	"github.com/hospital-league/leaguemail/warninglists"
 )
 
 // runParse prints what the parser makes of each file: one JSON object a
@@ -22,6 +23,7 @@ func runParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print one JSON object per file")
 	address := fs.String("address", envOr("LEAGUEMAIL_LEAGUE_ADDRESS", ""), "the league's contact address (for reply tokens)")
 	domains := fs.String("domains", envOr("LEAGUEMAIL_LEAGUE_DOMAINS", ""), "the league's own domains, comma-separated")
+	lists := fs.String("warninglists", envOr("LEAGUEMAIL_PARSER_WARNINGLISTS", ""), "a misp-warninglists checkout (its lists folder); the embedded lists when empty")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -29,6 +31,13 @@ func runParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: give one or more mail files (or - for standard input)", errUsage)
 	}
 	opts := parser.Options{Address: *address}
+	if *lists != "" {
+		set, _, err := warninglists.Load(*lists)
+		if err != nil {
+			return fmt.Errorf("--warninglists: %w", err)
+		}
+		opts.Warninglists = set
+	}
 	for _, d := range strings.Split(*domains, ",") {
 		if d = strings.TrimSpace(d); d != "" {
 			opts.Domains = append(opts.Domains, d)
@@ -125,6 +134,11 @@ func printSummary(w io.Writer, m *parser.Message) {
 	for _, ind := range m.Indicators {
 		fmt.Fprintf(w, "    %-7s %-50s %s [%s]\n", ind.Type, indicator.Defang(indicator.Indicator{Type: indicator.Type(ind.Type), Value: ind.Value}),
 			strings.Join(ind.Sources, ","), layers(ind.Layers))
+	}
+	for _, c := range m.Context {
+		if c.Warning != "" {
+			fmt.Fprintf(w, "    context %-7s %-42s %s\n", c.Type, indicator.Defang(indicator.Indicator{Type: indicator.Type(c.Type), Value: c.Value}), c.Warning)
+		}
 	}
 	for _, d := range m.DeceptiveLinks {
 		fmt.Fprintf(w, "  deceptive link: shows %s, goes to %s\n",

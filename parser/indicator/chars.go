@@ -56,7 +56,7 @@ func init() {
 		}
 		class[c] = k
 	}
-	for _, c := range []byte("[({])}hHfF") {
+	for _, c := range []byte("[({])}hHfF.:") {
 		refangStart[c] = true
 	}
 }

@@ -32,7 +32,7 @@ func TestExtract(t *testing.T) {
 		{"spaced markers", "evil [.] example [.] com", []string{"domain evil.example.com"}},
 		{"email [at]", "phish [at] evil [dot] com and x(at)evil.net and y[@]evil.org",
 			[]string{"email phish@evil.com", "domain evil.com", "email x@evil.net", "domain evil.net", "email y@evil.org", "domain evil.org"}},
-		{"ip defanged", "C2 at 203.0.113[.]7 and 198[.]51[.]100[.]23", []string{"ipv4 203.0.113.7", "ipv4 198.51.100.23"}},
+		{"ip defanged", "C2 at 185.117.73[.]7 and 91[.]92[.]240[.]23", []string{"ipv4 185.117.73.7", "ipv4 91.92.240.23"}},
 		{"mixed brackets", "test(.}example[.)com", []string{"domain test.example.com"}},
 
 		// Normalisation.
@@ -43,7 +43,7 @@ func TestExtract(t *testing.T) {
 		{"port kept", "http://evil.example.com:8080/x", []string{"url http://evil.example.com:8080/x", "domain evil.example.com"}},
 		{"userinfo trick", "http://paypal.com@evil.example.com/", []string{"url http://paypal.com@evil.example.com/", "domain evil.example.com"}},
 		{"hash lower-case", "MD5: D41D8CD98F00B204E9800998ECF8427E", []string{"md5 d41d8cd98f00b204e9800998ecf8427e"}},
-		{"ipv4 leading zeros", "seen from 203.000.113.010", []string{"ipv4 203.0.113.10"}},
+		{"ipv4 leading zeros", "seen from 185.117.073.010", []string{"ipv4 185.117.73.10"}},
 
 		// Trailing punctuation around URLs.
 		{"full stop", "Go to https://evil.example.com/a.", []string{"url https://evil.example.com/a", "domain evil.example.com"}},
@@ -62,14 +62,13 @@ func TestExtract(t *testing.T) {
 		// IPs.
 		{"private and special IPs dropped", "10.1.2.3 192.168.0.1 172.16.5.4 127.0.0.1 169.254.1.1 224.0.0.1 0.0.0.0 255.255.255.255 fe80::1 ::1 ff02::1 fd00::1 ::",
 			nil},
-		{"TEST-NET kept", "192.0.2.1 198.51.100.2 203.0.113.3 2001:db8::1", []string{"ipv4 192.0.2.1", "ipv4 198.51.100.2", "ipv4 203.0.113.3", "ipv6 2001:db8::1"}},
 		{"version number", "version 1.2.3.4 and 1.2.3.4.5 and 1.2.3", []string{"ipv4 1.2.3.4"}},
 		{"ipv4 with port", "8.8.8.8:53", []string{"ipv4 8.8.8.8"}},
-		{"ipv6 forms", "2001:0db8:85a3:0000:0000:8a2e:0370:7334, 2001:db8:85a3::8a2e:370:7334. [2001:db8::2]:443 ::ffff:192.0.2.128",
-			[]string{"ipv6 2001:db8:85a3::8a2e:370:7334", "ipv6 2001:db8:85a3::8a2e:370:7334", "ipv6 2001:db8::2", "ipv4 192.0.2.128"}},
+		{"ipv6 forms", "2a0b:4d07:85a3:0000:0000:8a2e:0370:7334, 2a0b:4d07:85a3::8a2e:370:7334. [2a0b:4d07::2]:443 ::ffff:45.133.1.128",
+			[]string{"ipv6 2a0b:4d07:85a3::8a2e:370:7334", "ipv6 2a0b:4d07:85a3::8a2e:370:7334", "ipv6 2a0b:4d07::2", "ipv4 45.133.1.128"}},
 		{"not ipv6", "at 12:30:45, MAC 00:1a:2b:3c:4d:5e, std::cout, a::b", nil},
-		{"ip URL", "http://203.0.113.9/x and http://[2001:db8::9]:8080/y",
-			[]string{"url http://203.0.113.9/x", "ipv4 203.0.113.9", "url http://[2001:db8::9]:8080/y", "ipv6 2001:db8::9"}},
+		{"ip URL", "http://185.117.73.9/x and http://[2a0b:4d07::9]:8080/y",
+			[]string{"url http://185.117.73.9/x", "ipv4 185.117.73.9", "url http://[2a0b:4d07::9]:8080/y", "ipv6 2a0b:4d07::9"}},
 		{"private URL dropped", "http://192.168.1.1/admin", []string{}},
 
 		// Not domains.
@@ -118,9 +117,43 @@ func TestExtract(t *testing.T) {
 		{"safe link around proofpoint", "https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Furldefense.proofpoint.com%2Fv2%2Furl%3Fu%3Dhttps-3A__evil.example.com_a%26d%3Dx&data=1",
 			[]string{"url https://evil.example.com/a", "domain evil.example.com"}},
 
+		{"safe links GCC High", "https://gcc02.safelinks.protection.office365.us/?url=https%3A%2F%2Fevil.example.com%2Fa&data=05%7C01",
+			[]string{"url https://evil.example.com/a", "domain evil.example.com"}},
+		{"teams safe links", "https://statics.teams.cdn.office.net/evergreen-assets/safelinks/1/atp-safelinks.html?url=https%3A%2F%2Fevil.example.com%2Fb&locale=en-us",
+			[]string{"url https://evil.example.com/b", "domain evil.example.com"}},
+		{"mimecastprotect", "https://url.uk.m.mimecastprotect.com/s/AbCdEf?domain=evil.example.com",
+			[]string{"url https://url.uk.m.mimecastprotect.com/s/AbCdEf?domain=evil.example.com", "domain evil.example.com"}},
+		{"google ccTLD", "https://www.google.co.uk/url?sa=t&url=https%3A%2F%2Fevil.example.com%2Fc&usg=x",
+			[]string{"url https://evil.example.com/c", "domain evil.example.com"}},
+		{"sendgrid click", "https://u1234.ct.sendgrid.net/ls/click?upn=https%3A%2F%2Fevil.example.com%2Fd",
+			[]string{"url https://evil.example.com/d", "domain evil.example.com"}},
+		{"barracuda", "https://linkprotect.cudasvc.com/url?a=https%3a%2f%2fevil.example.com%2fe&c=E,1,abc&typo=1",
+			[]string{"url https://evil.example.com/e", "domain evil.example.com"}},
+		{"mailchimp click", "https://hospital.us1.list-manage.com/track/click?u=abc&id=def&url=https%3A%2F%2Fevil.example.com%2Ff",
+			[]string{"url https://evil.example.com/f", "domain evil.example.com"}},
+		{"open redirect target surfaced", "https://asf.goole.com/mail?url=http%3A%2F%2Fevil.example.com%2Fg&t=1",
+			[]string{"url https://asf.goole.com/mail?url=http%3A%2F%2Fevil.example.com%2Fg&t=1", "domain asf.goole.com", "url http://evil.example.com/g", "domain evil.example.com"}},
+
+		// Text shapes.
+		{"local part is no domain", "from ceo.fraud.xyz@localhost and a@b@c.example.com", nil},
+		{"numeric hosts", "http://134744072/ and http://0x08080808/x", []string{"url http://8.8.8.8/", "ipv4 8.8.8.8", "url http://8.8.8.8/x", "ipv4 8.8.8.8"}},
+		{"small numbers are no hosts", "http://1234/", nil},
+		{"glued IPs", "Source IP:185.220.101.4was seen, v1.2.3.4 is a version", []string{"ipv4 185.220.101.4"}},
+		{"spaced defangs", "evil-kit . com and evil-kit2 .com, hxxps :// evil-kit3.com/a", []string{"domain evil-kit.com", "domain evil-kit2.com", "url https://evil-kit3.com/a", "domain evil-kit3.com"}},
+		{"spaced quad", "C2 at 185.220.101 . 4, version 1.2 . 3", []string{"ipv4 185.220.101.4"}},
+		{"ethereum address is no hash", "pay 0x32Be343B94f860124dC4fEe278FDCBD38C102D88", nil},
+		{"sentence end is no defang", "It went to hospital. It was fine", nil},
+		{"scheme-less defanged URL", "get evil[.]com/x.php now", []string{"url http://evil.com/x.php", "domain evil.com"}},
+		{"scheme-less www URL", "www.evil-kit.com/login.", []string{"url http://www.evil-kit.com/login", "domain www.evil-kit.com"}},
+		{"bare reference stays a domain", "see github.com/org/repo", []string{"domain github.com"}},
+		{"documentation ranges", "192.0.2.1 198.51.100.2 203.0.113.3 198.18.0.1 100.64.0.1 2001:db8::1", nil},
+		{"markdown", "[a](https://md.example.com/a)[b](https://md2.example.com/b)", []string{"url https://md.example.com/a", "domain md.example.com", "url https://md2.example.com/b", "domain md2.example.com"}},
+		{"analysis service", "https://www.virustotal.com/gui/ip-address/185.220.101.4/detection",
+			[]string{"url https://www.virustotal.com/gui/ip-address/185.220.101.4/detection", "domain www.virustotal.com", "ipv4 185.220.101.4"}},
+
 		// Odd input.
 		{"invalid UTF-8 and NUL", "\xff\xfeevil.example.com\x00\xc3", []string{"domain evil.example.com"}},
-		{"unicode space ends URL", "see\u00a0evil[.]example.com/x.exe\u00a0now", []string{"domain evil.example.com"}},
+		{"unicode space ends URL", "see\u00a0evil[.]example.com/x.exe\u00a0now", []string{"url http://evil.example.com/x.exe", "domain evil.example.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

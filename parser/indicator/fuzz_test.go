@@ -10,7 +10,7 @@ import (
 
 var fuzzSeeds = []string{
 	"hxxps://evil[.]example.com/a?b=c (see https://en.wikipedia.org/wiki/X_(y)).",
-	"user [at] evil [dot] com, 203.0.113[.]7, 2001:db8::1, ::ffff:192.0.2.1",
+	"user [at] evil [dot] com, 185.117.73[.]7, 2a0b:4d07::1, ::ffff:45.133.1.1",
 	"d41d8cd98f00b204e9800998ecf8427e CVE-2021-44228 bücher.de report.zip",
 	"https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Furldefense.proofpoint.com%2Fv2%2Furl%3Fu%3Dhttps-3A__evil.com_a%26d%3Dx&data=1",
 	"https://urldefense.com/v3/__https://evil.example.com/x*y**Az*__;PyMjw6k!!ABC!def$",

@@ -1,11 +1,15 @@
 // Package indicator finds indicators of compromise in text: URLs, domains,
 // IP addresses, e-mail addresses, file hashes and CVE names.
 //
-// It refangs defanged text (hxxp, [.], [at]...), unwraps links rewritten by
-// mail filters (Safe Links, Proofpoint, Mimecast, Google), normalises what it
-// finds (lower-case hosts, IDN to A-labels, canonical IPs) and drops what is
-// not an indicator (private addresses, names without a public suffix, the
-// league's own domains). It also defangs indicators for mail text.
+// It refangs defanged text (hxxp, [.], [at], "example . com"...), unwraps
+// links rewritten by mail filters and trackers (Safe Links, Proofpoint,
+// Mimecast, Barracuda, Google, SendGrid...), surfaces the targets of open
+// redirects and what links to analysis services name, normalises what it
+// finds (lower-case hosts, IDN to A-labels, canonical IPs, numeric hosts
+// as dotted quads) and drops what is not an indicator (private,
+// documentation, benchmarking and CGNAT addresses, names without a public
+// suffix, the league's own domains). It also defangs indicators for mail
+// text.
 //
 // The package is pure: no I/O, no clock.
 package indicator

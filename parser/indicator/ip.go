@@ -76,19 +76,35 @@ func parseIP(b []byte) (netip.Addr, bool) {
 // "this network" block 0.0.0.0/8 (RFC 1122 section 3.2.1.3) and the limited
 // broadcast address are unspecified in the same sense, and the IPv6 block
 // ::/8 (RFC 4291 section 2.4) holds only the unspecified, loopback and
-// IPv4-embedding addresses, so these go too. Documentation ranges
-// (192.0.2.0/24, 2001:db8::/32) stay: DESIGN.md keeps them.
+// IPv4-embedding addresses, so these go too. So do the ranges no mail
+// from the Internet can come from: documentation (RFC 5737, RFC 3849),
+// benchmarking (RFC 2544) and carrier-grade NAT (RFC 6598); a CERT
+// blocking them blocks nothing or its own carrier's customers.
 func publicIP(a netip.Addr) bool {
 	if !a.IsValid() || a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() ||
 		a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() || a.IsMulticast() ||
 		a.IsUnspecified() {
 		return false
 	}
+	for _, p := range unroutable {
+		if p.Contains(a) {
+			return false
+		}
+	}
 	if a.Is4() {
 		q := a.As4()
 		return q[0] != 0 && a != netip.AddrFrom4([4]byte{255, 255, 255, 255})
 	}
 	return a.As16()[0] != 0
+}
+
+var unroutable = []netip.Prefix{
+	netip.MustParsePrefix("192.0.2.0/24"),    // RFC 5737 TEST-NET-1
+	netip.MustParsePrefix("198.51.100.0/24"), // RFC 5737 TEST-NET-2
+	netip.MustParsePrefix("203.0.113.0/24"),  // RFC 5737 TEST-NET-3
+	netip.MustParsePrefix("198.18.0.0/15"),   // RFC 2544 benchmarking
+	netip.MustParsePrefix("100.64.0.0/10"),   // RFC 6598 shared address space
+	netip.MustParsePrefix("2001:db8::/32"),   // RFC 3849 documentation
 }
 
 // ipIndicator returns the indicator for a, if a is public.

@@ -74,7 +74,9 @@ func (x *Extractor) Normalize(t Type, value string) (Indicator, bool) {
 
 // Related returns the indicators that a normalised indicator implies, as
 // Extract emits them after it: the host of a URL (a domain or an IP; for a
-// Mimecast link, the domain it names) and the domain of an e-mail address.
+// Mimecast link, the domain it names), the target in its redirect
+// parameter and what a link to an analysis service names, and the domain
+// of an e-mail address.
 // Callers of Normalize use it to record those too.
 func (x *Extractor) Related(ind Indicator) []Indicator {
 	switch ind.Type {
@@ -86,7 +88,7 @@ func (x *Extractor) Related(ind Indicator) []Indicator {
 			return nil
 		}
 		if u, ok := x.parseURL([]byte(ind.Value)); ok {
-			return []Indicator{u.host}
+			return x.embedded(ind.Value, []Indicator{u.host})
 		}
 	case Email:
 		if at := strings.LastIndexByte(ind.Value, '@'); at >= 0 {

@@ -24,10 +24,10 @@ func TestNormalize(t *testing.T) {
 		{Domain, "invoice.pdf", Indicator{}, false},
 		{Domain, "mx.league.example", Indicator{}, false},
 		{Domain, "localhost", Indicator{}, false},
-		{IPv4, "[203.0.113.5]", Indicator{IPv4, "203.0.113.5"}, true},
+		{IPv4, "[185.117.73.5]", Indicator{IPv4, "185.117.73.5"}, true},
 		{IPv4, "10.0.0.5", Indicator{}, false},
-		{IPv6, "[IPv6:2001:DB8:0:0::1]", Indicator{IPv6, "2001:db8::1"}, true},
-		{IPv4, "2001:db8::5", Indicator{IPv6, "2001:db8::5"}, true},
+		{IPv6, "[IPv6:2A0B:4D07:0:0::1]", Indicator{IPv6, "2a0b:4d07::1"}, true},
+		{IPv4, "2a0b:4d07::5", Indicator{IPv6, "2a0b:4d07::5"}, true},
 		{IPv6, "fe80::1%eth0", Indicator{}, false},
 		{Email, "<Bounce@Evil.Example.COM>", Indicator{Email, "bounce@evil.example.com"}, true},
 		{Email, "mailto:x@evil.example.com", Indicator{Email, "x@evil.example.com"}, true},
@@ -56,7 +56,7 @@ func TestRelated(t *testing.T) {
 		want []Indicator
 	}{
 		{Indicator{URL, "https://evil.example.com/x"}, []Indicator{{Domain, "evil.example.com"}}},
-		{Indicator{URL, "http://[2001:db8::9]/"}, []Indicator{{IPv6, "2001:db8::9"}}},
+		{Indicator{URL, "http://[2a0b:4d07::9]/"}, []Indicator{{IPv6, "2a0b:4d07::9"}}},
 		{Indicator{URL, "https://protect-us.mimecast.com/s/abc?domain=evil.example.com"}, []Indicator{{Domain, "evil.example.com"}}},
 		{Indicator{Email, "a@evil.example.com"}, []Indicator{{Domain, "evil.example.com"}}},
 		{Indicator{MD5, "d41d8cd98f00b204e9800998ecf8427e"}, nil},

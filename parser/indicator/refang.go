@@ -44,6 +44,10 @@ func refang(src []byte, marks *[]int) ([]byte, []int) {
 			if i > 1 && i+1 < len(src) && src[i-1] == '.' && isAlnum(src[i-2]) && isAlnum(src[i+1]) {
 				n = 1 // "example.]com"
 			}
+		case '.':
+			rep, n, trim = spacedDot(src, i)
+		case ':':
+			rep, n, trim = spacedScheme(src, i)
 		case 'h', 'H':
 			rep, n = schemeMarker(src[i:], "http")
 		case 'f', 'F':
@@ -154,8 +158,115 @@ func schemeMarker(b []byte, want string) (string, int) {
 		rep = schemeS[want]
 		n++
 	}
+	if n < len(b) && b[n] == ' ' {
+		// "hxxps :// example.com": spacedMarker drops the spaces.
+		if p := skipSpaces(b, n); hasPrefixFold(b[p:], "://") {
+			return rep, n
+		}
+		return "", 0
+	}
 	if n >= len(b) || b[n] != ':' && !(b[n] == '[' && n+1 < len(b) && b[n+1] == ':') {
 		return "", 0
 	}
 	return rep, n
+}
+
+// spacedDot matches a dot that spaces defang, at src[i]: spaces before
+// it, and maybe after, between a name and a top-level domain ("example .
+// com", "example .com"; not "example. com", which is how a sentence ends)
+// or before the last group of a dotted quad ("2.2.2 . 2"). trim says that
+// the spaces before belong to the marker.
+func spacedDot(src []byte, i int) (rep string, n int, trim bool) {
+	if i == 0 || src[i-1] != ' ' && src[i-1] != '\t' {
+		return "", 0, false
+	}
+	l := i
+	for l > 0 && i-l < 3 && (src[l-1] == ' ' || src[l-1] == '\t') {
+		l--
+	}
+	if l == 0 || !isAlnum(src[l-1]) {
+		return "", 0, false
+	}
+	q := skipSpaces(src, i+1)
+	if isDigit(src[l-1]) && spacedQuad(src, l, i) {
+		return ".", q - i, true
+	}
+	e := q
+	for e < len(src) && e-q < 24 && ('a' <= lower(src[e]) && lower(src[e]) <= 'z') {
+		e++
+	}
+	if e-q < 2 || e < len(src) && (isAlnum(src[e]) || src[e] == '-' || src[e] == '_') {
+		return "", 0, false
+	}
+	var buf [24]byte
+	label := buf[:0]
+	for _, c := range src[q:e] {
+		label = append(label, lower(c))
+	}
+	if !icannTLD(label) {
+		return "", 0, false
+	}
+	return ".", q - i, true
+}
+
+// spacedScheme matches a "://" that spaces defang, at src[i]: after a
+// scheme and spaces ("hxxps :// example.com"), or followed by spaces
+// ("http:// example.com").
+func spacedScheme(src []byte, i int) (rep string, n int, trim bool) {
+	if !hasPrefixFold(src[i:], "://") {
+		return "", 0, false
+	}
+	l := i
+	for l > 0 && i-l < 3 && (src[l-1] == ' ' || src[l-1] == '\t') {
+		l--
+	}
+	before := l < i && schemeEnds(src[:l])
+	q := skipSpaces(src, i+3)
+	if !before && q == i+3 {
+		return "", 0, false
+	}
+	return "://", q - i, before
+}
+
+// spacedQuad says whether src[:i] ends with three dotted groups of
+// digits and the text after the dot at src[p] is a fourth.
+func spacedQuad(src []byte, i, p int) bool {
+	groups, digits := 1, 0
+	for k := i - 1; k >= 0 && i-k <= 11; k-- {
+		c := src[k]
+		switch {
+		case isDigit(c):
+			digits++
+			if digits > 3 {
+				return false
+			}
+			if k == 0 || !isDigit(src[k-1]) && src[k-1] != '.' {
+				if groups != 3 || k > 0 && isAlnum(src[k-1]) {
+					return false
+				}
+				q := skipSpaces(src, p+1)
+				e := q
+				for e < len(src) && isDigit(src[e]) && e-q < 4 {
+					e++
+				}
+				return e > q && e-q <= 3 && (e == len(src) || !isAlnum(src[e]) && src[e] != '.')
+			}
+		case c == '.' && digits > 0:
+			groups++
+			digits = 0
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// schemeEnds says whether b ends with a URL scheme, plain or defanged.
+func schemeEnds(b []byte) bool {
+	for _, s := range [...]string{"https", "http", "hxxps", "hxxp", "ftp", "fxp"} {
+		if len(b) >= len(s) && hasPrefixFold(b[len(b)-len(s):], s) {
+			return true
+		}
+	}
+	return false
 }

@@ -68,7 +68,9 @@ func (s *scanner) scan() {
 					continue
 				}
 			case next == '@':
-				if end, ok := s.email(j); ok {
+				if end, ok := s.email(j); ok || end > i {
+					// A failed address is still skipped: its local part
+					// is never a domain (ceo.fraud.xyz@gmail.com).
 					i = end
 					continue
 				}
@@ -92,8 +94,7 @@ func (s *scanner) scan() {
 				continue
 			}
 		}
-		s.word(i, j, f)
-		i = j
+		i = s.word(i, j, f)
 	}
 }
 
@@ -143,18 +144,23 @@ func (s *scanner) defanged(start, end int) bool {
 	return k < len(s.marks) && s.marks[k] < end
 }
 
-// word looks at a run that starts nothing else.
-func (s *scanner) word(i, j int, f uint8) {
+// word looks at a run that starts nothing else, and returns where the
+// scan goes on: after the run, or after the path of a URL written without
+// its scheme.
+func (s *scanner) word(i, j int, f uint8) int {
+	end := j
 	b := s.buf[i:j]
 	if f&fDot == 0 {
 		if f&fNonHex == 0 {
 			s.hash(i, b)
-		} else if len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') {
+		} else if len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') && !(len(b) == 42 && mixedCase(b[2:])) {
+			// 0x and 40 hex digits in mixed case is an Ethereum address
+			// with its EIP-55 checksum, not a SHA-1.
 			s.hash(i+2, b[2:])
 		} else if len(b) >= 13 && (b[0] == 'c' || b[0] == 'C') {
 			s.cves(b)
 		}
-		return
+		return end
 	}
 	// A full stop, a leading ellipsis or a dash around a name is prose.
 	for len(b) > 0 && (b[0] == '.' || b[0] == '-') {
@@ -169,9 +175,9 @@ func (s *scanner) word(i, j int, f uint8) {
 				s.send(ind)
 			}
 		}
-		return
+		return end
 	}
-	found := false
+	found, whole := false, bytes.Index(b, []byte("..")) < 0
 	// "see...example.com": an ellipsis splits names.
 	for len(b) > 0 {
 		piece := b
@@ -185,14 +191,98 @@ func (s *scanner) word(i, j int, f uint8) {
 		}
 		ctx := hostContext{bare: true, defanged: s.defanged(i, j)}
 		if name, ok := s.x.hostName(piece, ctx); ok {
+			// Only a name written defanged, or a www. name, is taken
+			// for a URL without its scheme: "github.com/org/repo" in
+			// prose is as often a reference as a link.
+			if whole && (ctx.defanged || hasPrefixFold(piece, "www.")) {
+				if e, ok := s.schemeless(i, j); ok {
+					return e
+				}
+			}
 			s.send(Indicator{Type: Domain, Value: name})
 			found = true
 		}
+	}
+	if !found {
+		found = s.gluedIPv4(s.buf[i:j])
 	}
 	if !found && j-i >= 13 {
 		s.cves(s.buf[i:j])
 		s.hashes(i, s.buf[i:j])
 	}
+	return end
+}
+
+// schemeless reads a URL written without its scheme, a domain at
+// buf[i:j] followed by a path ("evil[.]com/x.php", "www.example.com/login"),
+// as browsers do: http. A domain inside a path or after a drive letter is
+// left alone.
+func (s *scanner) schemeless(i, j int) (int, bool) {
+	buf := s.buf
+	if j+1 >= len(buf) || buf[j] != '/' || buf[j+1] == '/' || buf[j+1] <= ' ' {
+		return 0, false
+	}
+	if i > 0 && (buf[i-1] == '/' || buf[i-1] == '\\' || buf[i-1] == ':' || buf[i-1] == '@') {
+		return 0, false
+	}
+	e := urlChars(buf, j, min(len(buf), i+4*maxURL), false)
+	span := trimURL(cutMarkdown(cutAtCloser(buf, i, buf[i:e])))
+	if len(span) <= j-i+1 {
+		return 0, false
+	}
+	full := make([]byte, 0, len("http://")+len(span))
+	full = append(append(full, "http://"...), span...)
+	u, pu, ok := s.x.normalizeURL(full, 0)
+	if !ok {
+		return 0, false
+	}
+	s.send(Indicator{Type: URL, Value: u})
+	s.related(URL, u, pu)
+	s.embedded(u)
+	return i + len(span), true
+}
+
+// gluedIPv4 emits the dotted quads written against letters in a run that
+// is no domain ("Source IP:8.8.8.8was", "words1.1.1.1words", what HTML
+// rendering and copy-paste leave). A quad after a lone 'v' is a version.
+func (s *scanner) gluedIPv4(b []byte) bool {
+	found := false
+	for k := 0; k < len(b); k++ {
+		if !isDigit(b[k]) || k > 0 && (isDigit(b[k-1]) || b[k-1] == '.') {
+			continue
+		}
+		e := k
+		for e < len(b) && (isDigit(b[e]) || b[e] == '.') {
+			e++
+		}
+		q := b[k:e]
+		if q[len(q)-1] == '.' {
+			k = e // "1.1.1.1.a": a name, not an address glued to a word
+			continue
+		}
+		if k == 1 && (b[0] == 'v' || b[0] == 'V') {
+			k = e
+			continue
+		}
+		if a, ok := parseIPv4(q); ok {
+			if ind, ok := ipIndicator(a); ok {
+				s.send(ind)
+				found = true
+			}
+		}
+		k = e
+	}
+	return found
+}
+
+// mixedCase reports whether b holds both upper- and lower-case letters.
+func mixedCase(b []byte) bool {
+	up, low := false, false
+	for _, c := range b {
+		up = up || 'A' <= c && c <= 'Z'
+		low = low || 'a' <= c && c <= 'z'
+	}
+	return up && low
 }
 
 // hash emits b, found at buf[at], if it is a hash: the run is bounded by
@@ -294,7 +384,7 @@ func (s *scanner) url(i, colon int) (int, bool) {
 	// A URL quoted or bracketed in text ends at the closing quote or
 	// bracket: 'https://example.com/a');  [https://example.com](...)
 	span := cutAtCloser(buf, start, buf[start:j])
-	span = trimURL(span)
+	span = trimURL(cutMarkdown(span))
 	end := start + len(span)
 	var u string
 	if len(auth) == rawAuth && len(span) >= len(auth) {
@@ -313,7 +403,16 @@ func (s *scanner) url(i, colon int) (int, bool) {
 	}
 	s.send(Indicator{Type: URL, Value: u})
 	s.related(URL, u, pu)
+	s.embedded(u)
 	return end, true
+}
+
+// embedded emits what a URL names in its query or, for an analysis
+// service, in its path.
+func (s *scanner) embedded(u string) {
+	for _, ind := range s.x.embedded(u, nil) {
+		s.send(ind)
+	}
 }
 
 // maxAuthority bounds the authority of a URL in text: userinfo, a
@@ -345,7 +444,9 @@ func (s *scanner) related(_ Type, u string, pu parsedURL) {
 	s.send(pu.host)
 }
 
-// email tries an address whose '@' is at buf[at].
+// email tries an address whose '@' is at buf[at]. When the address is
+// not one, but its local part is, it returns where to skip to: past the
+// local part, and past the domain too when that was read as one.
 func (s *scanner) email(at int) (int, bool) {
 	buf := s.buf
 	ls := localStart(buf, at)
@@ -354,19 +455,27 @@ func (s *scanner) email(at int) (int, bool) {
 		return 0, false
 	}
 	j, f := runEnd(buf, at+1)
+	if ls > 0 && buf[ls-1] == '@' && !(ls > 1 && buf[ls-2] == '\\') || j < len(buf) && buf[j] == '@' {
+		// a@b@c.com: no address (RFC 5322 allows one '@' outside
+		// quotes), and no part of it is one either.
+		for j < len(buf) && (buf[j] == '@' || buf[j] < 0x80 && class[buf[j]]&cAtext != 0) {
+			j++
+		}
+		return j, false
+	}
 	if f&fDot == 0 {
-		return 0, false
+		return at, false
 	}
 	d := buf[at+1 : j]
 	for len(d) > 0 && (d[len(d)-1] == '.' || d[len(d)-1] == '-' || d[len(d)-1] == '_') {
 		d = d[:len(d)-1]
 	}
 	if len(d) > 4*maxName {
-		return 0, false
+		return at, false
 	}
 	name, ok := s.x.hostName(d, hostContext{})
 	if !ok {
-		return 0, false
+		return at + 1 + len(d), false
 	}
 	s.send(Indicator{Type: Email, Value: emailValue(local, name)})
 	s.send(Indicator{Type: Domain, Value: name})
@@ -407,6 +516,23 @@ func urlChars(buf []byte, j, limit int, authority bool) int {
 		j += size
 	}
 	return j
+}
+
+// cutMarkdown ends a URL where Markdown links run on after it:
+// "[a](https://x.example/a)[b](...)" and "[![i](https://x.example/i.png)](...)".
+// The ')' is kept for trimURL to balance.
+func cutMarkdown(span []byte) []byte {
+	for k := bytes.IndexByte(span, ')'); k >= 0 && k+1 < len(span); {
+		if n := span[k+1]; n == '[' || n == ']' && k+2 < len(span) && span[k+2] == '(' {
+			return span[:k+1]
+		}
+		next := bytes.IndexByte(span[k+1:], ')')
+		if next < 0 {
+			break
+		}
+		k += 1 + next
+	}
+	return span
 }
 
 // cutAtCloser ends span, a URL that starts at buf[start], at the quote or

@@ -11,10 +11,14 @@ import (
 // Proofpoint link around a Google redirect).
 const maxUnwrap = 5
 
-// Unwrap returns the real target of a link that a mail filter rewrote:
-// Microsoft Safe Links, Proofpoint URL Defense v1, v2 and v3, and Google
-// redirects, unwrapping nested ones. Mimecast links carry no target and
-// stay as they are. Other URLs are returned unchanged.
+// Unwrap returns the real target of a link that a mail filter, a click
+// tracker or an open redirect rewrote: Microsoft Safe Links (Outlook, GCC
+// High's office365.us, Teams), Proofpoint URL Defense v1, v2 and v3,
+// Barracuda LinkProtect, Google redirects in every country, Gmail's image
+// proxy, Bing click links, SendGrid and Mailchimp click tracking and ad
+// and social-network redirects that carry the target in the query,
+// unwrapping nested ones. Mimecast links carry no target and stay as they
+// are. Other URLs are returned unchanged.
 func Unwrap(s string) string {
 	for range maxUnwrap {
 		t, ok := unwrapOnce(s)
@@ -33,8 +37,11 @@ func unwrapOnce(s string) (string, bool) {
 	var t string
 	var err error
 	switch {
-	case strings.HasSuffix(host, ".safelinks.protection.outlook.com"):
+	case strings.HasSuffix(host, ".safelinks.protection.outlook.com"),
+		strings.HasSuffix(host, ".safelinks.protection.office365.us"), // GCC High
+		host == "statics.teams.cdn.office.net" && strings.Contains(path, "safelinks"):
 		// https://<region>.safelinks.protection.outlook.com/?url=<percent-encoded>&data=...
+		// https://statics.teams.cdn.office.net/evergreen-assets/safelinks/1/atp-safelinks.html?url=...
 		raw, ok := queryParam(query, "url")
 		if !ok {
 			return "", false
@@ -57,7 +64,7 @@ func unwrapOnce(s string) (string, bool) {
 			return "", false
 		}
 		t, err = url.QueryUnescape(raw)
-	case (host == "www.google.com" || host == "google.com") && path == "/url":
+	case isGoogle(host) && path == "/url":
 		raw, ok := queryParam(query, "q")
 		if !ok || !hasPrefixFold([]byte(raw), "http") {
 			raw, ok = queryParam(query, "url")
@@ -66,8 +73,34 @@ func unwrapOnce(s string) (string, bool) {
 			return "", false
 		}
 		t, err = url.QueryUnescape(raw)
+	case isGmailProxy(host, path):
+		// https://ci3.googleusercontent.com/proxy/<signature>=s0-d-e1-ft#https://original.example/a.png
+		_, frag, ok := strings.Cut(s, "#")
+		if !ok {
+			return "", false
+		}
+		t = frag
+	case host == "www.bing.com" && path == "/ck/a":
+		// u=a1 then the target in URL-safe base64, without padding.
+		raw, ok := queryParam(query, "u")
+		if !ok || !strings.HasPrefix(raw, "a1") {
+			return "", false
+		}
+		b, derr := base64.RawURLEncoding.DecodeString(strings.TrimRight(raw[2:], "="))
+		if derr != nil || !utf8.Valid(b) {
+			return "", false
+		}
+		t = string(b)
 	default:
-		return "", false
+		key, ok := redirector(host, path)
+		if !ok {
+			return "", false
+		}
+		raw, ok := targetParam(query, key)
+		if !ok {
+			return "", false
+		}
+		t = raw
 	}
 	if err != nil || !hasPrefixFold([]byte(t), "http") && !hasPrefixFold([]byte(t), "ftp") {
 		return "", false
@@ -155,7 +188,81 @@ func mimecastDomain(s string) (string, bool) {
 }
 
 func isMimecast(host string) bool {
-	return strings.HasPrefix(host, "protect") && strings.HasSuffix(host, ".mimecast.com")
+	return strings.HasPrefix(host, "protect") && strings.HasSuffix(host, ".mimecast.com") ||
+		strings.HasSuffix(host, ".mimecastprotect.com")
+}
+
+// isGoogle says whether host is Google's search site, in any country:
+// google.com, www.google.de, www.google.co.uk, google.com.br.
+func isGoogle(host string) bool {
+	h := strings.TrimPrefix(host, "www.")
+	cc, ok := strings.CutPrefix(h, "google.")
+	if !ok {
+		return false
+	}
+	if cc == "com" {
+		return true
+	}
+	cc = strings.TrimPrefix(strings.TrimPrefix(cc, "com."), "co.")
+	return len(cc) == 2 && 'a' <= cc[0] && cc[0] <= 'z' && 'a' <= cc[1] && cc[1] <= 'z'
+}
+
+// isGmailProxy says whether a URL is Gmail's image proxy, which carries
+// the original image's URL after '#'.
+func isGmailProxy(host, path string) bool {
+	return strings.HasSuffix(host, ".googleusercontent.com") && strings.HasPrefix(host, "ci") &&
+		(strings.HasPrefix(path, "/proxy/") || strings.HasPrefix(path, "/meips/"))
+}
+
+// redirector says whether a URL is a click tracker or an open redirect
+// that carries its target in the query, and under which key; "" means
+// the first parameter that holds a URL. Phish chain them: a mail filter's
+// link around a tracker's around the kit's.
+func redirector(host, path string) (string, bool) {
+	switch {
+	case strings.HasSuffix(host, ".ct.sendgrid.net"), host == "sendgrid.net":
+		return "", strings.HasPrefix(path, "/ls/click") || strings.HasPrefix(path, "/wf/click")
+	case host == "linkprotect.cudasvc.com":
+		return "a", path == "/url"
+	case strings.HasSuffix(host, ".list-manage.com"):
+		return "", strings.HasPrefix(path, "/track/click")
+	case host == "www.googleadservices.com" || host == "googleads.g.doubleclick.net" || host == "ad.doubleclick.net":
+		return "adurl", true
+	case host == "l.facebook.com" || host == "lm.facebook.com" || host == "l.instagram.com":
+		return "u", path == "/l.php" || path == "/" || path == ""
+	case host == "www.youtube.com" || host == "youtube.com":
+		return "q", path == "/redirect"
+	case host == "slack-redir.net":
+		return "url", path == "/link"
+	case host == "away.vk.com":
+		return "to", path == "/away.php"
+	}
+	return "", false
+}
+
+// targetParam returns the decoded value of the parameter key, or with key
+// "", of the first parameter whose decoded value is an http(s) URL.
+func targetParam(query, key string) (string, bool) {
+	if key != "" {
+		raw, ok := queryParam(query, key)
+		if !ok {
+			return "", false
+		}
+		t, err := url.QueryUnescape(raw)
+		return t, err == nil
+	}
+	for query != "" {
+		var kv string
+		kv, query, _ = strings.Cut(query, "&")
+		_, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		if t, err := url.QueryUnescape(v); err == nil && (hasPrefixFold([]byte(t), "http://") || hasPrefixFold([]byte(t), "https://")) {
+			return t, true
+		}
+	}
+	return "", false
 }
 
 // splitURL returns the lower-case host, the path and the raw query of s,

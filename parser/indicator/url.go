@@ -2,6 +2,7 @@ package indicator
 
 import (
 	"bytes"
+	"net/netip"
 	"strconv"
 )
 
@@ -117,8 +118,13 @@ func (x *Extractor) urlHost(b []byte) (Indicator, bool) {
 	if allIP {
 		a, ok := parseIPv4(b)
 		if !ok {
-			return Indicator{}, false
+			if a, ok = numericHost(b); !ok {
+				return Indicator{}, false
+			}
 		}
+		return ipIndicator(a)
+	}
+	if a, ok := numericHost(b); ok {
 		return ipIndicator(a)
 	}
 	name, ok := x.hostName(b, hostContext{})
@@ -250,4 +256,36 @@ func trimURL(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// numericHost reads an IPv4 address written as one number, decimal
+// ("134744072") or hexadecimal ("0x08080808"), as browsers read a URL's
+// host (WHATWG URL, IPv4 parser): phish use them to hide the address.
+func numericHost(b []byte) (netip.Addr, bool) {
+	base := uint64(10)
+	digits := b
+	if len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') {
+		base, digits = 16, b[2:]
+	}
+	if len(digits) == 0 || len(digits) > 10 {
+		return netip.Addr{}, false
+	}
+	var v uint64
+	for _, c := range digits {
+		var d uint64
+		switch {
+		case isDigit(c):
+			d = uint64(c - '0')
+		case base == 16 && 'a' <= lower(c) && lower(c) <= 'f':
+			d = uint64(lower(c)-'a') + 10
+		default:
+			return netip.Addr{}, false
+		}
+		v = v*base + d
+	}
+	// Below 2^24 a number is more often a port or an id than an address.
+	if v > 0xFFFFFFFF || v < 1<<24 {
+		return netip.Addr{}, false
+	}
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
 }
