@@ -24,6 +24,7 @@ type Config struct {
 	HTTP      HTTP      `toml:"http"`
 	Log       Log       `toml:"log"`
 	Export    Export    `toml:"export"`
+	Crypto    Crypto    `toml:"crypto"`
 	OAuth     OAuth     `toml:"oauth"`
 	Parser    Parser    `toml:"parser"`
 	SLA       SLA       `toml:"sla"`

@@ -149,6 +149,41 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+func TestCryptoConfig(t *testing.T) {
+	dir := t.TempDir()
+	key := dir + "/league.asc"
+	os.WriteFile(key, []byte("x"), 0o600)
+	tests := []struct {
+		toml, err string
+	}{
+		{"[crypto]\nkey = \"" + key + "\"\n", ""},
+		{"[crypto]\npassphrase_file = \"" + key + "\"\n", "crypto.toml:2: [crypto] passphrase_file: set, but [crypto] key is not"},
+		{"[crypto]\nkey = \"" + key + "\"\nrequire_for = \"purple\"\n", "[crypto] require_for: \"purple\""},
+		{"[crypto]\nsign = true\n", "[crypto] sign: true, but [crypto] key is not set"},
+		{"[crypto]\nsmime_cert = \"" + key + "\"\n", "smime_cert and smime_key go together"},
+	}
+	for _, tt := range tests {
+		c, err := Parse("crypto.toml", []byte(tt.toml))
+		if tt.err == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tt.toml, err)
+				continue
+			}
+			if !c.Crypto.Signs() || c.Crypto.Required() != "amber" {
+				t.Errorf("defaults with a key: sign %v, require_for %q", c.Crypto.Signs(), c.Crypto.Required())
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("%q: error %v, want %q", tt.toml, err, tt.err)
+		}
+	}
+	var none Crypto
+	if none.Signs() || none.Required() != "none" {
+		t.Errorf("no key: sign %v, require_for %q", none.Signs(), none.Required())
+	}
+}
+
 // The secrets of [oauth] can stay out of the file, like every key.
 func TestOAuthFromEnvironment(t *testing.T) {
 	body := strings.Replace(good, "[smtp]\n", "[smtp]\nauth = \"xoauth2\"\n", 1)

@@ -221,6 +221,12 @@ func setValue(f reflect.Value, v string) error {
 			return fmt.Errorf("%q is not a whole number", v)
 		}
 		f.SetInt(int64(n))
+	case *bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q: want true or false", v)
+		}
+		f.Set(reflect.ValueOf(&b))
 	case Duration:
 		var d Duration
 		if err := d.UnmarshalText([]byte(v)); err != nil {
@@ -308,7 +314,7 @@ func (c *Config) check() error {
 	default:
 		return c.Errorf("export.tlp_max", "%q: want clear, green, amber or red", c.Export.TLPMax)
 	}
-	return nil
+	return c.checkCrypto()
 }
 
 // Require checks that the keys the gateway needs to serve are set.

@@ -66,7 +66,7 @@ func Render(tmpl *templates.Set, m store.OutboxMail, v View) ([]byte, error) {
 		return nil, err
 	}
 	var atts []attachment
-	if withAttachments(m.Kind) && len(v.All) > 0 {
+	if withAttachments(m.Kind) && m.Template != TemplateWithheld && len(v.All) > 0 {
 		csvb, stixb, err := machineReadable(v)
 		if err != nil {
 			return nil, err

@@ -50,6 +50,8 @@ type Config struct {
 	HelloName string
 	// DKIM signs every mail when set.
 	DKIM DKIM
+	// Crypto signs and encrypts (OpenPGP, S/MIME) when set.
+	Crypto Crypto
 	// TemplatesDir overrides the embedded templates file by file.
 	TemplatesDir string
 	// BatchSize is the most mails sent over one connection (50).
@@ -360,8 +362,15 @@ func (s *Sender) build(ctx context.Context, m store.OutboxMail) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
+	p, err := s.protect(ctx, &m, &v)
+	if err != nil {
+		return nil, err
+	}
 	msg, err := Render(s.templates(), m, v)
 	if err != nil {
+		return nil, err
+	}
+	if msg, err = p.apply(s.cfg.Crypto, msg); err != nil {
 		return nil, err
 	}
 	if s.dkim != nil {

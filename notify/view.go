@@ -58,6 +58,10 @@ type View struct {
 	Pending int
 	// Digest lists what a triagers' digest gathers.
 	Digest []store.DigestEntry
+
+	// KeyURL and KeyFingerprint say where the league's OpenPGP key is.
+	KeyURL         string
+	KeyFingerprint string
 }
 
 // IndicatorView is one indicator in a View.

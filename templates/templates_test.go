@@ -33,6 +33,7 @@ type view struct {
 	League, LeagueName, Tag, Subject, Reporter, ReporterName   string
 	Institution, Country, Severity, TLP, Text, Command, Result string
 	RecipientName, Area                                        string
+	KeyURL, KeyFingerprint                                     string
 	Indicators                                                 []ind
 	IndicatorCount, More, Attachments                          int
 	Correlation                                                *corr
@@ -49,13 +50,13 @@ func TestEveryKindRenders(t *testing.T) {
 	v := view{League: "report@league.example", LeagueName: "The League", Tag: "[League #7]", Subject: "<b>phish</b>",
 		Reporter: "soc@hospital.example", TLP: "amber", Indicators: []ind{{Type: "url", Defanged: "hxxp://evil[.]example/x"}},
 		IndicatorCount: 1, Text: "note"}
-	for _, kind := range []string{"ack", "triager-notice", "triager-update", "triager-digest", "escalation", "alert", "reply", "command-confirm", "command-error"} {
+	for _, kind := range []string{"ack", "triager-notice", "triager-update", "triager-digest", "escalation", "alert", "reply", "command-confirm", "command-error", "encrypted-waiting", "ack-encrypted"} {
 		var b bytes.Buffer
 		if err := s.Text(&b, kind, v); err != nil {
 			t.Errorf("%s: %v", kind, err)
 			continue
 		}
-		if !strings.Contains(b.String(), "hxxp://evil[.]example/x") && kind != "reply" && kind != "triager-update" && kind != "triager-digest" && !strings.HasPrefix(kind, "command") {
+		if !strings.Contains(b.String(), "hxxp://evil[.]example/x") && kind != "reply" && kind != "triager-update" && kind != "triager-digest" && !strings.HasPrefix(kind, "command") && kind != "encrypted-waiting" && kind != "ack-encrypted" {
 			t.Errorf("%s: no defanged indicator in\n%s", kind, b.String())
 		}
 		var h bytes.Buffer
@@ -96,6 +97,29 @@ func TestOverride(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
 		if _, err := Load(dir); err == nil {
 			t.Errorf("%s %q: loaded", name, body)
+		}
+	}
+}
+
+// A recipient without a key gets no detail: not the subject, not one
+// indicator, not who reported.
+func TestEncryptedWaitingHoldsNoDetail(t *testing.T) {
+	s := Default()
+	v := view{League: "report@league.example", LeagueName: "The League", Tag: "[League #7]", Subject: "phishing at St. Mary",
+		Reporter: "soc@hospital.example", Institution: "St. Mary", TLP: "red", Indicators: []ind{{Type: "url", Defanged: "hxxp://evil[.]example/x"}},
+		IndicatorCount: 1, Text: "the triager's note", Result: "no key for cert@cert.example", KeyURL: "https://league.example/key.asc"}
+	var b bytes.Buffer
+	if err := s.Text(&b, "encrypted-waiting", v); err != nil {
+		t.Fatal(err)
+	}
+	for _, leak := range []string{"St. Mary", "evil", "soc@hospital", "triager's note"} {
+		if strings.Contains(b.String(), leak) {
+			t.Errorf("the mail shows %q:\n%s", leak, b.String())
+		}
+	}
+	for _, want := range []string{"[League #7]", "TLP:RED", "public key", "https://league.example/key.asc"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the mail lacks %q:\n%s", want, b.String())
 		}
 	}
 }

@@ -73,6 +73,14 @@ func (in *intake) answered(n int64, a *answerer) error {
 	}
 	ev := in.event(n, "answer", fmt.Sprintf("%s answered the %s", a.name, what))
 	ev.Data = mustJSON(map[string]any{"role": a.role, "from": in.from})
+	if ok, how, err := in.signedBy(); err != nil {
+		return err
+	} else if ok {
+		// Their key's signature authenticates the answer (DESIGN.md trust
+		// model), whatever path the mail took.
+		ev.Detail += " (authenticated by " + how + ")"
+		ev.Data = mustJSON(map[string]any{"role": a.role, "from": in.from, "auth": how})
+	}
 	if _, err := in.tx.AddEvent(in.ctx, ev); err != nil {
 		return err
 	}

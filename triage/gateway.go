@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hospital-league/leaguemail/mailcrypto"
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/parser/indicator"
 	"github.com/hospital-league/leaguemail/store"
@@ -82,6 +83,9 @@ type Config struct {
 	// Warninglists are handed to the parser when Parse is nil; nil takes
 	// the embedded lists.
 	Warninglists *warninglists.Set
+	// Open decrypts and verifies a raw mail before it is parsed (package
+	// mailcrypto); nil parses every mail as it came.
+	Open func(raw []byte) *mailcrypto.Opened
 	// Now is the clock (time.Now by default).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -191,8 +195,9 @@ func (g *Gateway) Take(ctx context.Context, raw []byte, origin Origin) error {
 		return nil
 	}
 	var msg *parser.Message
+	var op *mailcrypto.Opened
 	if bySHA == 0 {
-		msg = g.parse(raw)
+		msg, op = g.openAndParse(raw)
 	}
 	now := g.cfg.Now()
 	var res result
@@ -215,13 +220,17 @@ func (g *Gateway) Take(ctx context.Context, raw []byte, origin Origin) error {
 			return tx.AdvanceCheckpoint(ctx, origin, now)
 		}
 		if msg == nil {
-			msg = g.parse(raw)
+			msg, op = g.openAndParse(raw)
 		}
 		in, err := g.insert(ctx, tx, raw, sha, msg, origin, now)
 		if err != nil {
 			return err
 		}
+		in.crypto = op
 		if err := in.triage(); err != nil {
+			return err
+		}
+		if err := in.cryptoNotes(); err != nil {
 			return err
 		}
 		res = in.res

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hospital-league/leaguemail/mailcrypto"
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/store"
 )
@@ -22,6 +23,10 @@ type intake struct {
 	// auth is our MTA's verdict on the sender.
 	auth senderAuth
 	res  result
+	// crypto is what the crypto layer found: encryption, signature.
+	crypto *mailcrypto.Opened
+	// sigNote says why a valid signature authenticated nothing.
+	sigNote string
 }
 
 // result is what became of a mail, for the log and the tests.
@@ -78,6 +83,15 @@ func (g *Gateway) insert(ctx context.Context, tx *store.Tx, raw []byte, sha stri
 
 // triage decides what the mail means and makes the change.
 func (in *intake) triage() error {
+	// A valid signature by a key bound to the From address authenticates
+	// the sender whatever path the mail took: for its evidence, an
+	// acknowledgement and an answer, as for commands (DESIGN.md trust
+	// model).
+	if ok, how, err := in.signedBy(); err != nil {
+		return err
+	} else if ok {
+		in.auth = senderAuth{verdictPass, how}
+	}
 	switch in.msg.Kind {
 	case parser.KindBounce:
 		return in.bounce()

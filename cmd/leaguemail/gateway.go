@@ -43,6 +43,7 @@ type gateway struct {
 	feeds   *export.Scheduler
 	sla     *sla.Monitor
 	http    *http.Server
+	crypto  *cryptoParts
 	// taken is called after each mail committed, for the demo's story.
 	taken func(raw []byte, o mailin.Origin)
 	// warn holds the warninglists the parser is given.
@@ -72,6 +73,10 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	if g.warn, err = loadWarninglists(cfg, log); err != nil {
 		return nil, err
 	}
+	if g.crypto, err = loadCrypto(cfg, st, log); err != nil {
+		return nil, err
+	}
+	g.crypto.count(g.reg)
 
 	g.triage, err = triage.New(g.st, triage.Config{
 		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),
@@ -79,6 +84,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
 		TokenTTL: cfg.Triage.TokenTTL.Duration,
 		Parse:    g.timedParse(),
+		Open:     g.crypto.open,
 		Logger:   log,
 	})
 	if err != nil {
@@ -106,6 +112,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		CAFile: cfg.SMTP.CAFile, HelloName: cfg.SMTP.Helo, TemplatesDir: cfg.Templates.Dir,
 		MinBackoff: cfg.SMTP.RetryMin.Duration, MaxBackoff: cfg.SMTP.RetryMax.Duration,
 		AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
+		Crypto:           g.crypto.notify(cfg),
 		DKIM:             notify.DKIM{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile},
 		Auth:             smtpAuth, Tokens: smtpTokens,
 		Registerer: g.reg, Logger: log,
@@ -266,6 +273,10 @@ func (g *gateway) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{Registry: g.reg}))
 	if g.cfg.Export.Dir != "" {
 		mux.Handle("/feeds/", http.StripPrefix("/feeds", export.Handler(g.cfg.Export.Dir)))
+	}
+	if h := g.crypto.handler(g.cfg.League.Address); h != nil {
+		mux.Handle("/.well-known/openpgpkey/", h)
+		mux.Handle("GET /key.asc", h)
 	}
 	return mux
 }

@@ -69,10 +69,16 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	// Ingested mail is opened as served mail is: decrypted with the
+	// league's key, signatures verified against the contacts' keys.
+	cp, err := loadCrypto(cfg, st, log)
+	if err != nil {
+		return err
+	}
 	g, err := triage.New(st, triage.Config{Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: secret,
 		Triagers: cfg.Triage.Triagers, AuthservID: cfg.Triage.AuthservID, AckLimit: cfg.Triage.AcksPerHour,
 		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour, TokenTTL: cfg.Triage.TokenTTL.Duration, Logger: log,
-		Warninglists: warn})
+		Warninglists: warn, Open: cp.open})
 	if err != nil {
 		return fmt.Errorf("%w; check --address", err)
 	}

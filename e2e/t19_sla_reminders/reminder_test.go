@@ -1,10 +1,10 @@
-// Package t16_sla_reminders proves that a report nobody answers is
+// Package t19_sla_reminders proves that a report nobody answers is
 // noticed, end to end through the built binary, a real Postfix and a real
 // Dovecot: with a first-response target of seconds, a reminder reaches
 // the on-call triager's mailbox (not the triager off call), carrying a
 // reply token; the triager's #take, sent as a reply to it, stops the next
 // reminder, the one that would go to the leads at twice the target.
-package t16_sla_reminders
+package t19_sla_reminders
 
 import (
 	"os"
@@ -36,7 +36,7 @@ func TestReminderThenTake(t *testing.T) {
 	gw := e.Serve()
 	report := e2etest.Compose{
 		From: "Hospital A SOC <" + reporter + ">", To: e2etest.Address, Subject: "Phishing against our nurses",
-		MessageID: "<report-1.t16@hospital-a.example>",
+		MessageID: "<report-1.t19@hospital-a.example>",
 		Body:      "Our nurses got mails linking to http://staff-login.payroll-update.com/verify\n",
 	}
 	sent := time.Now()
@@ -66,7 +66,7 @@ func TestReminderThenTake(t *testing.T) {
 	}
 	take := e2etest.Compose{
 		From: "Alex <" + alex + ">", To: replyTo[0], Subject: "Re: " + rem.Header("Subject"),
-		MessageID: "<take-1.t16@volunteers.example>", InReplyTo: rem.Header("Message-ID"),
+		MessageID: "<take-1.t19@volunteers.example>", InReplyTo: rem.Header("Message-ID"),
 		References: []string{rem.Header("Message-ID")}, Body: "#take\n\nOn it.\n",
 	}
 	e.Send(alex, replyTo, take.Bytes())

@@ -1,0 +1,5 @@
+package mailcrypto
+
+import "time"
+
+func testNow() time.Time { return time.Now() }
