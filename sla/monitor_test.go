@@ -324,7 +324,36 @@ func TestCloseEndsWait(t *testing.T) {
 	h.now = t0.Add(20 * time.Minute)
 	h.command(alex, n, "#reopen")
 	ts, _ := h.st.SLATickets(h.ctx, true)
-	if len(ts) != 1 || ts[0].Wait.Waiting() || ts[0].Wait.Paused != 10*time.Minute {
+	// Paused: the 10 minutes of the wait, and the 9 it stood closed.
+	if len(ts) != 1 || ts[0].Wait.Waiting() || ts[0].Wait.Paused != 19*time.Minute {
 		t.Fatalf("reopened: %+v", ts)
+	}
+}
+
+// A reopened ticket's resolve clock runs on from where it stopped, and
+// its resolve targets are reminded again.
+func TestReopenedClock(t *testing.T) {
+	h := newHarness(t)
+	n := h.report("nurse@stmary.example", "Phishing")
+	h.now = t0.Add(time.Minute)
+	h.command(alex, n, "#take")
+	if got := kinds(h.at(time.Hour), store.KindReminder); len(got) != 1 {
+		t.Fatalf("resolve target: %d reminders", len(got))
+	}
+	h.now = t0.Add(70 * time.Minute)
+	h.command(alex, n, "#close resolved")
+	h.now = t0.Add(5 * time.Hour)
+	h.command(alex, n, "#reopen")
+	// 70 minutes ran before the close: past the 1h target at once, and
+	// twice it 50 minutes on.
+	if got := kinds(h.at(5*time.Hour+time.Minute), store.KindReminder); !slices.Equal(recipients(got), []string{alex}) {
+		t.Fatalf("reopened past the resolve target: %v", recipients(got))
+	}
+	if got := kinds(h.at(5*time.Hour+49*time.Minute), store.KindReminder); len(got) != 0 {
+		t.Fatalf("reopened, before twice the target: %v", recipients(got))
+	}
+	got := kinds(h.at(5*time.Hour+50*time.Minute), store.KindReminder)
+	if r := recipients(got); !slices.Equal(r, []string{alex, lead}) {
+		t.Fatalf("reopened, at twice the target: %v", r)
 	}
 }

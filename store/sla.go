@@ -150,6 +150,30 @@ func (tx *Tx) EndWait(ctx context.Context, n int64, at time.Time) (w Wait, ok bo
 	return w, true, nil
 }
 
+// slaStateChanged keeps the clocks of package sla in step with a
+// ticket's state: a ticket closed waits for nothing, and a ticket
+// reopened counts the time it stood closed as paused, so that its resolve
+// clock runs on from where it stopped, and may be reminded of its resolve
+// targets again.
+func (tx *Tx) slaStateChanged(ctx context.Context, old Ticket, state State, at time.Time) error {
+	switch {
+	case old.State.Open() && !state.Open():
+		_, _, err := tx.EndWait(ctx, old.Number, at)
+		return err
+	case !old.State.Open() && state.Open() && !old.ClosedAt.IsZero():
+		closed := max(at.Sub(old.ClosedAt), 0).Milliseconds()
+		if _, err := exec(ctx, tx.tx, "reopen clock",
+			`INSERT INTO sla_waits (ticket, paused) VALUES (?, ?)
+			 ON CONFLICT (ticket) DO UPDATE SET paused = paused + excluded.paused`, old.Number, closed); err != nil {
+			return err
+		}
+		_, err := exec(ctx, tx.tx, "reopen reminders",
+			`DELETE FROM sla_reminders WHERE ticket = ? AND target LIKE 'resolve%'`, old.Number)
+		return err
+	}
+	return nil
+}
+
 // RecordReminder records that the reminder of target on ticket n was
 // queued as outbox mail id (0 for none); false if it was already.
 func (tx *Tx) RecordReminder(ctx context.Context, n int64, target string, at time.Time, id int64) (bool, error) {

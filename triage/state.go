@@ -32,10 +32,6 @@ func (r *cmdRun) end(c parser.Command, state store.State, what string) (string, 
 	if err := r.in.tx.SetState(r.in.ctx, r.n, state, r.event(detail)); err != nil {
 		return "", err
 	}
-	// A closed ticket waits for nothing (#wait, package sla).
-	if _, _, err := r.in.tx.EndWait(r.in.ctx, r.n, r.in.now); err != nil {
-		return "", err
-	}
 	if reason != "" {
 		return what + ": " + reason, nil
 	}
