@@ -136,15 +136,19 @@ type Correlation struct {
 	FirstSeen time.Time `json:"first_seen"`
 }
 
-// Contact is a CERT, an institution or a triager.
+// Contact is a CERT, an institution, a triager, an abuse desk or a law
+// enforcement agency.
 type Contact struct {
 	ID      int64  `json:"id"`
-	Kind    string `json:"kind"` // cert, institution, triager
+	Kind    string `json:"kind"` // cert, institution, triager, abuse, le
 	Name    string `json:"name"`
 	Email   string `json:"email"`
 	Domain  string `json:"domain"`
 	Country string `json:"country,omitempty"`
 	Region  string `json:"region,omitempty"`
+	// Covers is what an abuse desk answers for, winning over RDAP:
+	// space-separated domains, CIDRs and AS numbers ("AS64500").
+	Covers string `json:"covers,omitempty"`
 }
 
 // OutboxState is the state of a queued mail.
