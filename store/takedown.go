@@ -141,11 +141,28 @@ func (tx *Tx) FinishTakedownJob(ctx context.Context, id int64, at time.Time) err
 }
 
 // RetryTakedownJob records why job id could not be worked, and when to
-// try again.
-func (tx *Tx) RetryTakedownJob(ctx context.Context, id int64, why string, next time.Time) error {
+// try again with the values still to do.
+func (tx *Tx) RetryTakedownJob(ctx context.Context, id int64, values []IndicatorKey, why string, next time.Time) error {
+	if values == nil {
+		values = []IndicatorKey{}
+	}
 	_, err := exec(ctx, tx.tx, "retry takedown",
-		`UPDATE takedown_jobs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`, why, tstr(next), id)
+		`UPDATE takedown_jobs SET attempts = attempts + 1, value_list = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
+		jstr(values), why, tstr(next), id)
 	return err
+}
+
+// ReporterAcked reports whether ticket n's reporter was acknowledged (an
+// ack queued or sent, not suppressed): only such a reporter, one the
+// gateway trusts to answer (DESIGN.md invariant 7), is told more later.
+func (tx *Tx) ReporterAcked(ctx context.Context, n int64) (bool, error) {
+	var c int
+	err := tx.tx.QueryRowContext(ctx,
+		`SELECT COUNT(*) FROM outbox WHERE ticket = ? AND kind = 'ack' AND state IN ('queued', 'sent')`, n).Scan(&c)
+	if err != nil {
+		return false, fmt.Errorf("acks of ticket %d: %w", n, err)
+	}
+	return c > 0, nil
 }
 
 // LastTakedownRequest returns when the indicator was last requested of

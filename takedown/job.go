@@ -320,6 +320,17 @@ func registrable(host string) string {
 	return host
 }
 
+// defangVia defangs a domain or an address for a mail's text.
+func defangVia(v string) string {
+	if net.ParseIP(v) != nil {
+		if strings.Contains(v, ":") {
+			return defang("ipv6", v)
+		}
+		return defang("ipv4", v)
+	}
+	return defang("domain", v)
+}
+
 func jsonOf(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -422,20 +433,21 @@ func (s *Service) requestMail(t store.Ticket, items []item, now time.Time) (*sto
 	var atts []attachment
 	for i, it := range items {
 		inds = append(inds, indVal{Type: it.typ, Value: it.value})
-		facts := s.facts(t, it)
 		fmt.Fprintf(&text, "%d. %s %s\n", i+1, it.typ, defang(it.typ, it.value))
-		for _, l := range strings.Split(facts, "\n") {
+		for _, l := range strings.Split(s.facts(t, it, defangVia), "\n") {
 			fmt.Fprintf(&text, "   %s\n", l)
 		}
 		text.WriteString("\n")
-		x, err := xarfFor(s.cfg.Address, s.cfg.Name, t.Number, it.typ, it.value, it.source, it.firstSeen, facts)
+		// XARF carries live values, the text defanged ones.
+		live := s.facts(t, it, func(v string) string { return v })
+		x, err := xarfFor(s.cfg.Address, s.cfg.Name, t.Number, it.typ, it.value, it.source, it.firstSeen, live)
 		if err != nil {
 			return nil, err
 		}
 		atts = append(atts, attachment{Filename: fmt.Sprintf("xarf-%d.json", i+1), ContentType: "application/json", Data: x})
 	}
 	d := mailData{Subject: t.Subject, Indicators: inds, IndicatorCount: len(inds), RecipientName: c.Name,
-		Text: strings.TrimRight(text.String(), "\n"), Created: t.CreatedAt, TLP: t.TLP, Attachments: atts}
+		Text: strings.TrimRight(text.String(), "\n"), Created: t.CreatedAt, TLP: t.TLP, Files: atts}
 	what := "phishing"
 	if len(items) > 1 {
 		what = fmt.Sprintf("phishing (%d indicators)", len(items))
@@ -446,7 +458,7 @@ func (s *Service) requestMail(t store.Ticket, items []item, now time.Time) (*sto
 
 // facts are the evidence of one item in plain words: what an abuse desk
 // needs to act without opening anything (no screenshot, no live link).
-func (s *Service) facts(t store.Ticket, it item) string {
+func (s *Service) facts(t store.Ticket, it item, show func(string) string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "First seen %s in a phishing mail reported to the league by ", it.firstSeen.UTC().Format("2006-01-02 15:04 UTC"))
 	if t.Institution != nil {
@@ -457,11 +469,11 @@ func (s *Service) facts(t store.Ticket, it item) string {
 	b.WriteString(";\nverified as malicious by a league triager.\n")
 	switch it.contact.Source {
 	case "hosting":
-		fmt.Fprintf(&b, "The host resolves to %s, in your network.", it.contact.Via)
+		fmt.Fprintf(&b, "The host resolves to %s, in your network.", show(it.contact.Via))
 	case "registrar":
-		fmt.Fprintf(&b, "The domain %s is registered through you.", it.contact.Via)
+		fmt.Fprintf(&b, "The domain %s is registered through you.", show(it.contact.Via))
 	default:
-		fmt.Fprintf(&b, "%s is in what you asked us to report to you.", it.contact.Via)
+		fmt.Fprintf(&b, "%s is in what you asked us to report to you.", show(it.contact.Via))
 	}
 	return b.String()
 }

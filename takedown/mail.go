@@ -14,7 +14,7 @@ import (
 )
 
 // mailData is an outbox row's Data, under the keys notify reads (see
-// notify's package documentation), plus attachments: files queued with
+// notify's package documentation), plus files: files queued with
 // the mail (the XARF reports), attached as they are.
 type mailData struct {
 	Ticket         int64        `json:"ticket"`
@@ -30,7 +30,7 @@ type mailData struct {
 	TLP            string       `json:"tlp,omitempty"`
 	Created        time.Time    `json:"created,omitzero"`
 	ReplyTo        string       `json:"reply_to,omitempty"`
-	Attachments    []attachment `json:"attachments,omitempty"`
+	Files          []attachment `json:"files,omitempty"`
 }
 
 type indVal struct {

@@ -24,7 +24,7 @@ func (in *intake) answerer(n int64) (*answerer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if role == "cert" || role == "institution" {
+	if role == "cert" || role == "institution" || role == "abuse" {
 		cs, err := in.tx.ContactsByEmail(in.ctx, in.from)
 		if err != nil {
 			return nil, err
@@ -68,8 +68,15 @@ func (in *intake) answered(n int64, a *answerer) error {
 		return err
 	}
 	what := "escalation"
-	if a.role == "institution" {
+	switch a.role {
+	case "institution":
 		what = "alert"
+	case "abuse":
+		// An abuse desk answering our takedown request (takedown.go).
+		what = "takedown request"
+		if _, err := in.tx.SetTakedownState(in.ctx, n, "", in.from, "answered", in.now); err != nil {
+			return err
+		}
 	}
 	ev := in.event(n, "answer", fmt.Sprintf("%s answered the %s", a.name, what))
 	ev.Data = mustJSON(map[string]any{"role": a.role, "from": in.from})
