@@ -152,6 +152,9 @@ func (b *Bootstrap) read(ctx context.Context, name string) ([]byte, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, fmt.Errorf("%s: %w", name, os.ErrNotExist)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s: %s", name, resp.Status)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -35,6 +37,8 @@ const (
 	registrarAbuse = "abuse@registrar.example"
 	hosterAbuse    = "abuse@hoster.example"
 )
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 var secret = []byte("0123456789abcdef0123456789abcdef")
 
@@ -189,7 +193,7 @@ func newFixture(t *testing.T, edit func(*Config)) *fixture {
 	t.Cleanup(func() { st.Close() })
 	f.st = st
 	f.g, err = triage.New(st, triage.Config{Address: league, Domains: []string{"league.example"}, Secret: secret,
-		Triagers: []string{alex}, AuthservID: "mx.league.example", Now: f.clock})
+		Triagers: []string{alex}, AuthservID: "mx.league.example", Now: f.clock, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +210,7 @@ func newFixture(t *testing.T, edit func(*Config)) *fixture {
 	}
 	cfg := Config{Address: league, Name: "The League", Domains: []string{"league.example"}, Secret: secret,
 		Triagers: []string{alex}, Bootstrap: bs, RDAP: NewRDAP(&http.Client{Timeout: 2 * time.Second}),
-		Resolve: true, Resolver: f.dns, Checker: checker, Now: f.clock}
+		Resolve: true, Resolver: f.dns, Checker: checker, Now: f.clock, Logger: quiet}
 	if edit != nil {
 		edit(&cfg)
 	}
