@@ -21,6 +21,7 @@ type Config struct {
 	HTTP      HTTP      `toml:"http"`
 	Log       Log       `toml:"log"`
 	Export    Export    `toml:"export"`
+	Takedown  Takedown  `toml:"takedown"`
 
 	// file is where the config was read from, lines where each key stands
 	// in it, and fromEnv the keys an environment variable set: errors
@@ -118,6 +119,30 @@ type Export struct {
 	Dir      string   `toml:"dir"`
 	Interval Duration `toml:"interval"`
 	TLPMax   string   `toml:"tlp_max"`
+}
+
+// Takedown is the takedown loop (#takedown): where RDAP servers are
+// found, how hosts are resolved, how the URLs are checked.
+type Takedown struct {
+	// RDAPBootstrap is a folder holding IANA's RDAP bootstrap files
+	// (dns.json, ipv4.json, ipv6.json, asn.json), or an https base to
+	// fetch them from (IANA's when empty), kept for a day.
+	RDAPBootstrap string `toml:"rdap_bootstrap"`
+	// Resolve looks up the A and AAAA records of a host to write to its
+	// hosters; Resolver ("host:port") asks that DNS server, not the
+	// system's.
+	Resolve  bool   `toml:"resolve"`
+	Resolver string `toml:"resolver"`
+	// CheckInterval is the first wait between checks of a URL (1h),
+	// doubling up to CheckMax (1 day); WatchFor ends them (30 days).
+	CheckInterval Duration `toml:"check_interval"`
+	CheckMax      Duration `toml:"check_max"`
+	WatchFor      Duration `toml:"watch_for"`
+	// CheckProxy sends the checks through an HTTP proxy (or socks5://):
+	// a phishing kit logs its visitors and must not see the league's
+	// address.
+	CheckProxy   string   `toml:"check_proxy"`
+	CheckTimeout Duration `toml:"check_timeout"`
 }
 
 // Duration is a time.Duration written as TOML text: "90s", "5m", "180d".

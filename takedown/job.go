@@ -89,6 +89,7 @@ func (s *Service) work(ctx context.Context, j store.TakedownJob) error {
 	}
 	out := s.resolve(ctx, j, d.Indicators, contacts)
 	now := s.cfg.Now()
+	defer s.cfg.Queued()
 	return s.st.Update(ctx, func(tx *store.Tx) error {
 		queued, err := s.queueRequests(ctx, tx, j, d.Ticket, &out, now)
 		if err != nil {

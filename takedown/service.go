@@ -49,6 +49,10 @@ type Config struct {
 	// nothing on that ground.
 	Warninglisted func(typ, value string) (list string, ok bool)
 
+	// Queued is called after a commit that queued mail (serve wakes the
+	// outbox sender with it).
+	Queued func()
+
 	Metrics *Metrics
 	Now     func() time.Time
 	Logger  *slog.Logger
@@ -102,6 +106,9 @@ func New(st *store.Store, cfg Config) (*Service, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Queued == nil {
+		cfg.Queued = func() {}
 	}
 	cfg.Address = strings.ToLower(strings.TrimSpace(cfg.Address))
 	return &Service{st: st, cfg: cfg, tokens: triage.NewTokens(cfg.Secret), log: cfg.Logger}, nil

@@ -155,6 +155,7 @@ func (s *Service) CheckDue(ctx context.Context) error {
 func (s *Service) record(ctx context.Context, w store.Watch, res Result) error {
 	now := s.cfg.Now()
 	s.cfg.Metrics.checks.WithLabelValues(res.Verdict).Inc()
+	defer s.cfg.Queued()
 	return s.st.Update(ctx, func(tx *store.Tx) error {
 		c := &store.Check{Ticket: w.Ticket, URL: w.URL, At: now, Status: res.Status, FinalURL: res.FinalURL, Verdict: res.Verdict, Error: res.Err}
 		if err := tx.AddCheck(ctx, c); err != nil {

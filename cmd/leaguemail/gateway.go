@@ -20,6 +20,7 @@ import (
 	"github.com/hospital-league/leaguemail/notify"
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/store"
+	"github.com/hospital-league/leaguemail/takedown"
 	"github.com/hospital-league/leaguemail/triage"
 )
 
@@ -40,6 +41,8 @@ type gateway struct {
 	http    *http.Server
 	// taken is called after each mail committed, for the demo's story.
 	taken func(raw []byte, o mailin.Origin)
+	// takedown works #takedown jobs and checks the URLs (takedown.go).
+	takedown *takedown.Service
 }
 
 // newGateway builds every part from the config and checks it all: a
@@ -82,6 +85,10 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	})
 	if err != nil {
 		return nil, cfg.Errorf("smtp.url", "%v", err)
+	}
+
+	if g.takedown, err = buildTakedown(cfg, log, g.st, g.reg, g.sender); err != nil {
+		return nil, err
 	}
 
 	mm := mailin.NewMetrics(g.reg)
@@ -185,6 +192,7 @@ func (g *gateway) run(ctx context.Context) error {
 		start("imap "+in.Name(), in.Run)
 	}
 	start("outbox", g.sender.Run)
+	start("takedown", g.takedown.Run)
 	if g.feeds != nil {
 		start("feeds", g.feeds.Run)
 	}
