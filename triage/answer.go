@@ -24,7 +24,7 @@ func (in *intake) answerer(n int64) (*answerer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if role == "cert" || role == "institution" || role == "abuse" {
+	if role == "cert" || role == "institution" || role == "abuse" || role == "le" {
 		cs, err := in.tx.ContactsByEmail(in.ctx, in.from)
 		if err != nil {
 			return nil, err
@@ -71,6 +71,8 @@ func (in *intake) answered(n int64, a *answerer) error {
 	switch a.role {
 	case "institution":
 		what = "alert"
+	case "le":
+		what = "escalation to law enforcement"
 	case "abuse":
 		// An abuse desk answering our takedown request (takedown.go).
 		what = "takedown request"
