@@ -42,7 +42,8 @@ type Config struct {
 	// to CheckMax (24h) while nothing changes; WatchFor ends the checks
 	// (30 days).
 	CheckInterval, CheckMax, WatchFor time.Duration
-	// Every is how often Run looks for due work (30s).
+	// Every is how often Run looks for due work: half the check
+	// interval, between 1s and 30s, when zero.
 	Every time.Duration
 	// Warninglisted says whether a value must never be taken down (a
 	// warninglist of well-known domains), and which list; nil refuses
@@ -93,7 +94,7 @@ func New(st *store.Store, cfg Config) (*Service, error) {
 		cfg.WatchFor = 30 * 24 * time.Hour
 	}
 	if cfg.Every <= 0 {
-		cfg.Every = 30 * time.Second
+		cfg.Every = min(max(cfg.CheckInterval/2, time.Second), 30*time.Second)
 	}
 	if cfg.Resolve && cfg.Resolver == nil {
 		cfg.Resolver, _ = NewResolver("")
