@@ -108,6 +108,35 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+// An https URL through a proxy that cannot reach the site: net/http
+// gives the CONNECT's status as an error, which must read as
+// unreachable (down after two), not as "unknown" forever.
+func TestCheckConnectRefused(t *testing.T) {
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodConnect && r.Host == "gone.example:443" {
+			http.Error(w, "no such host", http.StatusBadGateway)
+			return
+		}
+		http.Error(w, "unexpected", http.StatusTeapot)
+	}))
+	defer proxy.Close()
+	ck, err := NewChecker(proxy.URL, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := ck.Check(context.Background(), "https://gone.example/login"); r.Verdict != VerdictUnreachable {
+		t.Errorf("CONNECT refused with 502: %+v", r)
+	}
+	// The proxy itself down is not the site's fault: unknown.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	ck, _ = NewChecker("http://"+addr, 2*time.Second)
+	if r := ck.Check(context.Background(), "https://gone.example/login"); r.Verdict != VerdictUnknown {
+		t.Errorf("proxy down: %+v", r)
+	}
+}
+
 // A redirect to another registrable domain (a hoster's suspension page)
 // is down only after two checks; the watch ends after watch_for.
 func TestMovedTwiceIsDown(t *testing.T) {

@@ -119,12 +119,28 @@ func Judge(orig string, status int, final string) string {
 }
 
 func errVerdict(err error) string {
+	// The proxy itself unreachable says nothing of the site; its refused
+	// connection must not read as the site's.
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "proxyconnect" {
+		return VerdictUnknown
+	}
 	var dnsErr *net.DNSError
 	switch {
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		return VerdictDown
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return VerdictDown
+	}
+	// An https URL through a proxy is a CONNECT: when the proxy cannot
+	// reach the site (a name gone, a refused connection) net/http gives
+	// the proxy's status text as the error, not a response.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		switch ue.Err.Error() {
+		case "Bad Gateway", "Service Unavailable", "Gateway Timeout":
+			return VerdictUnreachable
+		}
 	}
 	return VerdictUnknown
 }
