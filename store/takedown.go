@@ -91,6 +91,11 @@ func (tx *Tx) VerifiedIndicators(ctx context.Context, n int64) ([]TicketIndicato
 	return out, nil
 }
 
+// Participants returns the participants of ticket n.
+func (tx *Tx) Participants(ctx context.Context, n int64) ([]Participant, error) {
+	return participants(ctx, tx.tx, n)
+}
+
 // AddTakedownJob records a #takedown command for the takedown timer.
 func (tx *Tx) AddTakedownJob(ctx context.Context, j *TakedownJob) (int64, error) {
 	vals := j.Values

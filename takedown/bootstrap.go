@@ -230,6 +230,15 @@ func parseRegistries(read func(name string) ([]byte, error)) (*registries, error
 // errNoServer says that no RDAP server is known for what was looked up.
 var errNoServer = errors.New("no RDAP server is known for it in the IANA bootstrap files")
 
+// failing returns why the last fetch of the bootstrap files failed, nil
+// if it did not: an answer found in the copy held then may be stale, and
+// "no server" is worth asking again.
+func (b *Bootstrap) failing() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.lastErr
+}
+
 // DomainServers returns the RDAP base URLs for domain.
 func (b *Bootstrap) DomainServers(ctx context.Context, domain string) ([]*url.URL, error) {
 	regs, _ := b.load(ctx)

@@ -187,7 +187,7 @@ func (r *RDAP) Domain(ctx context.Context, bs *Bootstrap, domain string) (Contac
 	what := "domain " + domain
 	bases, err := bs.DomainServers(ctx, domain)
 	if err != nil {
-		return Contact{}, &LookupError{What: what, Why: err.Error()}
+		return Contact{}, noServer(what, err, bs)
 	}
 	obj, err := r.get(ctx, what, bases, "domain/"+domain)
 	if err != nil {
@@ -210,7 +210,7 @@ func (r *RDAP) IP(ctx context.Context, bs *Bootstrap, ip net.IP) (Contact, error
 	what := "ip " + ip.String()
 	bases, err := bs.IPServers(ctx, ip)
 	if err != nil {
-		return Contact{}, &LookupError{What: what, Why: err.Error()}
+		return Contact{}, noServer(what, err, bs)
 	}
 	obj, err := r.get(ctx, what, bases, "ip/"+ip.String())
 	if err != nil {
@@ -241,6 +241,15 @@ func originASNs(n *rdap.IPNetwork) []uint32 {
 		}
 	}
 	return out
+}
+
+// noServer is the error of a look-up the bootstrap files have no server
+// for: final, unless the files could not be fetched, which may pass.
+func noServer(what string, err error, bs *Bootstrap) error {
+	if f := bs.failing(); f != nil {
+		return &LookupError{What: what, Why: err.Error() + " (" + f.Error() + ")", Temporary: true}
+	}
+	return &LookupError{What: what, Why: err.Error()}
 }
 
 // domainAbuse prefers the abuse entity under the registrar (RFC 9083

@@ -2,6 +2,7 @@ package takedown
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -229,6 +230,12 @@ func TestBootstrapSources(t *testing.T) {
 	b.DomainServers(context.Background(), "phish.com")
 	if hits != before {
 		t.Errorf("a failed fetch is retried on every look-up")
+	}
+	// A TLD the copy held lacks, while the fetch fails: worth retrying.
+	_, err = NewRDAP(nil).Domain(context.Background(), b, "phish.zz")
+	var le *LookupError
+	if !errors.As(err, &le) || !le.Temporary || !strings.Contains(le.Why, "using the copy held") {
+		t.Errorf("no server while the bootstrap fetch fails: %v", err)
 	}
 	// A good base, a day later, replaces the copy.
 	dir := writeBootstrap(t, "http://127.0.0.1:9")

@@ -9,7 +9,10 @@ import (
 // ticket (an escalation, an alert), whose mail is their answer.
 type answerer struct {
 	name string // "CERT-XX <cert@cert.example>"
-	role string // cert, institution
+	role string // cert, institution, abuse, le
+	// desk is the abuse desk's address we wrote to, when another
+	// address of its domain answers (takedown.go).
+	desk string
 }
 
 // answerer says whether the sender answers for a CERT or institution
@@ -58,7 +61,7 @@ func (in *intake) answerer(n int64) (*answerer, error) {
 			}
 		}
 	}
-	return nil, nil
+	return in.abuseDesk(n, domain) // takedown.go
 }
 
 // answered records a CERT's or institution's answer on ticket n and tells
@@ -76,7 +79,11 @@ func (in *intake) answered(n int64, a *answerer) error {
 	case "abuse":
 		// An abuse desk answering our takedown request (takedown.go).
 		what = "takedown request"
-		if _, err := in.tx.SetTakedownState(in.ctx, n, "", in.from, "answered", in.now); err != nil {
+		desk := in.from
+		if a.desk != "" {
+			desk = a.desk
+		}
+		if _, err := in.tx.SetTakedownState(in.ctx, n, "", desk, "answered", in.now); err != nil {
 			return err
 		}
 	}

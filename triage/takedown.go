@@ -67,3 +67,24 @@ func (r *cmdRun) takedown(c parser.Command) (string, error) {
 	return fmt.Sprintf("takedown of %d %s queued: the abuse contacts are looked up now, and a mail will say who was asked for what",
 		n, plural(n, "indicator", "indicators")), nil
 }
+
+// abuseDesk says whether the sender answers for an abuse desk that ticket
+// n's takedown request went to: the desks found through RDAP are no
+// contacts, and their ticket systems answer from another address of the
+// desk's domain (noreply@abuse.hoster.example for abuse@hoster.example).
+func (in *intake) abuseDesk(n int64, domain string) (*answerer, error) {
+	if domain == "" {
+		return nil, nil
+	}
+	ps, err := in.tx.Participants(in.ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		_, d, _ := strings.Cut(p.Email, "@")
+		if p.Role == "abuse" && d != "" && (domain == d || strings.HasSuffix(domain, "."+d)) {
+			return &answerer{name: fmt.Sprintf("%s (from %s)", p.Email, in.from), role: "abuse", desk: p.Email}, nil
+		}
+	}
+	return nil, nil
+}
