@@ -43,7 +43,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 var secret = []byte("0123456789abcdef0123456789abcdef")
 
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	st  *store.Store
 	g   *triage.Gateway
@@ -83,7 +83,7 @@ func (s *rdapServer) served(path string) int {
 	return s.hits[path]
 }
 
-func newRDAPServer(t *testing.T) *rdapServer {
+func newRDAPServer(t testing.TB) *rdapServer {
 	s := &rdapServer{faults: map[string]http.HandlerFunc{}, hits: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
@@ -125,7 +125,7 @@ func (s *site) set(status int, redirect string) {
 	s.status, s.redirect = status, redirect
 }
 
-func newSite(t *testing.T) *site {
+func newSite(t testing.TB) *site {
 	s := &site{status: 200}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
@@ -168,7 +168,7 @@ func (m mapResolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAdd
 }
 
 // writeBootstrap writes dns.json and ipv4.json pointing at base.
-func writeBootstrap(t *testing.T, base string) string {
+func writeBootstrap(t testing.TB, base string) string {
 	dir := t.TempDir()
 	file := func(name, entry string) {
 		b, _ := json.Marshal(map[string]any{"version": "1.0", "publication": "2026-12-01T00:00:00Z",
@@ -182,7 +182,7 @@ func writeBootstrap(t *testing.T, base string) string {
 	return dir
 }
 
-func newFixture(t *testing.T, edit func(*Config)) *fixture {
+func newFixture(t testing.TB, edit func(*Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{t: t, ctx: ctx, now: time.Date(2026, 11, 23, 9, 14, 0, 0, time.UTC)}
