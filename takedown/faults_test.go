@@ -135,3 +135,28 @@ func TestRDAPFinalFailures(t *testing.T) {
 		t.Errorf("a final failure is retried: %+v", jobs)
 	}
 }
+
+// A forced job whose hoster look-up failed asks the registrar once: the
+// retry asks only what failed.
+func TestForcedRetryAsksOnce(t *testing.T) {
+	f := newFixture(t, nil)
+	f.report()
+	f.triager("#verify")
+	f.rdap.fault("/ip/"+phishIP, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	})
+	f.triager("#takedown! hxxp://vpn-renew[.]evil[.]example/login")
+	f.tick()
+	if got := f.to(store.KindTakedown, registrarAbuse); len(got) != 1 {
+		t.Fatalf("registrar: %d requests", len(got))
+	}
+	f.rdap.fault("/ip/"+phishIP, nil)
+	f.advance(time.Hour)
+	f.tick()
+	if got := f.to(store.KindTakedown, hosterAbuse); len(got) != 1 {
+		t.Fatalf("the retry did not ask the hoster: %d", len(got))
+	}
+	if got := f.to(store.KindTakedown, registrarAbuse); len(got) != 1 {
+		t.Errorf("the retry asked the registrar again: %d requests", len(got))
+	}
+}

@@ -355,6 +355,9 @@ func (s *Service) queueRequests(ctx context.Context, tx *store.Tx, j store.Taked
 		if err != nil {
 			return nil, err
 		}
+		if j.Attempts > 0 && !last.IsZero() && !last.Before(j.CreatedAt) {
+			continue // asked by an earlier attempt of this job, forced or not
+		}
 		if !last.IsZero() && now.Sub(last) < repeatWindow && !j.Force {
 			if j.Attempts == 0 {
 				out.refused = append(out.refused, fmt.Sprintf("%s: already requested from %s on %s (#takedown! asks again)",
