@@ -191,6 +191,16 @@ func TestTakedownLoop(t *testing.T) {
 	e.WaitMail(triager, "INBOX", "the triagers' news that the site is down", 20*time.Second,
 		e2etest.SubjectHas("[League #1]", "the site is down"))
 
+	ms := gw.Metrics()
+	if n, ok := e2etest.Value(ms, "leaguemail_takedown_requests_total", "source", "registrar"); !ok || n != 2 {
+		t.Errorf("leaguemail_takedown_requests_total{source=registrar} = %v (%v), want 2", n, ok)
+	}
+	if n, ok := e2etest.Value(ms, "leaguemail_takedown_checks_total", "verdict", "down"); !ok || n < 1 {
+		t.Errorf("leaguemail_takedown_checks_total{verdict=down} = %v (%v)", n, ok)
+	}
+	if n, ok := e2etest.Value(ms, "leaguemail_takedown_request_to_down_seconds_count"); !ok || n != 1 {
+		t.Errorf("leaguemail_takedown_request_to_down_seconds_count = %v (%v), want 1", n, ok)
+	}
 	if code, _ := gw.Stop(10 * time.Second); code != 0 {
 		t.Errorf("serve exited with %d", code)
 	}
