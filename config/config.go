@@ -94,6 +94,14 @@ type Triage struct {
 	AuthservID string `toml:"authserv_id"`
 	// AcksPerHour bounds acknowledgements to one sender address.
 	AcksPerHour int `toml:"acks_per_hour"`
+	// AckUnauthenticated acknowledges reports whose sender our MTA could
+	// not authenticate (false: RFC 3834 section 4, no backscatter).
+	AckUnauthenticated bool `toml:"ack_unauthenticated"`
+	// AutoMailsPerHour bounds all automatic mail together (200).
+	AutoMailsPerHour int `toml:"auto_mails_per_hour"`
+	// TokenTTL is how long after its ticket closed a reply token still
+	// authenticates (30 days).
+	TokenTTL Duration `toml:"token_ttl"`
 }
 
 // Templates overrides the embedded mail templates from a folder.

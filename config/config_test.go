@@ -106,7 +106,7 @@ func TestRequire(t *testing.T) {
 func TestEnvironmentAlone(t *testing.T) {
 	env := []string{
 		"LEAGUEMAIL_LEAGUE_ADDRESS=report@league.example",
-		"LEAGUEMAIL_LEAGUE_SECRET=0123456789abcdef0123",
+		"LEAGUEMAIL_LEAGUE_SECRET=3a7bd3e2360a3d29eea436fcfb7e44c7",
 		"LEAGUEMAIL_IMAP_URL=imaps://u:p@imap.league.example/INBOX",
 		"LEAGUEMAIL_SMTP_URL=smtps://u:p@smtp.league.example",
 		"LEAGUEMAIL_TRIAGE_TRIAGERS=a@x.example.org, b@y.example.org",

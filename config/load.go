@@ -280,6 +280,9 @@ func (c *Config) check() error {
 	if c.Triage.AcksPerHour < 0 {
 		return c.Errorf("triage.acks_per_hour", "%d: want 0 or more", c.Triage.AcksPerHour)
 	}
+	if c.Triage.AutoMailsPerHour < 0 {
+		return c.Errorf("triage.auto_mails_per_hour", "%d: want 1 or more (0 takes the default, 200)", c.Triage.AutoMailsPerHour)
+	}
 	if lo, hi := c.SMTP.RetryMin.Duration, c.SMTP.RetryMax.Duration; lo > 0 && hi > 0 && hi < lo {
 		return c.Errorf("smtp.retry_max", "%v is below retry_min %v", hi, lo)
 	}
@@ -319,7 +322,10 @@ func (c *Config) Require() error {
 		}
 	}
 	if len(c.League.Secret) < 16 {
-		return c.Errorf("league.secret", "too short: reply tokens need at least 16 characters of secret")
+		return c.Errorf("league.secret", "too short: reply tokens need at least 16 characters of secret (make one with: openssl rand -hex 32)")
+	}
+	if why := checkSecret(c.League.Secret); why != "" {
+		return c.Errorf("league.secret", "%s", why)
 	}
 	return nil
 }
@@ -335,6 +341,12 @@ func (c *Config) Defaults() {
 	}
 	if c.Triage.AcksPerHour == 0 {
 		c.Triage.AcksPerHour = 5
+	}
+	if c.Triage.AutoMailsPerHour == 0 {
+		c.Triage.AutoMailsPerHour = 200
+	}
+	if c.Triage.TokenTTL.Duration == 0 {
+		c.Triage.TokenTTL.Duration = 30 * 24 * time.Hour
 	}
 	if c.Export.TLPMax == "" {
 		c.Export.TLPMax = "green"

@@ -15,12 +15,14 @@ func TestCSV(t *testing.T) {
 		}},
 		{Number: 9, TLP: "clear", Updated: t1, Indicators: []Indicator{v("domain", "bad.example", t1, t1)}},
 	}
+	// bad.example was verified on #9 too, which is TLP:CLEAR: the least
+	// strict of the tickets that verified it is its TLP.
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, ts, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	want := strings.ReplaceAll(`type,value,first_seen,last_seen,tickets,tlp
-domain,bad.example,2026-11-23T09:00:00Z,2026-11-24T11:00:00Z,4 9,green
+domain,bad.example,2026-11-23T09:00:00Z,2026-11-24T11:00:00Z,4 9,clear
 url,"http://bad.example/a,b ""q""",2026-11-23T09:00:00Z,2026-11-24T11:00:00Z,4,green
 `, "\n", "\r\n")
 	if buf.String() != want {

@@ -13,28 +13,42 @@ type key struct{ typ, value string }
 
 // seen is what all the tickets say of one indicator.
 type seen struct {
-	tlp         TLP
-	verified    bool
-	first, last time.Time
+	// strictest is the strictest TLP of every ticket that saw it; vouched
+	// the least strict among the tickets, not rejected, whose triager
+	// verified it there, and verified says that there is one.
+	strictest, vouched TLP
+	verified           bool
+	first, last        time.Time
+}
+
+// tlp is the TLP the indicator leaves under.
+func (s *seen) tlp(all bool) TLP {
+	if all || !s.verified {
+		return s.strictest
+	}
+	return s.vouched
 }
 
 // Filter returns the part of ts that may leave under o, in ticket number
 // order, each ticket's indicators in type and value order. Every writer
 // calls it, so that the rules live here only:
 //
-//   - an indicator's TLP is the strictest of the tickets it was seen on,
-//     among all of ts (pass every ticket, not only those to export: an
-//     indicator also reported under amber must not leave under green);
+//   - unless o.All, only indicators verified by a triager, each on the
+//     tickets that verified it, none from a rejected ticket (a false
+//     positive);
+//   - a verified indicator's TLP is the least strict among the tickets
+//     that verified it (DESIGN.md invariant 7: a mere report, under a
+//     stricter TLP, must not keep the league's verified word out of a
+//     green feed); with o.All, where unverified indicators leave too,
+//     it is the strictest of every ticket it was seen on, among all of ts
+//     (pass every ticket, not only those to export);
 //   - nothing stricter than o.TLPMax leaves, neither ticket nor indicator;
-//   - unless o.All, only verified indicators, and no rejected ticket
-//     (a false positive);
 //   - with o.Since, only tickets updated or with an indicator seen since;
 //   - a ticket left without indicators is dropped, and an indicator lists
 //     only the exported tickets it was seen on.
 //
-// Indicators of a type the feeds cannot express are dropped. Times and
-// the verified flag are merged over all tickets; an indicator is verified
-// only if every record of it says so.
+// Indicators of a type the feeds cannot express are dropped. Times are
+// merged over all tickets.
 func Filter(ts []Ticket, o Options) ([]Ticket, error) {
 	limit, err := o.tlpMax()
 	if err != nil {
@@ -47,14 +61,18 @@ func Filter(ts []Ticket, o Options) ([]Ticket, error) {
 			k := key{in.Type, in.Value}
 			s := all[k]
 			if s == nil {
-				s = &seen{tlp: Clear, verified: true}
+				s = &seen{strictest: Clear, vouched: Red}
 				all[k] = s
 			}
-			s.tlp = max(s.tlp, tt)
+			it := tt
 			if in.TLP != "" {
-				s.tlp = max(s.tlp, tlpOf(in.TLP))
+				it = max(it, tlpOf(in.TLP))
 			}
-			s.verified = s.verified && in.Verified
+			s.strictest = max(s.strictest, it)
+			if in.Verified && t.State != "rejected" {
+				s.verified = true
+				s.vouched = min(s.vouched, it)
+			}
 			s.first = earliest(s.first, in.FirstSeen)
 			s.last = latest(s.last, in.LastSeen)
 		}
@@ -73,13 +91,13 @@ func Filter(ts []Ticket, o Options) ([]Ticket, error) {
 		for _, in := range t.Indicators {
 			k := key{in.Type, in.Value}
 			s := all[k]
-			if done[k] || !slices.Contains(Types, in.Type) || s.tlp > limit || (!o.All && !s.verified) {
+			if done[k] || !slices.Contains(Types, in.Type) || s.tlp(o.All) > limit || (!o.All && !in.Verified) {
 				continue
 			}
 			done[k] = true
 			recent = recent || !s.last.Before(o.Since)
 			keep.Indicators = append(keep.Indicators, Indicator{Type: in.Type, Value: in.Value,
-				FirstSeen: s.first, LastSeen: s.last, TLP: s.tlp.String(), Verified: s.verified})
+				FirstSeen: s.first, LastSeen: s.last, TLP: s.tlp(o.All).String(), Verified: s.verified})
 		}
 		if len(keep.Indicators) == 0 || !recent {
 			continue

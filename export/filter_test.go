@@ -30,9 +30,9 @@ func TestFilter(t *testing.T) {
 		want []string
 	}{
 		{"default: verified, green at most", Options{},
-			[]string{all1, "3:bad.example,green3.example"}},
-		{"tlp-max clear: bad.example is green from #1", Options{TLPMax: "white"},
-			[]string{"3:green3.example"}},
+			[]string{all1, "3:bad.example,green3.example," + shared}},
+		{"tlp-max clear: what #3 (clear) verified", Options{TLPMax: "white"},
+			[]string{"3:bad.example,green3.example," + shared}},
 		{"all: unverified and rejected too", Options{All: true},
 			[]string{all1 + "," + unverified, "3:bad.example,green3.example", "5:" + rejected}},
 		{"tlp-max amber", Options{TLPMax: "AMBER"},
@@ -41,9 +41,9 @@ func TestFilter(t *testing.T) {
 			[]string{all1, "2:" + amberOnly + "," + shared, "3:bad.example,green3.example," + shared,
 				"4:" + redOnly, "6:" + strict, "7:" + noTLP}},
 		{"since: tickets updated or seen since", Options{Since: t1.Add(1)},
-			[]string{"3:bad.example,green3.example"}},
+			[]string{"3:bad.example,green3.example," + shared}},
 		{"since: an indicator seen since keeps its ticket", Options{Since: t1},
-			[]string{all1, "3:bad.example,green3.example"}},
+			[]string{all1, "3:bad.example,green3.example," + shared}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := Filter(sample(), c.o)
@@ -73,22 +73,25 @@ func TestFilterMerges(t *testing.T) {
 		t.Fatalf("ticket %d has no %s", n, value)
 		return Indicator{}
 	}
-	// Seen on #1 (green) and #3 (clear): the stricter, both tickets, the
-	// first and last sightings of both.
+	// Verified on #1 (green) and #3 (clear): the least strict of the
+	// tickets that verified it, both tickets, the first and last
+	// sightings of both.
 	bad := find(3, "bad.example")
-	if bad.TLP != "green" || !reflect.DeepEqual(bad.Tickets, []int64{1, 3}) || !bad.FirstSeen.Equal(t0) || !bad.LastSeen.Equal(t1) {
+	if bad.TLP != "clear" || !reflect.DeepEqual(bad.Tickets, []int64{1, 3}) || !bad.FirstSeen.Equal(t0) || !bad.LastSeen.Equal(t1) {
 		t.Errorf("bad.example = %+v", bad)
 	}
-	// Seen on #2 (amber) and #3 (clear): amber, even on the clear ticket.
-	if sh := find(3, shared); sh.TLP != "amber" || !reflect.DeepEqual(sh.Tickets, []int64{2, 3}) {
+	// Verified on #2 (amber) and #3 (clear): clear, on both tickets.
+	if sh := find(2, shared); sh.TLP != "clear" || !reflect.DeepEqual(sh.Tickets, []int64{2, 3}) {
 		t.Errorf("%s = %+v", shared, sh)
 	}
-	// #3 is clear, but what it holds is up to amber: so is its report.
-	if tk := got[len(got)-1]; tk.Number != 3 || tk.TLP != "clear" || marking(tk) != Amber {
-		t.Errorf("last ticket = %d %s marked %s, want 3 clear marked amber", tk.Number, tk.TLP, marking(tk))
+	if tk := got[len(got)-1]; tk.Number != 3 || tk.TLP != "clear" || marking(tk) != Clear {
+		t.Errorf("last ticket = %d %s marked %s, want 3 clear marked clear", tk.Number, tk.TLP, marking(tk))
 	}
-	if def, _ := Filter(sample(), Options{}); marking(def[len(def)-1]) != Green {
-		t.Errorf("ticket 3 under green marked %s, want green (bad.example)", marking(def[len(def)-1]))
+	// With --all, unverified indicators leave too, and then the strictest
+	// ticket decides: #3 holds what #2 saw under amber.
+	withAll, _ := Filter(sample(), Options{All: true, TLPMax: "amber"})
+	if tk := withAll[len(withAll)-2]; tk.Number != 3 || marking(tk) != Amber {
+		t.Errorf("with --all, ticket %d marked %s, want 3 marked amber", tk.Number, marking(tk))
 	}
 	// Filtering again changes nothing: the writers may be handed
 	// filtered tickets.
@@ -99,10 +102,35 @@ func TestFilterMerges(t *testing.T) {
 	if !reflect.DeepEqual(again, got) {
 		t.Errorf("Filter is not idempotent:\n got %+v\nwant %+v", again, got)
 	}
-	// The stricter TLP holds even when only the green ticket is passed,
-	// if the indicator says so.
-	if again, _ := Filter(got, Options{}); slices.Contains(summary(again), "3:bad.example,green3.example,"+shared) {
+	// An amber indicator's TLP holds even when only the green ticket is
+	// passed, if the indicator says so.
+	marked := []Ticket{{Number: 9, TLP: "green", State: "triaged", Indicators: []Indicator{
+		{Type: "domain", Value: "marked.example", Verified: true, TLP: "amber"}}}}
+	if again, _ := Filter(marked, Options{}); len(again) != 0 {
 		t.Errorf("amber indicator left under green: %v", summary(again))
+	}
+}
+
+// TestFilterSuppression: a mere report, or a rejected ticket, of a
+// stricter TLP keeps no verified indicator out of the green feed
+// (DESIGN.md invariant 7): one mail must not silence the league.
+func TestFilterSuppression(t *testing.T) {
+	ts := []Ticket{
+		{Number: 1, TLP: "green", State: "escalated", Indicators: []Indicator{v("domain", "evil.example", t0, t0)}},
+		{Number: 2, TLP: "amber", State: "new", Indicators: []Indicator{{Type: "domain", Value: "evil.example", FirstSeen: t1, LastSeen: t1}}},
+		{Number: 3, TLP: "red", State: "rejected", Indicators: []Indicator{v("domain", "evil.example", t1, t1)}},
+	}
+	got, err := Filter(ts, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := summary(got); !reflect.DeepEqual(s, []string{"1:evil.example"}) || got[0].Indicators[0].TLP != "green" {
+		t.Errorf("got %v, want evil.example under green on #1", s)
+	}
+	// Verified only on the rejected ticket: not the league's word.
+	got, _ = Filter(ts[2:], Options{TLPMax: "red"})
+	if len(got) != 0 {
+		t.Errorf("an indicator verified only on a rejected ticket left: %v", summary(got))
 	}
 }
 

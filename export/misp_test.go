@@ -131,7 +131,7 @@ func TestMISPFeed(t *testing.T) {
 			if !ok {
 				t.Errorf("%s: to_ids %#v, want a boolean", id, a["to_ids"])
 			}
-			if wantIDS := typ != "vulnerability" && val != unverified; toIDS != wantIDS {
+			if wantIDS := typ != "vulnerability" && val != unverified && val != rejected; toIDS != wantIDS {
 				t.Errorf("%s: %s to_ids %v, want %v", id, val, toIDS, wantIDS)
 			}
 			if at := tagNames(a["Tag"]); len(at) != 1 || tlpOf(at[0]) > tlpOf(tags[0]) {

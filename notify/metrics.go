@@ -38,6 +38,10 @@ var (
 		Name: "leaguemail_notify_backlog",
 		Help: "Mails queued in the outbox, due or waiting for a retry.",
 	}
+	heldOpts = prometheus.CounterOpts{
+		Name: "leaguemail_notify_held_total",
+		Help: "Mails held in the outbox because the budget of automatic mail an hour was spent, by kind.",
+	}
 	lastSuccessOpts = prometheus.GaugeOpts{
 		Name: "leaguemail_notify_last_success_timestamp_seconds",
 		Help: "Unix time at which the submission server last accepted a mail.",
@@ -46,10 +50,10 @@ var (
 
 // Metrics holds the sender's metrics.
 type Metrics struct {
-	sent, deferred, failed, suppressed *prometheus.CounterVec
-	connectErrors                      prometheus.Counter
-	sendSeconds                        prometheus.Histogram
-	backlog, lastSuccess               prometheus.Gauge
+	sent, deferred, failed, suppressed, held *prometheus.CounterVec
+	connectErrors                            prometheus.Counter
+	sendSeconds                              prometheus.Histogram
+	backlog, lastSuccess                     prometheus.Gauge
 }
 
 // NewMetrics makes the sender's metrics and registers them on reg, unless
@@ -62,6 +66,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		deferred:      prometheus.NewCounterVec(deferredOpts, l),
 		failed:        prometheus.NewCounterVec(failedOpts, l),
 		suppressed:    prometheus.NewCounterVec(suppressedOpts, l),
+		held:          prometheus.NewCounterVec(heldOpts, l),
 		connectErrors: prometheus.NewCounter(connectErrorsOpts),
 		sendSeconds:   prometheus.NewHistogram(sendSecondsOpts),
 		backlog:       prometheus.NewGauge(backlogOpts),
@@ -74,6 +79,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.deferred = metricreg.Register(reg, m.deferred)
 	m.failed = metricreg.Register(reg, m.failed)
 	m.suppressed = metricreg.Register(reg, m.suppressed)
+	m.held = metricreg.Register(reg, m.held)
 	m.connectErrors = metricreg.Register(reg, m.connectErrors)
 	m.sendSeconds = metricreg.Register(reg, m.sendSeconds)
 	m.backlog = metricreg.Register(reg, m.backlog)

@@ -255,7 +255,7 @@ func TestThroughPostfix(t *testing.T) {
 			t.Fatalf("reporter got %d new mails, want 2", len(got)-before)
 		}
 		for _, g := range got[before:] {
-			if g.GetHeader("Bcc") != "" || !strings.Contains(g.GetHeader("Subject"), "Bcc: victim@example.com") {
+			if g.GetHeader("Bcc") != "" || !strings.Contains(g.GetHeader("Subject"), "Bcc: victim@example[.]com") {
 				t.Errorf("Bcc %q, Subject %q", g.GetHeader("Bcc"), g.GetHeader("Subject"))
 			}
 		}

@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"encoding/json"
 	"fmt"
 	"mime"
 	"path"
@@ -11,31 +10,17 @@ import (
 
 // Files queued with a mail: a producer that builds a machine-readable
 // report at queue time (package takedown's XARF v4 reports) puts it in
-// the outbox row's Data under "files", and it is attached as is.
-// ("attachments" is taken: the count of a report's attachments.)
-//
-//	files [{filename, content_type, data (base64)}]
+// the outbox row's data (store.MailData.Files), and it is attached as is.
 
 // maxQueuedAttachments bounds what one mail carries.
 const maxQueuedAttachments = 50
 
-type queuedFile struct {
-	Filename    string `json:"filename"`
-	ContentType string `json:"content_type"`
-	Data        []byte `json:"data"`
-}
-
 // queuedAttachments reads the files of m's Data. A malformed list is the
 // queuer's mistake and final.
 func queuedAttachments(m store.OutboxMail) ([]attachment, error) {
-	if len(m.Data) == 0 {
-		return nil, nil
-	}
-	var d struct {
-		Files []queuedFile `json:"files"`
-	}
-	if err := json.Unmarshal(m.Data, &d); err != nil {
-		return nil, &permanentError{fmt.Errorf("outbox mail %d: files: %w", m.ID, err)}
+	d, err := m.MailData()
+	if err != nil {
+		return nil, &permanentError{err}
 	}
 	if len(d.Files) > maxQueuedAttachments {
 		return nil, &permanentError{fmt.Errorf("outbox mail %d: %d attachments, over %d", m.ID, len(d.Files), maxQueuedAttachments)}

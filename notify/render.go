@@ -26,7 +26,7 @@ func autoSubmitted(kind string) string {
 	switch kind {
 	case store.KindEscalation, store.KindAlert, store.KindReply, store.KindTakedown:
 		return ""
-	case store.KindTriagerNotice:
+	case store.KindTriagerNotice, store.KindTriagerUpdate, store.KindTriagerDigest:
 		return "auto-generated"
 	}
 	// ack, command-confirm, command-error, and any kind added later

@@ -68,7 +68,7 @@ func TestRenderAck(t *testing.T) {
 			t.Errorf("%s: %q, want %q", h, got, want)
 		}
 	}
-	if subj := ack.GetHeader("Subject"); !strings.HasPrefix(subj, "[League #1] Received: Hôpital <b>phish</b>") || !strings.HasSuffix(subj, "Bcc: victim@example.com") {
+	if subj := ack.GetHeader("Subject"); !strings.HasPrefix(subj, "[League #1] Received: Hôpital <b>phish</b>") || !strings.HasSuffix(subj, "Bcc: victim@example[.]com") {
 		t.Errorf("Subject %q", subj)
 	}
 	if ack.GetHeader("Bcc") != "" || !strings.HasPrefix(ob.ReplyTo, "report+t1-") {
@@ -92,13 +92,23 @@ func TestRenderAck(t *testing.T) {
 }
 
 // TestRenderCorrelated: the second report of the same indicators tells
-// the reporter that others reported them.
+// the reporter that others reported them, once a triager verified them on
+// a TLP:GREEN ticket (DESIGN.md invariant 8).
 func TestRenderCorrelated(t *testing.T) {
 	e := newEnv(t)
 	s := e.sender("smtp://127.0.0.1:25?tls=none")
 	e.report("soc@hospital-a.example", "Phishing", phish)
 	for _, m := range e.outbox(store.OutboxQueued) {
 		e.st.MarkSent(e.ctx, m.ID, e.now)
+	}
+	db, err := sql.Open("sqlite3", e.st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO verifications (indicator, ticket, by, at) SELECT indicator, ticket, 'test', first_seen FROM sightings;
+		UPDATE tickets SET tlp = 'green'`); err != nil {
+		t.Fatal(err)
 	}
 	e.report("it@hospital-b.example", "Same here", phish)
 	envs := renderAll(t, e, s)
@@ -243,7 +253,7 @@ func TestRenderAlert(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`UPDATE indicators SET verified = 1 WHERE type = 'ipv4'`); err != nil {
+	if _, err := db.Exec(`INSERT INTO verifications (indicator, ticket, by, at) SELECT s.indicator, s.ticket, 'test', s.first_seen FROM sightings s JOIN indicators i ON i.id = s.indicator WHERE i.type = 'ipv4'`); err != nil {
 		t.Fatal(err)
 	}
 	e.enqueue(1, store.KindAlert, []string{"ciso@hospital-b.example"}, `{"area":"Île-de-France","recipient_name":"Hospital B"}`)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,9 @@ type Config struct {
 	TemplatesDir string
 	// BatchSize is the most mails sent over one connection (50).
 	BatchSize int
+	// AutoMailsPerHour is the budget of automatic mail (see budget.go),
+	// 200 by default.
+	AutoMailsPerHour int
 	// Poll is how often the outbox is read when nothing wakes the sender (1s).
 	Poll time.Duration
 	// MinBackoff and MaxBackoff bound the wait between attempts (1 minute,
@@ -71,6 +75,7 @@ type Sender struct {
 	dkim    *dkim.SignOptions
 	domains []string
 	extract *indicator.Extractor
+	tokenRE *regexp.Regexp // our reply addresses with a token
 	log     *slog.Logger
 	m       *Metrics
 	wake    chan struct{}
@@ -117,6 +122,9 @@ func New(st *store.Store, cfg Config) (*Sender, error) {
 	if cfg.Tag == "" {
 		cfg.Tag = "League"
 	}
+	if cfg.AutoMailsPerHour <= 0 {
+		cfg.AutoMailsPerHour = 200
+	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 50
 	}
@@ -156,6 +164,8 @@ func New(st *store.Store, cfg Config) (*Sender, error) {
 		}
 	}
 	s.extract = indicator.New(indicator.Options{Exclude: s.domains})
+	local, dom, _ := strings.Cut(from, "@")
+	s.tokenRE = regexp.MustCompile(`(?i)` + regexp.QuoteMeta(local) + `\+t[0-9]+-[a-z2-7]{12}@` + regexp.QuoteMeta(dom))
 	if s.tls, err = tlsConfig(srv.Host, cfg.CAFile); err != nil {
 		return nil, err
 	}
@@ -242,11 +252,22 @@ func (s *Sender) sendDue(ctx context.Context) (sent, taken int, err error) {
 		return 0, 0, fmt.Errorf("read outbox: %w", err)
 	}
 	taken = len(due)
+	budget, err := s.budgetLeft(ctx)
+	if err != nil {
+		return 0, taken, err
+	}
 	var batch []ready
 	for _, m := range due {
 		if why := s.refuse(m); why != "" {
 			s.suppress(rec, m, why)
 			continue
+		}
+		if store.Automatic(m.Kind) {
+			if budget <= 0 && m.Kind == store.KindAck {
+				s.hold(rec, m)
+				continue
+			}
+			budget--
 		}
 		msg, err := s.build(ctx, m)
 		var se *storeError
@@ -319,6 +340,9 @@ func (s *Sender) sendDue(ctx context.Context) (sent, taken int, err error) {
 
 // build renders and signs m.
 func (s *Sender) build(ctx context.Context, m store.OutboxMail) ([]byte, error) {
+	// The Subject header leaves defanged too (DESIGN.md invariant 6): a
+	// reporter's subject is often the phish's own.
+	m.Subject = s.guardTokens(s.extract.DefangText(m.Subject), m.ReplyTo)
 	v, err := s.buildView(ctx, m)
 	if err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -52,6 +51,13 @@ type View struct {
 	Result        string
 	RecipientName string
 	Area          string
+	// Unauthenticated says why our MTA could not authenticate the
+	// reporter (triagers' notices only).
+	Unauthenticated string
+	// Pending counts the indicators shown that are pending evidence.
+	Pending int
+	// Digest lists what a triagers' digest gathers.
+	Digest []store.DigestEntry
 }
 
 // IndicatorView is one indicator in a View.
@@ -63,6 +69,10 @@ type IndicatorView struct {
 	LastSeen  time.Time
 	Tickets   []int64
 	Verified  bool
+	// Pending is evidence from a flagged or unauthenticated mail, sent by
+	// From: a triager must accept it before it counts.
+	Pending bool
+	From    []string
 }
 
 // CorrelationView says that indicators were seen on other tickets.
@@ -75,47 +85,6 @@ type CorrelationView struct {
 
 // maxShown is how many indicators a mail's text lists.
 const maxShown = 100
-
-// mailData is an outbox row's Data: see the package documentation.
-type mailData struct {
-	Ticket         int64    `json:"ticket"`
-	Tag            string   `json:"tag"`
-	Subject        string   `json:"subject"`
-	Reporter       string   `json:"reporter"`
-	ReporterName   string   `json:"reporter_name"`
-	Institution    string   `json:"institution"`
-	Country        string   `json:"country"`
-	Indicators     []tv     `json:"indicators"`
-	IndicatorCount int      `json:"indicator_count"`
-	Attachments    int      `json:"attachments"`
-	Follows        int64    `json:"follows"`
-	Errors         []string `json:"errors"`
-	ReplyTo        string   `json:"reply_to"`
-	Correlation    *struct {
-		Reports    int       `json:"reports"`
-		Tickets    []int64   `json:"tickets"`
-		FirstSeen  time.Time `json:"first_seen"`
-		Indicators []struct {
-			tv
-			Tickets   []int64   `json:"tickets"`
-			FirstSeen time.Time `json:"first_seen"`
-		} `json:"indicators"`
-	} `json:"correlation"`
-	Text          string    `json:"text"`
-	Command       string    `json:"command"`
-	Result        string    `json:"result"`
-	Error         string    `json:"error"`
-	RecipientName string    `json:"recipient_name"`
-	Area          string    `json:"area"`
-	Severity      string    `json:"severity"`
-	TLP           string    `json:"tlp"`
-	Created       time.Time `json:"created"`
-}
-
-type tv struct {
-	Type  string `json:"type"`
-	Value string `json:"value"`
-}
 
 // defang writes an indicator so that no mail client makes it a link.
 func defang(typ, value string) string {
@@ -131,11 +100,9 @@ func withTicket(kind string) bool { return kind == store.KindEscalation || kind 
 // alerts, from the ticket in st. A malformed Data is the queuer's mistake
 // and final; an error reading the store is not.
 func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error) {
-	var d mailData
-	if len(m.Data) > 0 {
-		if err := json.Unmarshal(m.Data, &d); err != nil {
-			return View{}, &permanentError{fmt.Errorf("outbox mail %d: data: %w", m.ID, err)}
-		}
+	d, err := m.MailData()
+	if err != nil {
+		return View{}, &permanentError{err}
 	}
 	v := View{
 		Kind: m.Kind, League: s.cfg.From, LeagueName: s.cfg.Name, Now: s.now(),
@@ -143,10 +110,7 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 		Institution: d.Institution, Country: d.Country, Follows: d.Follows, Errors: d.Errors,
 		Attachments: d.Attachments, ReplyTo: m.ReplyTo, IndicatorCount: d.IndicatorCount,
 		Text: d.Text, Command: d.Command, Result: d.Result, RecipientName: d.RecipientName, Area: d.Area,
-		Severity: d.Severity, TLP: d.TLP, Created: d.Created,
-	}
-	if d.Error != "" && v.Result == "" {
-		v.Result = d.Error
+		Severity: d.Severity, TLP: d.TLP, Created: d.Created, Unauthenticated: d.Unauthenticated, Digest: d.Digest,
 	}
 	if v.Ticket == 0 {
 		v.Ticket = m.Ticket
@@ -155,7 +119,8 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 		v.Tag = fmt.Sprintf("[%s #%d]", s.cfg.Tag, v.Ticket)
 	}
 	for _, x := range d.Indicators {
-		v.All = append(v.All, IndicatorView{Type: x.Type, Value: x.Value, Defanged: defang(x.Type, x.Value), Tickets: []int64{v.Ticket}})
+		v.All = append(v.All, IndicatorView{Type: x.Type, Value: x.Value, Defanged: defang(x.Type, x.Value), Tickets: []int64{v.Ticket},
+			Verified: x.Verified, Pending: x.Pending, From: x.From})
 	}
 	if c := d.Correlation; c != nil {
 		cv := &CorrelationView{Reports: c.Reports, Tickets: c.Tickets, FirstSeen: c.FirstSeen}
@@ -173,9 +138,23 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 	if v.TLP == "" {
 		v.TLP = "amber"
 	}
-	// A triager's words may name the very indicators the mail is about;
-	// they leave defanged like the rest (DESIGN.md invariant 6).
-	v.Text, v.Result = s.defangText(v.Text), s.defangText(v.Result)
+	// A reporter's subject, a triager's words may name the very indicators
+	// the mail is about; they leave defanged like the rest (DESIGN.md
+	// invariant 6), and with no reply token but the recipient's own.
+	safe := func(t string) string { return s.guardTokens(s.extract.DefangText(t), m.ReplyTo) }
+	v.Subject, v.ReporterName, v.Text, v.Result, v.Command = safe(v.Subject), safe(v.ReporterName), safe(v.Text), safe(v.Result), safe(v.Command)
+	v.Unauthenticated = safe(v.Unauthenticated)
+	for i := range v.Errors {
+		v.Errors[i] = safe(v.Errors[i])
+	}
+	for i := range v.Digest {
+		v.Digest[i].Subject = safe(v.Digest[i].Subject)
+	}
+	for _, x := range v.All {
+		if x.Pending {
+			v.Pending++
+		}
+	}
 	if v.IndicatorCount < len(v.All) {
 		v.IndicatorCount = len(v.All)
 	}
@@ -236,8 +215,9 @@ func (s *Sender) ticketView(ctx context.Context, n int64, v *View) error {
 	v.All = v.All[:0]
 	for _, x := range d.Indicators {
 		// Institutions block what an alert lists: only indicators a
-		// triager verified go out in one, as triage queued it.
-		if alert && !x.Verified {
+		// triager verified go out in one, as triage queued it. Pending
+		// evidence never leaves (DESIGN.md invariant 7).
+		if x.Pending || (alert && !x.Verified) {
 			continue
 		}
 		tickets := append([]int64{n}, others[x.Type+"\x00"+x.Value]...)
@@ -276,23 +256,18 @@ func machineReadable(v View) (csvb, stixb []byte, err error) {
 	return c.Bytes(), s.Bytes(), nil
 }
 
-// defangText defangs every indicator found in free text, the longest
-// first, so that a URL is rewritten before the domain inside it. Our own
-// domains are left alone: the league's address stays writable.
-func (s *Sender) defangText(text string) string {
-	if text == "" {
-		return ""
+// guardTokens replaces, in text bound for a mail, every reply token of
+// ours but the recipient's own (in own, the mail's Reply-To) by the plain
+// address. A token is a bearer secret: a triager's, quoted in a #reply or
+// a note, would let anyone who receives it speak as that triager.
+func (s *Sender) guardTokens(text, own string) string {
+	if text == "" || !strings.Contains(text, "+") {
+		return text
 	}
-	var found []indicator.Indicator
-	s.extract.Extract([]byte(text), func(x indicator.Indicator) bool {
-		found = append(found, x)
-		return len(found) < 1000
-	})
-	slices.SortStableFunc(found, func(a, b indicator.Indicator) int { return len(b.Value) - len(a.Value) })
-	for _, x := range found {
-		if d := indicator.Defang(x); d != x.Value {
-			text = strings.ReplaceAll(text, x.Value, d)
+	return s.tokenRE.ReplaceAllStringFunc(text, func(tok string) string {
+		if strings.EqualFold(tok, own) {
+			return tok
 		}
-	}
-	return text
+		return s.cfg.From
+	})
 }

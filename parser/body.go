@@ -155,47 +155,86 @@ func dashed(l string) (string, bool) {
 	return strings.TrimSpace(strings.Trim(l, "- ")), true
 }
 
-var attributionEnds = []string{"wrote:", "a écrit :", "a écrit:", "schrieb:", "escribió:", "ha scritto:",
-	"schreef:", "escreveu:", "skrev:", "kirjoitti:", "napisał:"}
+// attributionVerbs are the verbs of the line a client writes above the
+// mail it quotes, in the languages of the league's reporters and
+// triagers: "On Mon, 3 Mar 2026, Alex <a@b> wrote:" (Gmail, Apple Mail,
+// Thunderbird), "Le lun. 3 mars 2026 à 10:12, Alex <a@b> a écrit :",
+// "Am 03.03.26 um 10:12 schrieb Alex:", "El lun, 3 mar 2026 a las 10:12,
+// Alex (<a@b>) escribió:", "Il giorno lun 3 mar 2026 alle ore 10:12 Alex
+// <a@b> ha scritto:", "Op ma 3 mrt 2026 om 10:12 schreef Alex <a@b>:",
+// "Em seg., 3 de mar. de 2026 às 10:12, Alex <a@b> escreveu:".
+var attributionVerbs = []string{"wrote", "a écrit", "schrieb", "escribió", "ha scritto", "schreef", "escreveu",
+	"skrev", "kirjoitti", "napisał", "a scris"}
 
-// isAttribution finds "On Mon, 1 Jan 2026, Alex <a@b> wrote:", which some
-// clients wrap over two lines.
+// attributionStarts begin an attribution that a client may wrap over two
+// lines.
+var attributionStarts = []string{"on ", "le ", "am ", "el ", "il ", "op ", "em ", "in "}
+
+// isAttribution finds an attribution line (see attributionVerbs), which
+// some clients wrap over two lines.
 func isAttribution(lines []lineSpan, text string, i int) bool {
-	l := strings.ToLower(strings.TrimSpace(text[lines[i].start:lines[i].end]))
+	l := normSpaces(strings.ToLower(strings.TrimSpace(text[lines[i].start:lines[i].end])))
 	if strings.HasPrefix(l, ">") {
 		return false
 	}
-	for _, e := range attributionEnds {
-		if strings.HasSuffix(l, e) && len(l) > len(e)+3 {
-			return true
-		}
+	if attributionLine(l) {
+		return true
 	}
-	if (strings.HasPrefix(l, "on ") || strings.HasPrefix(l, "le ") || strings.HasPrefix(l, "am ")) && i+1 < len(lines) {
-		next := strings.ToLower(strings.TrimSpace(text[lines[i+1].start:lines[i+1].end]))
-		for _, e := range attributionEnds {
-			if strings.HasSuffix(next, e) && !strings.HasPrefix(next, ">") {
-				return true
-			}
+	for _, p := range attributionStarts {
+		if strings.HasPrefix(l, p) && i+1 < len(lines) {
+			next := normSpaces(strings.ToLower(strings.TrimSpace(text[lines[i+1].start:lines[i+1].end])))
+			return !strings.HasPrefix(next, ">") && attributionLine(l+" "+next)
 		}
 	}
 	return false
 }
 
-var fromLabels = []string{"from:", "de:", "von:", "van:", "da:", "od:", "från:", "fra:"}
-var sentLabels = []string{"sent:", "date:", "envoyé :", "envoyé:", "gesendet:", "verzonden:", "enviado:",
-	"inviato:", "datum:", "fecha:", "data:", "skickat:", "sendt:", "wysłano:"}
+// attributionLine says whether one line (or two joined) is an attribution:
+// it ends with a colon after one of the verbs.
+func attributionLine(l string) bool {
+	if !strings.HasSuffix(l, ":") || len(l) < 8 {
+		return false
+	}
+	for _, v := range attributionVerbs {
+		if j := strings.LastIndex(l, v); j > 0 && len(l)-j-len(v) <= 80 {
+			return true
+		}
+	}
+	return false
+}
+
+// normSpaces turns the no-break spaces that French typography puts before
+// a colon into plain ones.
+func normSpaces(s string) string {
+	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
+}
+
+// The labels of the header block Outlook writes above a mail it quotes or
+// forwards, in English, French, German, Spanish, Italian, Dutch and
+// Portuguese (and a few more): "From:", "De :", "Von:", "Da:", "Van:".
+var (
+	fromLabels  = []string{"from:", "de:", "de :", "von:", "van:", "da:", "od:", "från:", "fra:"}
+	blockLabels = []string{"sent:", "date:", "envoyé :", "envoyé:", "gesendet:", "verzonden:", "enviado:", "enviado el:",
+		"enviada em:", "enviado em:", "enviada:", "inviato:", "datum:", "fecha:", "data:", "skickat:", "sendt:", "wysłano:",
+		"to:", "à :", "à:", "an:", "para:", "a:", "aan:", "subject:", "objet :", "objet:", "betreff:", "asunto:",
+		"oggetto:", "onderwerp:", "assunto:", "cc:", "cc :"}
+)
 
 // isOutlookBlock finds the header block that Outlook writes above a mail
 // it forwards or quotes, with no mark above it:
 //
 //	From: Alex <alex@hospital.example>
 //	Sent: Monday, 3 March 2026 10:12
+//
+//	De : Alex <alex@hopital.example>
+//	Envoyé : lundi 3 mars 2026 10:12
+//	À : signalement@league.example
 func isOutlookBlock(lines []lineSpan, text string, i int) bool {
 	if !hasLabel(stripStars(text[lines[i].start:lines[i].end]), fromLabels) {
 		return false
 	}
 	for j := i + 1; j < len(lines) && j <= i+4; j++ {
-		if hasLabel(stripStars(text[lines[j].start:lines[j].end]), sentLabels) {
+		if hasLabel(stripStars(text[lines[j].start:lines[j].end]), blockLabels) {
 			return true
 		}
 	}
@@ -203,7 +242,7 @@ func isOutlookBlock(lines []lineSpan, text string, i int) bool {
 }
 
 func hasLabel(l string, labels []string) bool {
-	l = strings.ToLower(strings.TrimSpace(l))
+	l = normSpaces(strings.ToLower(strings.TrimSpace(l)))
 	for _, p := range labels {
 		if strings.HasPrefix(l, p) && len(l) > len(p)+1 {
 			return true

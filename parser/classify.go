@@ -202,8 +202,12 @@ func autoReply(h textproto.MIMEHeader, root *enmime.Part, subject string) string
 	if reportType(root) == "disposition-notification" {
 		return "read receipt"
 	}
-	if oooSubject.MatchString(subject) {
-		return "out-of-office subject"
+	// The subject alone never makes an auto-reply: "Absence of MFA let
+	// attackers in" and "Automatic reply phishing campaign against us" are
+	// reports. Exchange marks its own automatic replies with
+	// X-Auto-Response-Suppress, and only beside it does the subject count.
+	if h.Get("X-Auto-Response-Suppress") != "" && oooSubject.MatchString(subject) {
+		return "out-of-office subject with X-Auto-Response-Suppress"
 	}
 	return ""
 }

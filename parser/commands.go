@@ -15,14 +15,26 @@ const maxCommands = 32
 // commands. Commands in quoted text are never read: own is only the
 // sender's new words (see splitBody).
 func readCommands(own string) []Command {
-	var cmds []Command
-	lines := strings.Split(own, "\n")
+	cmds, _ := readCommandBlock(own)
+	return cmds
+}
+
+// readCommandBlock reads the commands at the top of top, the first run of
+// the sender's own words (up to the first quote, attribution, forwarded or
+// original-message block, or signature), and the note written below them:
+// what a triager adds for the CERT. A #reply's text, and the note, never
+// reach below that run: what follows a quote is not meant for whoever the
+// command writes to (DESIGN.md invariant 8).
+func readCommandBlock(top string) (cmds []Command, note string) {
+	lines := strings.Split(strings.ReplaceAll(top, "\r\n", "\n"), "\n")
+	rest := len(lines)
 	for i := 0; i < len(lines); i++ {
 		line := strings.TrimSpace(strings.TrimPrefix(lines[i], "\ufeff"))
 		if line == "" {
 			continue
 		}
 		if !isCommandLine(line) || len(cmds) >= maxCommands {
+			rest = i
 			break
 		}
 		fields := strings.Fields(line[1:])
@@ -33,14 +45,14 @@ func readCommands(own string) []Command {
 		if c.Name == "reply" {
 			c.Text = strings.TrimSpace(strings.Join(lines[i+1:], "\n"))
 			cmds = append(cmds, c)
-			break
+			return cmds, ""
 		}
 		cmds = append(cmds, c)
 	}
 	if cmds == nil {
-		cmds = []Command{}
+		return []Command{}, ""
 	}
-	return cmds
+	return cmds, strings.TrimSpace(strings.Join(lines[rest:], "\n"))
 }
 
 func isCommandLine(line string) bool {

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"net/mail"
 	"net/textproto"
 	"strings"
@@ -51,6 +52,63 @@ func address(v string) (addr, name string) {
 		}
 	}
 	return "", v
+}
+
+// fromField reads the From field (RFC 5322 section 3.6.2) and says why it
+// names no one sender, if it does not: two From fields, several mailboxes
+// in one, or an encoded-word whose decoded text is an address. The last is
+// a forgery's trick ("=?utf-8?q?Alex_=3Calex=40volunteers=2Eexample=3E?="):
+// decoding before parsing would read the hidden address as the sender's.
+// An address is read from the field as written; encoded-words only ever
+// make a display name.
+func fromField(values []string) (addr, name, problem string) {
+	if len(values) == 0 {
+		return "", "", ""
+	}
+	if len(values) > 1 {
+		problem = fmt.Sprintf("%d From fields", len(values))
+	}
+	raw := strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if r == 0 {
+			return -1
+		}
+		return r
+	}, values[0])), " ")
+	if list, err := mail.ParseAddressList(raw); err == nil && len(list) > 0 {
+		if len(list) > 1 && problem == "" {
+			problem = fmt.Sprintf("%d addresses in From", len(list))
+		}
+		addr, name = strings.ToLower(list[0].Address), list[0].Name
+	} else {
+		// Not RFC 5322: read the address leniently from the undecoded
+		// text, then the name from the decoded one.
+		addr, _ = address(stripEncodedWords(raw))
+		_, name = address(raw)
+		if name == "" {
+			name = strings.TrimSpace(headerText(raw))
+		}
+	}
+	if strings.Contains(raw, "=?") && problem == "" {
+		if dec := headerText(raw); strings.Count(dec, "@") > strings.Count(raw, "@") {
+			problem = "an encoded-word in From hides an address"
+		}
+	}
+	return addr, name, problem
+}
+
+// stripEncodedWords blanks the RFC 2047 encoded-words of a header value.
+func stripEncodedWords(v string) string {
+	for {
+		i := strings.Index(v, "=?")
+		if i < 0 {
+			return v
+		}
+		j := strings.Index(v[i+2:], "?=")
+		if j < 0 {
+			return v
+		}
+		v = v[:i] + " " + v[i+2+j+2:]
+	}
 }
 
 // addressList reads every address of the given fields.

@@ -28,15 +28,19 @@ const (
 // Message is what the parser makes of one raw mail. Its JSON form is the
 // parse contract of DESIGN.md, with a few added fields.
 type Message struct {
-	File      string    `json:"file,omitempty"`
-	MessageID string    `json:"message_id"`
-	From      string    `json:"from"`
-	FromName  string    `json:"from_name,omitempty"`
-	To        []string  `json:"to,omitempty"`
-	Cc        []string  `json:"cc,omitempty"`
-	ReplyTo   string    `json:"reply_to,omitempty"`
-	Subject   string    `json:"subject"`
-	Date      time.Time `json:"date"`
+	File      string `json:"file,omitempty"`
+	MessageID string `json:"message_id"`
+	From      string `json:"from"`
+	FromName  string `json:"from_name,omitempty"`
+	// FromProblem says why From names no one sender: two From fields,
+	// several addresses in one, or an encoded-word (RFC 2047) that hides an
+	// address in the display name. Such a mail runs no command.
+	FromProblem string    `json:"from_problem,omitempty"`
+	To          []string  `json:"to,omitempty"`
+	Cc          []string  `json:"cc,omitempty"`
+	ReplyTo     string    `json:"reply_to,omitempty"`
+	Subject     string    `json:"subject"`
+	Date        time.Time `json:"date"`
 	// InReplyTo and References thread a reply to the mails we sent.
 	InReplyTo  string   `json:"in_reply_to,omitempty"`
 	References []string `json:"references,omitempty"`
@@ -50,6 +54,9 @@ type Message struct {
 	// Commands are the triage commands at the top of the message, before
 	// any quoted text. Whether they may run is for triage to decide.
 	Commands []Command `json:"commands"`
+	// Note is what the sender wrote below the commands, up to the first
+	// quote or signature: a triager's note for the CERT.
+	Note string `json:"note,omitempty"`
 	// Text is the sender's own new text: the body above any quoted or
 	// forwarded part, and above the signature.
 	Text string `json:"text,omitempty"`

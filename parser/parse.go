@@ -206,7 +206,7 @@ func looksLikeField(line []byte) bool {
 // envelope fills the envelope fields of m from the top-level header.
 func envelope(m *Message, h textproto.MIMEHeader) {
 	m.MessageID = firstID(h.Get("Message-Id"))
-	m.From, m.FromName = address(h.Get("From"))
+	m.From, m.FromName, m.FromProblem = fromField(h.Values("From"))
 	if m.From == "" {
 		m.From, _ = address(h.Get("Sender"))
 	}

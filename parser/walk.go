@@ -104,7 +104,11 @@ func (p *parse) bodies(plains []string, htmls [][]byte, depth int, layer Layer, 
 		}
 		segs := splitBody(own, reply)
 		p.msg.Text = strings.TrimSpace(regionText(own, segs, regionOwn))
-		p.msg.Commands = readCommands(p.msg.Text)
+		first := ""
+		if len(segs) > 0 && segs[0].region == regionOwn {
+			first = own[segs[0].start:segs[0].end]
+		}
+		p.msg.Commands, p.msg.Note = readCommandBlock(first)
 	}
 	if text != "" {
 		p.regions(text, "text", depth, layer, reply)

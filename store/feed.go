@@ -22,8 +22,9 @@ type FeedTicket struct {
 // FeedIndicator is one indicator of a ticket, with when it was seen on
 // that ticket.
 type FeedIndicator struct {
-	Type      string
-	Value     string
+	Type  string
+	Value string
+	// Verified says that a triager vouched for it on this ticket.
 	Verified  bool
 	FirstSeen time.Time
 	LastSeen  time.Time
@@ -31,15 +32,18 @@ type FeedIndicator struct {
 
 // FeedTickets returns every ticket that has indicators, with them, ordered
 // by ticket number. It returns all tickets, whatever their TLP or state,
-// and every indicator, verified or not: what may leave is decided in one
-// place (export.Filter), which needs to see every ticket an indicator was
-// seen on to know how strictly it must be handled.
+// and every accepted indicator, verified on the ticket or not: what may
+// leave is decided in one place (export.Filter), which needs to see every
+// ticket an indicator was seen on to know how it must be handled. Pending
+// evidence (DESIGN.md invariant 7) is not the league's and never leaves.
 func (s *Store) FeedTickets(ctx context.Context) ([]FeedTicket, error) {
 	rows, err := s.r.QueryContext(ctx,
 		`SELECT t.number, t.state, t.severity, t.tlp, t.created_at, t.updated_at,
-		   i.type, i.value, i.verified, MIN(s.first_seen), MAX(s.last_seen)
+		   i.type, i.value,
+		   EXISTS (SELECT 1 FROM verifications v WHERE v.indicator = i.id AND v.ticket = t.number),
+		   MIN(s.first_seen), MAX(s.last_seen)
 		 FROM tickets t
-		 JOIN sightings s ON s.ticket = t.number
+		 JOIN sightings s ON s.ticket = t.number AND s.pending = 0
 		 JOIN indicators i ON i.id = s.indicator
 		 GROUP BY t.number, i.id
 		 ORDER BY t.number, i.type, i.value`)

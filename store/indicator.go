@@ -25,14 +25,22 @@ func (tx *Tx) AddSightings(ctx context.Context, n, mail int64, ss []Sighting, at
 		if sources == nil {
 			sources = []string{}
 		}
+		pending, from := 0, ""
+		if s.Pending {
+			pending, from = 1, s.From
+		}
+		// Seen again in an accepted mail, pending evidence is accepted; seen
+		// again in a pending one, accepted evidence stays accepted.
 		if _, err := exec(ctx, tx.tx, "record sighting",
-			`INSERT INTO sightings (indicator, ticket, layer, first_mail, last_mail, first_seen, last_seen, sources)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			`INSERT INTO sightings (indicator, ticket, layer, first_mail, last_mail, first_seen, last_seen, sources, pending, pending_from)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			 ON CONFLICT (indicator, ticket, layer) DO UPDATE SET
 			   last_mail = excluded.last_mail, last_seen = excluded.last_seen, count = count + 1,
 			   sources = (SELECT json_group_array(value) FROM (
-			     SELECT value FROM json_each(sightings.sources) UNION SELECT value FROM json_each(excluded.sources)))`,
-			id, n, s.Layer, mail, mail, when, when, jstr(sources)); err != nil {
+			     SELECT value FROM json_each(sightings.sources) UNION SELECT value FROM json_each(excluded.sources))),
+			   pending_from = CASE WHEN sightings.pending = 1 AND excluded.pending = 1 THEN sightings.pending_from ELSE '' END,
+			   pending = min(sightings.pending, excluded.pending)`,
+			id, n, s.Layer, mail, mail, when, when, jstr(sources), pending, from); err != nil {
 			return err
 		}
 	}
@@ -41,23 +49,39 @@ func (tx *Tx) AddSightings(ctx context.Context, n, mail int64, ss []Sighting, at
 
 // Correlate returns the indicators of ticket n that were also seen on
 // other tickets, with those tickets, ordered by when each was first seen
-// elsewhere.
+// elsewhere: the triagers' full view. Pending evidence, on either side,
+// correlates nothing: a stranger could otherwise tie any two tickets.
 func (tx *Tx) Correlate(ctx context.Context, n int64) ([]Correlation, error) {
-	return correlate(ctx, tx.tx, n)
+	return correlate(ctx, tx.tx, n, false)
 }
 
 // Correlate is Tx.Correlate outside a transaction.
 func (s *Store) Correlate(ctx context.Context, n int64) ([]Correlation, error) {
-	return correlate(ctx, s.r, n)
+	return correlate(ctx, s.r, n, false)
 }
 
-func correlate(ctx context.Context, q querier, n int64) ([]Correlation, error) {
+// PublicCorrelate is what a reporter may learn of Correlate (DESIGN.md
+// invariant 8): only indicators that a triager verified on the other
+// ticket, when that ticket is TLP:CLEAR or GREEN and was not rejected.
+// Anything else would let a reporter probe the league's tickets by
+// mailing a domain and reading the acknowledgement.
+func (tx *Tx) PublicCorrelate(ctx context.Context, n int64) ([]Correlation, error) {
+	return correlate(ctx, tx.tx, n, true)
+}
+
+func correlate(ctx context.Context, q querier, n int64, public bool) ([]Correlation, error) {
+	where := ""
+	if public {
+		where = ` AND ot.tlp IN ('clear', 'green') AND ot.state <> 'rejected'
+		 AND EXISTS (SELECT 1 FROM verifications v WHERE v.indicator = o.indicator AND v.ticket = o.ticket)`
+	}
 	rows, err := q.QueryContext(ctx,
 		`SELECT i.type, i.value, o.ticket, MIN(o.first_seen)
 		 FROM sightings s
 		 JOIN indicators i ON i.id = s.indicator
-		 JOIN sightings o ON o.indicator = s.indicator AND o.ticket <> s.ticket
-		 WHERE s.ticket = ?
+		 JOIN sightings o ON o.indicator = s.indicator AND o.ticket <> s.ticket AND o.pending = 0
+		 JOIN tickets ot ON ot.number = o.ticket
+		 WHERE s.ticket = ? AND s.pending = 0`+where+`
 		 GROUP BY s.indicator, o.ticket
 		 ORDER BY i.type, i.value, o.ticket`, n)
 	if err != nil {
@@ -89,12 +113,17 @@ func correlate(ctx context.Context, q querier, n int64) ([]Correlation, error) {
 
 func ticketIndicators(ctx context.Context, q querier, n int64) ([]TicketIndicator, error) {
 	rows, err := q.QueryContext(ctx,
-		`SELECT i.type, i.value, i.verified, group_concat(s.layer), MIN(s.first_seen), MAX(s.last_seen), SUM(s.count),
+		`SELECT i.type, i.value,
+		   EXISTS (SELECT 1 FROM verifications v WHERE v.indicator = i.id AND v.ticket = s.ticket),
+		   group_concat(s.layer), MIN(s.first_seen), MAX(s.last_seen), SUM(s.count),
 		   (SELECT json_group_array(DISTINCT j.value) FROM sightings s2, json_each(s2.sources) j
-		    WHERE s2.indicator = i.id AND s2.ticket = ?)
+		    WHERE s2.indicator = i.id AND s2.ticket = ?),
+		   MIN(s.pending),
+		   (SELECT json_group_array(DISTINCT s3.pending_from) FROM sightings s3
+		    WHERE s3.indicator = i.id AND s3.ticket = ? AND s3.pending = 1)
 		 FROM sightings s JOIN indicators i ON i.id = s.indicator
 		 WHERE s.ticket = ?
-		 GROUP BY i.id ORDER BY MIN(s.first_seen), i.type, i.value`, n, n)
+		 GROUP BY i.id ORDER BY MIN(s.first_seen), i.type, i.value`, n, n, n)
 	if err != nil {
 		return nil, fmt.Errorf("indicators of ticket %d: %w", n, err)
 	}
@@ -102,13 +131,17 @@ func ticketIndicators(ctx context.Context, q querier, n int64) ([]TicketIndicato
 	var out []TicketIndicator
 	for rows.Next() {
 		var ti TicketIndicator
-		var layers, first, last, sources string
-		if err := rows.Scan(&ti.Type, &ti.Value, &ti.Verified, &layers, &first, &last, &ti.Count, &sources); err != nil {
+		var layers, first, last, sources, from string
+		if err := rows.Scan(&ti.Type, &ti.Value, &ti.Verified, &layers, &first, &last, &ti.Count, &sources,
+			&ti.Pending, &from); err != nil {
 			return nil, fmt.Errorf("indicators of ticket %d: %w", n, err)
 		}
 		ti.Layers = strings.Split(layers, ",")
 		sort.Strings(ti.Layers)
 		ti.Sources = jstrings(sources)
+		if ti.Pending {
+			ti.PendingFrom = jstrings(from)
+		}
 		ti.FirstSeen, ti.LastSeen = ptime(first), ptime(last)
 		out = append(out, ti)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -12,6 +13,9 @@ import (
 // Enqueue adds m to the outbox in state m.State (OutboxQueued if empty),
 // due at m.NextAttemptAt (its CreatedAt if zero), and returns its id.
 func (tx *Tx) Enqueue(ctx context.Context, m *OutboxMail) (int64, error) {
+	if !slices.Contains(Kinds, m.Kind) {
+		return 0, fmt.Errorf("queue mail: %q is not a kind of mail the outbox knows", m.Kind)
+	}
 	if m.State == "" {
 		m.State = OutboxQueued
 	}
@@ -99,6 +103,68 @@ func (tx *Tx) CountQueued(ctx context.Context, kind, recipient string, since tim
 		return 0, fmt.Errorf("count queued mail: %w", err)
 	}
 	return n, nil
+}
+
+// CountAutomatic returns how many automatic mails (see Automatic) were
+// queued, not suppressed, since the given time: what the global budget of
+// automatic mail counts.
+func (tx *Tx) CountAutomatic(ctx context.Context, since time.Time) (int, error) {
+	return countAutomatic(ctx, tx.tx, since, false)
+}
+
+// CountAutomaticSent returns how many automatic mails were sent since the
+// given time.
+func (s *Store) CountAutomaticSent(ctx context.Context, since time.Time) (int, error) {
+	return countAutomatic(ctx, s.r, since, true)
+}
+
+func countAutomatic(ctx context.Context, q querier, since time.Time, sent bool) (int, error) {
+	var kinds []any
+	for _, k := range Kinds {
+		if Automatic(k) {
+			kinds = append(kinds, k)
+		}
+	}
+	where := `created_at >= ? AND state <> 'suppressed'`
+	if sent {
+		where = `sent_at >= ? AND state = 'sent'`
+	}
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE `+where+
+		` AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)`, append([]any{tstr(since)}, kinds...)...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count automatic mail: %w", err)
+	}
+	return n, nil
+}
+
+// OpenDigest returns the queued digest to recipient that has not left
+// yet, if any: notices collapse into it while the budget is spent.
+func (tx *Tx) OpenDigest(ctx context.Context, recipient string) (OutboxMail, bool, error) {
+	m, err := scanOutbox(tx.tx.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox
+		WHERE kind = ? AND recipients = ? AND state = 'queued' AND attempts = 0 ORDER BY id DESC LIMIT 1`,
+		KindTriagerDigest, jstr([]string{strings.ToLower(recipient)})))
+	if errors.Is(err, sql.ErrNoRows) {
+		return OutboxMail{}, false, nil
+	}
+	if err != nil {
+		return OutboxMail{}, false, fmt.Errorf("open digest to %s: %w", recipient, err)
+	}
+	return m, true, nil
+}
+
+// SetOutboxData replaces the data of a queued mail that has not been
+// tried yet (a digest that grows).
+func (tx *Tx) SetOutboxData(ctx context.Context, id int64, data []byte) error {
+	return tx.setOutbox(ctx, id, `data = ?`, string(data))
+}
+
+// Defer puts a queued mail off until next without counting an attempt:
+// the budget of automatic mail was spent, nothing failed.
+func (s *Store) Defer(ctx context.Context, id int64, why string, next time.Time) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		return tx.setOutbox(ctx, id, `last_error = ?, next_attempt_at = ?`, why, tstr(next))
+	})
 }
 
 // OutboxFilter selects outbox rows; zero fields select all.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
@@ -113,18 +114,29 @@ type Sighting struct {
 	Value   string
 	Layer   string
 	Sources []string
+	// Pending marks evidence from a flagged or unauthenticated mail
+	// (DESIGN.md invariant 7): kept and shown to triagers, but left out of
+	// verification, escalations, alerts, feeds and correlation until a
+	// triager accepts it. From is who sent it.
+	Pending bool
+	From    string
 }
 
 // TicketIndicator is an indicator of a ticket, with where it was seen.
 type TicketIndicator struct {
-	Type      string    `json:"type"`
-	Value     string    `json:"value"`
-	Layers    []string  `json:"layers"`
-	Sources   []string  `json:"sources"`
-	Verified  bool      `json:"verified"`
-	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
-	Count     int       `json:"count"`
+	Type    string   `json:"type"`
+	Value   string   `json:"value"`
+	Layers  []string `json:"layers"`
+	Sources []string `json:"sources"`
+	// Verified says that a triager vouched for it on this ticket.
+	Verified bool `json:"verified"`
+	// Pending says that every sighting of it on this ticket is pending
+	// evidence, sent by PendingFrom.
+	Pending     bool      `json:"pending,omitempty"`
+	PendingFrom []string  `json:"pending_from,omitempty"`
+	FirstSeen   time.Time `json:"first_seen"`
+	LastSeen    time.Time `json:"last_seen"`
+	Count       int       `json:"count"`
 }
 
 // Correlation says that an indicator of a ticket was seen on others.
@@ -171,7 +183,29 @@ const (
 	KindReply          = "reply"
 	KindCommandConfirm = "command-confirm"
 	KindCommandError   = "command-error"
+	// KindTriagerUpdate tells the triagers of something on an existing
+	// ticket: an answer, commands that did not run, an expired token.
+	KindTriagerUpdate = "triager-update"
+	// KindTriagerDigest gathers the notices a triager would have had while
+	// the budget of automatic mail was spent.
+	KindTriagerDigest = "triager-digest"
 )
+
+// Kinds are the kinds of mail the outbox takes.
+var Kinds = []string{KindAck, KindTriagerNotice, KindEscalation, KindAlert, KindReply,
+	KindCommandConfirm, KindCommandError, KindTriagerUpdate, KindTriagerDigest,
+	KindTakedown, KindTakedownNews} // takedown.go
+
+// Automatic reports whether mail of kind is automatic, counted against
+// the budget of automatic mail: what the gateway sends of itself, not
+// what a triager's command sent.
+func Automatic(kind string) bool {
+	switch kind {
+	case KindEscalation, KindAlert, KindReply, KindTakedown:
+		return false
+	}
+	return slices.Contains(Kinds, kind)
+}
 
 // OutboxMail is a mail the gateway will send (or did, or will not).
 type OutboxMail struct {

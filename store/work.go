@@ -72,42 +72,138 @@ type IndicatorKey struct {
 	Value string `json:"value"`
 }
 
-// VerifyIndicators marks the indicators of ticket n verified, only those
-// in keys if keys is not empty, and returns those it changed. Verified is
-// a property of the indicator, not of the sighting: the feeds publish an
-// indicator once a triager vouched for it on any ticket.
-func (tx *Tx) VerifyIndicators(ctx context.Context, n int64, keys []IndicatorKey) ([]IndicatorKey, error) {
+// VerifyIndicators records that triager by vouched, on ticket n, for its
+// accepted indicators, only those in keys if keys is not empty, and
+// returns those it changed. A verification belongs to the ticket: the
+// feeds publish an indicator under the least strict TLP among the tickets
+// that verified it (see FeedTickets). Pending evidence is never verified
+// here: AcceptSightings first.
+func (tx *Tx) VerifyIndicators(ctx context.Context, n int64, keys []IndicatorKey, by string, at time.Time) ([]IndicatorKey, error) {
 	rows, err := tx.tx.QueryContext(ctx,
-		`SELECT DISTINCT i.id, i.type, i.value FROM sightings s JOIN indicators i ON i.id = s.indicator
-		 WHERE s.ticket = ? AND i.verified = 0 ORDER BY i.type, i.value`, n)
+		`SELECT i.id, i.type, i.value FROM sightings s JOIN indicators i ON i.id = s.indicator
+		 WHERE s.ticket = ?
+		   AND NOT EXISTS (SELECT 1 FROM verifications v WHERE v.indicator = i.id AND v.ticket = s.ticket)
+		 GROUP BY i.id HAVING MIN(s.pending) = 0 ORDER BY i.type, i.value`, n)
 	if err != nil {
 		return nil, fmt.Errorf("verify indicators of ticket %d: %w", n, err)
 	}
+	ids, changed, err := scanKeys(rows, keys)
+	if err != nil {
+		return nil, fmt.Errorf("verify indicators of ticket %d: %w", n, err)
+	}
+	for _, id := range ids {
+		if _, err := exec(ctx, tx.tx, "verify indicator",
+			`INSERT INTO verifications (indicator, ticket, by, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			id, n, by, tstr(at)); err != nil {
+			return nil, err
+		}
+		if err := tx.syncVerified(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return changed, nil
+}
+
+// UnverifyIndicators withdraws ticket n's verification of the indicators
+// in keys and returns those it changed, with the other tickets on which
+// each is still verified (the feeds keep those).
+func (tx *Tx) UnverifyIndicators(ctx context.Context, n int64, keys []IndicatorKey) ([]IndicatorKey, map[IndicatorKey][]int64, error) {
+	rows, err := tx.tx.QueryContext(ctx,
+		`SELECT i.id, i.type, i.value FROM verifications v JOIN indicators i ON i.id = v.indicator
+		 WHERE v.ticket = ? ORDER BY i.type, i.value`, n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("unverify indicators of ticket %d: %w", n, err)
+	}
+	ids, changed, err := scanKeys(rows, keys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("unverify indicators of ticket %d: %w", n, err)
+	}
+	elsewhere := map[IndicatorKey][]int64{}
+	for i, id := range ids {
+		if _, err := exec(ctx, tx.tx, "unverify indicator",
+			`DELETE FROM verifications WHERE indicator = ? AND ticket = ?`, id, n); err != nil {
+			return nil, nil, err
+		}
+		if err := tx.syncVerified(ctx, id); err != nil {
+			return nil, nil, err
+		}
+		others, err := int64s(ctx, tx.tx, `SELECT ticket FROM verifications WHERE indicator = ? ORDER BY ticket`, id)
+		if err != nil {
+			return nil, nil, fmt.Errorf("unverify indicators of ticket %d: %w", n, err)
+		}
+		if len(others) > 0 {
+			elsewhere[changed[i]] = others
+		}
+	}
+	return changed, elsewhere, nil
+}
+
+// AcceptSightings makes ticket n's pending evidence (only that of keys,
+// if not empty) accepted, and returns the indicators it accepted.
+func (tx *Tx) AcceptSightings(ctx context.Context, n int64, keys []IndicatorKey) ([]IndicatorKey, error) {
+	rows, err := tx.tx.QueryContext(ctx,
+		`SELECT DISTINCT i.id, i.type, i.value FROM sightings s JOIN indicators i ON i.id = s.indicator
+		 WHERE s.ticket = ? AND s.pending = 1 ORDER BY i.type, i.value`, n)
+	if err != nil {
+		return nil, fmt.Errorf("accept evidence of ticket %d: %w", n, err)
+	}
+	ids, changed, err := scanKeys(rows, keys)
+	if err != nil {
+		return nil, fmt.Errorf("accept evidence of ticket %d: %w", n, err)
+	}
+	for _, id := range ids {
+		if _, err := exec(ctx, tx.tx, "accept evidence",
+			`UPDATE sightings SET pending = 0, pending_from = '' WHERE indicator = ? AND ticket = ?`, id, n); err != nil {
+			return nil, err
+		}
+	}
+	return changed, nil
+}
+
+// syncVerified keeps indicators.verified, "verified on some ticket", in
+// step with the verifications.
+func (tx *Tx) syncVerified(ctx context.Context, id int64) error {
+	_, err := exec(ctx, tx.tx, "verify indicator",
+		`UPDATE indicators SET verified = EXISTS (SELECT 1 FROM verifications WHERE indicator = ?) WHERE id = ?`, id, id)
+	return err
+}
+
+// scanKeys reads rows of (id, type, value), keeping those in keys if keys
+// is not empty, and closes rows.
+func scanKeys(rows *sql.Rows, keys []IndicatorKey) ([]int64, []IndicatorKey, error) {
+	defer rows.Close()
 	var ids []int64
-	var changed []IndicatorKey
+	var out []IndicatorKey
 	for rows.Next() {
 		var id int64
 		var k IndicatorKey
 		if err := rows.Scan(&id, &k.Type, &k.Value); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("verify indicators of ticket %d: %w", n, err)
+			return nil, nil, err
 		}
 		if len(keys) > 0 && !containsKey(keys, k) {
 			continue
 		}
 		ids = append(ids, id)
-		changed = append(changed, k)
+		out = append(out, k)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("verify indicators of ticket %d: %w", n, err)
+	return ids, out, rows.Err()
+}
+
+func int64s(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
-	for _, id := range ids {
-		if _, err := exec(ctx, tx.tx, "verify indicator", `UPDATE indicators SET verified = 1 WHERE id = ?`, id); err != nil {
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
+		out = append(out, v)
 	}
-	return changed, nil
+	return out, rows.Err()
 }
 
 func containsKey(keys []IndicatorKey, k IndicatorKey) bool {
@@ -162,10 +258,12 @@ func (tx *Tx) Merge(ctx context.Context, from, into int64, at time.Time) (Merged
 	// A sighting of the same indicator in the same layer on both tickets
 	// becomes one, spanning both.
 	res, err := exec(ctx, tx.tx, "move sightings",
-		`INSERT INTO sightings (indicator, ticket, layer, first_mail, last_mail, first_seen, last_seen, count, sources)
-		 SELECT indicator, ?, layer, first_mail, last_mail, first_seen, last_seen, count, sources
+		`INSERT INTO sightings (indicator, ticket, layer, first_mail, last_mail, first_seen, last_seen, count, sources, pending, pending_from)
+		 SELECT indicator, ?, layer, first_mail, last_mail, first_seen, last_seen, count, sources, pending, pending_from
 		 FROM sightings WHERE ticket = ? ORDER BY indicator, layer
 		 ON CONFLICT (indicator, ticket, layer) DO UPDATE SET
+		   pending_from = CASE WHEN sightings.pending = 1 AND excluded.pending = 1 THEN sightings.pending_from ELSE '' END,
+		   pending = min(sightings.pending, excluded.pending),
 		   first_mail = CASE WHEN excluded.first_seen < sightings.first_seen THEN excluded.first_mail ELSE sightings.first_mail END,
 		   first_seen = min(sightings.first_seen, excluded.first_seen),
 		   last_mail = CASE WHEN excluded.last_seen > sightings.last_seen THEN excluded.last_mail ELSE sightings.last_mail END,
@@ -180,6 +278,16 @@ func (tx *Tx) Merge(ctx context.Context, from, into int64, at time.Time) (Merged
 	k, _ := res.RowsAffected()
 	m.Sightings = int(k)
 	if _, err := exec(ctx, tx.tx, "move sightings", `DELETE FROM sightings WHERE ticket = ?`, from); err != nil {
+		return m, err
+	}
+	// What a triager verified on the merged ticket stays verified where its
+	// evidence went.
+	if _, err := exec(ctx, tx.tx, "move verifications",
+		`INSERT INTO verifications (indicator, ticket, by, at)
+		 SELECT indicator, ?, by, at FROM verifications WHERE ticket = ? ORDER BY indicator ON CONFLICT DO NOTHING`, into, from); err != nil {
+		return m, err
+	}
+	if _, err := exec(ctx, tx.tx, "move verifications", `DELETE FROM verifications WHERE ticket = ?`, from); err != nil {
 		return m, err
 	}
 	res, err = exec(ctx, tx.tx, "copy participants",

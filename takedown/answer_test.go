@@ -20,7 +20,9 @@ func TestDeskAnswer(t *testing.T) {
 	if len(req) != 1 {
 		t.Fatalf("requests to the hoster: %d", len(req))
 	}
-	f.take(fmt.Sprintf(`Message-ID: <abuse-77@tickets.hoster.example>
+	// Authenticated by our MX (DKIM of hoster.example, aligned with the
+	// ticket system's address): answers must be (issue 12).
+	f.take(fmt.Sprintf(authres, "hoster.example", "tickets.hoster.example")+fmt.Sprintf(`Message-ID: <abuse-77@tickets.hoster.example>
 Date: Mon, 23 Nov 2026 12:00:00 +0000
 From: Example Hosting Abuse <noreply@tickets.hoster.example>
 To: %s
@@ -43,7 +45,7 @@ We have suspended the account. Case ABUSE-77.
 			t.Errorf("request %s to %s: %s, want %s", r.Value, r.Contact, r.State, want)
 		}
 	}
-	ups := f.to(store.KindTriagerNotice, alex)
+	ups := f.to(store.KindTriagerUpdate, alex)
 	if len(ups) == 0 || !strings.Contains(ups[len(ups)-1].Subject, "Answer to the takedown request") {
 		t.Errorf("the triagers were not told: %+v", ups)
 	}

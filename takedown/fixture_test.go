@@ -313,10 +313,10 @@ func (f *fixture) to(kind, rcpt string) []store.OutboxMail {
 }
 
 // data decodes the Data of m.
-func data(t *testing.T, m store.OutboxMail) mailData {
+func data(t *testing.T, m store.OutboxMail) store.MailData {
 	t.Helper()
-	var d mailData
-	if err := json.Unmarshal(m.Data, &d); err != nil {
+	d, err := m.MailData()
+	if err != nil {
 		t.Fatal(err)
 	}
 	return d

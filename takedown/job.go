@@ -433,10 +433,10 @@ func sourceWords(c Contact) string {
 func (s *Service) requestMail(t store.Ticket, items []item, now time.Time) (*store.OutboxMail, error) {
 	c := items[0].contact
 	var text strings.Builder
-	var inds []indVal
-	var atts []attachment
+	var inds []store.MailIndicator
+	var atts []store.MailFile
 	for i, it := range items {
-		inds = append(inds, indVal{Type: it.typ, Value: it.value})
+		inds = append(inds, store.MailIndicator{Type: it.typ, Value: it.value})
 		fmt.Fprintf(&text, "%d. %s %s\n", i+1, it.typ, defang(it.typ, it.value))
 		for _, l := range strings.Split(s.facts(t, it, defangVia), "\n") {
 			fmt.Fprintf(&text, "   %s\n", l)
@@ -448,9 +448,9 @@ func (s *Service) requestMail(t store.Ticket, items []item, now time.Time) (*sto
 		if err != nil {
 			return nil, err
 		}
-		atts = append(atts, attachment{Filename: fmt.Sprintf("xarf-%d.json", i+1), ContentType: "application/json", Data: x})
+		atts = append(atts, store.MailFile{Filename: fmt.Sprintf("xarf-%d.json", i+1), ContentType: "application/json", Data: x})
 	}
-	d := mailData{Subject: t.Subject, Indicators: inds, IndicatorCount: len(inds), RecipientName: c.Name,
+	d := store.MailData{Subject: t.Subject, Indicators: inds, IndicatorCount: len(inds), RecipientName: c.Name,
 		Text: strings.TrimRight(text.String(), "\n"), Created: t.CreatedAt, TLP: t.TLP, Files: atts}
 	what := "phishing"
 	if len(items) > 1 {
@@ -516,7 +516,7 @@ func (s *Service) confirm(ctx context.Context, tx *store.Tx, j store.TakedownJob
 		cmd += " " + defang(v.Type, v.Value)
 	}
 	to := j.RequestedBy
-	d := mailData{Subject: t.Subject, TLP: t.TLP, Severity: t.Severity, Command: cmd, Result: strings.TrimRight(b.String(), "\n")}
+	d := store.MailData{Subject: t.Subject, TLP: t.TLP, Severity: t.Severity, Command: cmd, Result: strings.TrimRight(b.String(), "\n")}
 	prefix := "Takedown: "
 	if j.Attempts > 0 {
 		prefix = "Takedown, retried: "

@@ -104,7 +104,7 @@ func TestLoop(t *testing.T) {
 	if len(news) != 1 || !strings.Contains(data(t, news[0]).Result, "hxxp://vpn-renew[.]evil[.]example/login") {
 		t.Fatalf("the reporter was not told: %+v", news)
 	}
-	if got := f.to(store.KindTriagerNotice, alex); len(got) == 0 || !strings.Contains(got[len(got)-1].Subject, "the site is down") {
+	if got := f.to(store.KindTriagerUpdate, alex); len(got) == 0 || !strings.Contains(got[len(got)-1].Subject, "the site is down") {
 		t.Fatalf("the triager was not told: %+v", got)
 	}
 	if reqs, _ := f.st.TakedownRequests(f.ctx, 1, true); len(reqs) != 0 {
@@ -121,7 +121,7 @@ func TestLoop(t *testing.T) {
 	if reqs, _ := f.st.TakedownRequests(f.ctx, 1, true); len(reqs) != 2 || reqs[0].State != "up" || reqs[0].Type != "url" {
 		t.Errorf("the URL's requests are not reopened: %+v", reqs)
 	}
-	if got := f.to(store.KindTriagerNotice, alex); !strings.Contains(got[len(got)-1].Subject, "back up") {
+	if got := f.to(store.KindTriagerUpdate, alex); !strings.Contains(got[len(got)-1].Subject, "back up") {
 		t.Errorf("the triager was not told it is back: %s", got[len(got)-1].Subject)
 	}
 }

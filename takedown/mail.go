@@ -13,38 +13,6 @@ import (
 	"github.com/hospital-league/leaguemail/triage"
 )
 
-// mailData is an outbox row's Data, under the keys notify reads (see
-// notify's package documentation), plus files: files queued with
-// the mail (the XARF reports), attached as they are.
-type mailData struct {
-	Ticket         int64        `json:"ticket"`
-	Tag            string       `json:"tag"`
-	Subject        string       `json:"subject,omitempty"`
-	Indicators     []indVal     `json:"indicators"`
-	IndicatorCount int          `json:"indicator_count"`
-	RecipientName  string       `json:"recipient_name,omitempty"`
-	Text           string       `json:"text,omitempty"`
-	Command        string       `json:"command,omitempty"`
-	Result         string       `json:"result,omitempty"`
-	Severity       string       `json:"severity,omitempty"`
-	TLP            string       `json:"tlp,omitempty"`
-	Created        time.Time    `json:"created,omitzero"`
-	ReplyTo        string       `json:"reply_to,omitempty"`
-	Files          []attachment `json:"files,omitempty"`
-}
-
-type indVal struct {
-	Type  string `json:"type"`
-	Value string `json:"value"`
-}
-
-// attachment is a file a mail carries; Data is base64 in the JSON.
-type attachment struct {
-	Filename    string `json:"filename"`
-	ContentType string `json:"content_type"`
-	Data        []byte `json:"data"`
-}
-
 func (s *Service) tag(n int64) string { return fmt.Sprintf("[%s #%d]", s.cfg.Tag, n) }
 
 func (s *Service) messageID(n int64) string {
@@ -57,17 +25,14 @@ func (s *Service) messageID(n int64) string {
 // outMail composes one outbox mail about ticket n to one recipient, with
 // the recipient's own reply token: an abuse desk's answer threads back
 // to the ticket by it.
-func (s *Service) outMail(n int64, kind, to, subject string, d mailData, now time.Time) *store.OutboxMail {
+func (s *Service) outMail(n int64, kind, to, subject string, d store.MailData, now time.Time) *store.OutboxMail {
 	m := &store.OutboxMail{
 		Ticket: n, Kind: kind, From: s.cfg.Address, MessageID: s.messageID(n), Subject: subject,
 		Template: kind, CreatedAt: now, Recipients: []string{to},
 		ReplyTo: triage.ReplyAddress(s.cfg.Address, s.tokens.Issue(n, to)),
 	}
 	d.Ticket, d.Tag, d.ReplyTo = n, s.tag(n), m.ReplyTo
-	if d.Indicators == nil {
-		d.Indicators = []indVal{}
-	}
-	m.Data, _ = json.Marshal(d)
+	m.SetData(d)
 	return m
 }
 
@@ -123,9 +88,8 @@ func (s *Service) tellTriagers(ctx context.Context, tx *store.Tx, t store.Ticket
 		return err
 	}
 	for _, to := range ts {
-		d := mailData{Subject: t.Subject, Severity: t.Severity, TLP: t.TLP, Result: result}
-		m := s.outMail(t.Number, store.KindTriagerNotice, to, s.subject(t.Number, prefix, t.Subject), d, now)
-		m.Template = triage.TemplateTriagerUpdate
+		d := store.MailData{Subject: t.Subject, Severity: t.Severity, TLP: t.TLP, Result: result}
+		m := s.outMail(t.Number, store.KindTriagerUpdate, to, s.subject(t.Number, prefix, t.Subject), d, now)
 		if err := s.enqueue(ctx, tx, m, "triager"); err != nil {
 			return err
 		}

@@ -289,7 +289,7 @@ func (s *Service) wentDown(ctx context.Context, tx *store.Tx, t store.Ticket, w 
 	if err != nil || !ok || t.Reporter == "" {
 		return err
 	}
-	d := mailData{Subject: t.Subject, TLP: t.TLP, Created: t.CreatedAt, Result: msg}
+	d := store.MailData{Subject: t.Subject, TLP: t.TLP, Created: t.CreatedAt, Result: msg}
 	m := s.outMail(t.Number, store.KindTakedownNews, t.Reporter, s.subject(t.Number, "Taken down: ", t.Subject), d, now)
 	return s.enqueue(ctx, tx, m, "reporter")
 }

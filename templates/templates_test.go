@@ -3,6 +3,7 @@ package templates
 import (
 	"bytes"
 	"errors"
+	"github.com/hospital-league/leaguemail/store"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,11 @@ import (
 	"time"
 )
 
-type ind struct{ Type, Defanged string }
+type ind struct {
+	Type, Defanged string
+	Pending        bool
+	From           []string
+}
 
 type corr struct {
 	Reports    int
@@ -34,20 +39,23 @@ type view struct {
 	Follows                                                    int64
 	Errors                                                     []string
 	Created                                                    time.Time
+	Unauthenticated                                            string
+	Pending                                                    int
+	Digest                                                     []store.DigestEntry
 }
 
 func TestEveryKindRenders(t *testing.T) {
 	s := Default()
 	v := view{League: "report@league.example", LeagueName: "The League", Tag: "[League #7]", Subject: "<b>phish</b>",
-		Reporter: "soc@hospital.example", TLP: "amber", Indicators: []ind{{"url", "hxxp://evil[.]example/x"}},
+		Reporter: "soc@hospital.example", TLP: "amber", Indicators: []ind{{Type: "url", Defanged: "hxxp://evil[.]example/x"}},
 		IndicatorCount: 1, Text: "note"}
-	for _, kind := range []string{"ack", "triager-notice", "triager-update", "escalation", "alert", "reply", "command-confirm", "command-error"} {
+	for _, kind := range []string{"ack", "triager-notice", "triager-update", "triager-digest", "escalation", "alert", "reply", "command-confirm", "command-error"} {
 		var b bytes.Buffer
 		if err := s.Text(&b, kind, v); err != nil {
 			t.Errorf("%s: %v", kind, err)
 			continue
 		}
-		if !strings.Contains(b.String(), "hxxp://evil[.]example/x") && kind != "reply" && kind != "triager-update" && !strings.HasPrefix(kind, "command") {
+		if !strings.Contains(b.String(), "hxxp://evil[.]example/x") && kind != "reply" && kind != "triager-update" && kind != "triager-digest" && !strings.HasPrefix(kind, "command") {
 			t.Errorf("%s: no defanged indicator in\n%s", kind, b.String())
 		}
 		var h bytes.Buffer

@@ -10,7 +10,8 @@ import (
 	"github.com/hospital-league/leaguemail/store"
 )
 
-// The commands that assess a ticket: #take, #severity, #tlp, #verify.
+// The commands that assess a ticket: #take, #severity, #tlp, #verify,
+// #accept, #unverify.
 
 // Severities and TLPs are the values #severity and #tlp accept.
 var (
@@ -85,8 +86,10 @@ func (r *cmdRun) tlp(c parser.Command) (string, error) {
 	return fmt.Sprintf("TLP %s (was %s)", v, orUnset(old)), nil
 }
 
-// verify marks the ticket's indicators verified, or those named: the
-// feeds publish only verified indicators. Values may be written defanged.
+// verify records that the triager vouches for the ticket's accepted
+// indicators, or for those named: the feeds publish only verified
+// indicators. Naming a pending one accepts it too: the triager looked at
+// it. Values may be written defanged.
 func (r *cmdRun) verify(c parser.Command) (string, error) {
 	if r.t.State == store.StateRejected {
 		return "", bad("#%d was rejected as a false positive: #reopen it first", r.n)
@@ -98,8 +101,105 @@ func (r *cmdRun) verify(c parser.Command) (string, error) {
 	if len(inds) == 0 {
 		return "", bad("#%d has no indicators to verify", r.n)
 	}
+	keys, err := r.named(inds, c.Args)
+	if err != nil {
+		return "", err
+	}
+	var accepted []store.IndicatorKey
+	if len(keys) > 0 {
+		if accepted, err = r.in.tx.AcceptSightings(r.in.ctx, r.n, keys); err != nil {
+			return "", err
+		}
+	}
+	changed, err := r.in.tx.VerifyIndicators(r.in.ctx, r.n, keys, r.in.from, r.in.now)
+	if err != nil {
+		return "", err
+	}
+	want, pending := 0, 0
+	for _, x := range inds {
+		switch {
+		case len(keys) > 0:
+			want = len(keys)
+		case x.Pending:
+			pending++
+		default:
+			want++
+		}
+	}
+	res := fmt.Sprintf("%d %s verified", len(changed), plural(len(changed), "indicator", "indicators"))
+	if already := want - len(changed); already > 0 {
+		res += fmt.Sprintf(" (%d already %s)", already, plural(already, "was", "were"))
+	}
+	if len(accepted) > 0 {
+		res += fmt.Sprintf(", %d of them accepted from pending evidence", len(accepted))
+	}
+	res += "; the feeds will publish them"
+	if pending > 0 {
+		res += fmt.Sprintf(". %d pending %s left out: #accept them, or #verify them by name",
+			pending, plural(pending, "indicator was", "indicators were"))
+	}
+	return res, nil
+}
+
+// accept makes the ticket's pending evidence (all of it, or the values
+// named) count as the ticket's own: a triager looked at it.
+func (r *cmdRun) accept(c parser.Command) (string, error) {
+	inds, err := r.in.tx.TicketIndicators(r.in.ctx, r.n)
+	if err != nil {
+		return "", err
+	}
+	keys, err := r.named(inds, c.Args)
+	if err != nil {
+		return "", err
+	}
+	accepted, err := r.in.tx.AcceptSightings(r.in.ctx, r.n, keys)
+	if err != nil {
+		return "", err
+	}
+	if len(accepted) == 0 {
+		return "no pending evidence to accept", nil
+	}
+	return fmt.Sprintf("%d pending %s accepted: %s; #verify to publish %s", len(accepted),
+		plural(len(accepted), "indicator", "indicators"), keyList(accepted), plural(len(accepted), "it", "them")), nil
+}
+
+// unverify withdraws the ticket's verification of the values named: at
+// the next export they leave the feeds, unless another ticket verified
+// them too.
+func (r *cmdRun) unverify(c parser.Command) (string, error) {
+	if len(c.Args) == 0 {
+		return "", bad("#unverify takes the values to withdraw: #unverify evil.example")
+	}
+	inds, err := r.in.tx.TicketIndicators(r.in.ctx, r.n)
+	if err != nil {
+		return "", err
+	}
+	keys, err := r.named(inds, c.Args)
+	if err != nil {
+		return "", err
+	}
+	changed, elsewhere, err := r.in.tx.UnverifyIndicators(r.in.ctx, r.n, keys)
+	if err != nil {
+		return "", err
+	}
+	if len(changed) == 0 {
+		return "none of them was verified on this ticket", nil
+	}
+	res := fmt.Sprintf("%d %s no longer verified here (%s); the next export leaves %s out of the feeds",
+		len(changed), plural(len(changed), "indicator", "indicators"), keyList(changed), plural(len(changed), "it", "them"))
+	for _, k := range changed {
+		if ts := elsewhere[k]; len(ts) > 0 {
+			res += fmt.Sprintf("; %s stays verified on %s", k.Value, ticketList(ts))
+		}
+	}
+	return res, nil
+}
+
+// named finds the indicators of the ticket that args name, written
+// defanged or not.
+func (r *cmdRun) named(inds []store.TicketIndicator, args []string) ([]store.IndicatorKey, error) {
 	var keys []store.IndicatorKey
-	for _, a := range c.Args {
+	for _, a := range args {
 		v := strings.TrimSpace(indicator.Refang(a))
 		found := false
 		for _, x := range inds {
@@ -109,22 +209,30 @@ func (r *cmdRun) verify(c parser.Command) (string, error) {
 			}
 		}
 		if !found {
-			return "", bad("%q is not an indicator of #%d", a, r.n)
+			return nil, bad("%q is not an indicator of #%d", a, r.n)
 		}
 	}
-	changed, err := r.in.tx.VerifyIndicators(r.in.ctx, r.n, keys)
-	if err != nil {
-		return "", err
+	return keys, nil
+}
+
+func keyList(keys []store.IndicatorKey) string {
+	var vs []string
+	for i, k := range keys {
+		if i == 10 {
+			vs = append(vs, fmt.Sprintf("and %d more", len(keys)-i))
+			break
+		}
+		vs = append(vs, indicator.Defang(indicator.Indicator{Type: indicator.Type(k.Type), Value: k.Value}))
 	}
-	want := len(inds)
-	if len(keys) > 0 {
-		want = len(keys)
+	return strings.Join(vs, ", ")
+}
+
+func ticketList(ns []int64) string {
+	var vs []string
+	for _, n := range ns {
+		vs = append(vs, fmt.Sprintf("#%d", n))
 	}
-	res := fmt.Sprintf("%d %s verified", len(changed), plural(len(changed), "indicator", "indicators"))
-	if already := want - len(changed); already > 0 {
-		res += fmt.Sprintf(" (%d already %s)", already, plural(already, "was", "were"))
-	}
-	return res + "; the feeds will publish them", nil
+	return strings.Join(vs, ", ")
 }
 
 func orUnset(s string) string {

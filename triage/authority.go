@@ -3,17 +3,21 @@ package triage
 import (
 	"fmt"
 	"strings"
-
-	"github.com/emersion/go-msgauth/authres"
-	"golang.org/x/net/publicsuffix"
+	"time"
 )
 
 // DESIGN.md invariant 4: a command runs only when its sender is a triager
 // and the mail is authenticated, by our own MTA's verdict or by a reply
-// token. The From header alone proves nothing: anyone can write it.
+// token; invariant 7: that authority is checked against the ticket each
+// command acts on, not only the one the mail threads to.
 
 // authority says whether the mail may run commands on ticket n, how it was
 // authenticated ("dkim", "spf" or "token", with detail), or why it may not.
+//
+// A reply token is a bearer secret, and a secret that leaks when a mail is
+// forwarded: it authenticates only its own ticket (or one it was merged
+// into), only until TokenTTL after that ticket closed, and never a mail
+// whose From domain our MTA says failed authentication.
 func (in *intake) authority(n int64) (ok bool, how string, err error) {
 	triager, err := in.isTriager()
 	if err != nil {
@@ -22,9 +26,15 @@ func (in *intake) authority(n int64) (ok bool, how string, err error) {
 	if !triager {
 		return false, in.actor() + " is not a triager", nil
 	}
-	ok, why := in.g.authenticated(in.msg.Auth, in.from)
-	if ok {
-		return true, why, nil
+	if p := in.msg.FromProblem; p != "" {
+		return false, p + ": whose mail it is cannot be told", nil
+	}
+	if in.auth.verdict == verdictPass {
+		return true, in.auth.how, nil
+	}
+	why := in.auth.how
+	if in.auth.verdict == verdictFail {
+		return false, why + "; a reply token does not stand for a sender whose domain failed authentication", nil
 	}
 	for _, tok := range in.msg.Tokens {
 		tn, ok := in.g.tokens.Verify(tok, in.from)
@@ -37,145 +47,46 @@ func (in *intake) authority(n int64) (ok bool, how string, err error) {
 		if err != nil {
 			return false, "", err
 		}
-		if target == n {
-			return true, fmt.Sprintf("reply token of #%d issued to %s", tn, in.from), nil
+		t, err := in.ticket(target)
+		if err != nil {
+			return false, "", err
 		}
-		why += fmt.Sprintf("; the reply token is for #%d, not #%d", tn, n)
-		return false, why, nil
+		if t != nil && !t.State.Open() && !t.ClosedAt.IsZero() {
+			if until := t.ClosedAt.Add(in.g.cfg.TokenTTL); in.now.After(until) {
+				why += fmt.Sprintf("; the reply token of #%d expired on %s, %s after the ticket was closed",
+					tn, until.UTC().Format(time.DateOnly), days(in.g.cfg.TokenTTL))
+				continue
+			}
+		}
+		if target != n {
+			why += fmt.Sprintf("; the reply token is for #%d, not #%d", tn, n)
+			continue
+		}
+		return true, fmt.Sprintf("reply token of #%d issued to %s", tn, in.from), nil
 	}
 	return false, why + fmt.Sprintf("; no reply token of #%d issued to %s", n, in.from), nil
 }
 
-// authenticated reads the Authentication-Results headers of a mail (raw
-// values, topmost first) and says whether our MTA vouched for the From
-// address: a DKIM pass for a domain aligned with it, or an SPF pass for an
-// envelope sender aligned with it. It says how, or why not.
-//
-// Which header to believe: our MTA prepends its Authentication-Results
-// on top of the header, as every MTA prepends its trace fields (RFC 8601
-// section 5), so anything below it was there before the mail reached us
-// and may have been written by the sender, including a header that claims
-// our own authserv-id. Only the topmost header is ours, and only if it
-// carries our authserv-id. If the topmost is someone else's, the mail
-// did not come through our MTA as configured (or the configuration is
-// wrong), and nothing is trusted rather than looking further down, where
-// a forgery would be found first. With no authserv-id configured, no
-// header is trusted and only reply tokens authenticate.
-func (g *Gateway) authenticated(headers []string, from string) (ok bool, how string) {
-	id := strings.ToLower(strings.TrimSpace(g.cfg.AuthservID))
-	if id == "" {
-		return false, "no trusted authserv-id is configured"
+// envelopeNote names the envelope sender when it is not the From: a
+// confirmation says so, since a stolen token travels with a forged From.
+func (in *intake) envelopeNote() string {
+	env := in.otherEnvelope()
+	if env == "" {
+		return ""
 	}
-	if len(headers) == 0 {
-		return false, "no Authentication-Results header"
-	}
-	_, fromDomain, found := strings.Cut(strings.ToLower(from), "@")
-	if !found || fromDomain == "" {
-		return false, "no sender domain"
-	}
-	server, results, err := authres.Parse(stripComments(headers[0]))
-	server = strings.ToLower(server)
-	if server != id {
-		return false, fmt.Sprintf("the topmost Authentication-Results is from %q, not our %q", server, id)
-	}
-	var seen []string
-	for _, r := range results {
-		switch r := r.(type) {
-		case *authres.DKIMResult:
-			d := r.Domain
-			if d == "" {
-				_, d, _ = strings.Cut(r.Identifier, "@")
-			}
-			d = cleanDomain(d)
-			seen = append(seen, fmt.Sprintf("dkim=%s header.d=%s", r.Value, d))
-			if r.Value == authres.ResultPass && aligned(d, fromDomain) {
-				return true, fmt.Sprintf("dkim=pass header.d=%s (%s)", d, id)
-			}
-		case *authres.SPFResult:
-			d := r.From
-			if at := strings.LastIndexByte(d, '@'); at >= 0 {
-				d = d[at+1:]
-			}
-			d = cleanDomain(d)
-			seen = append(seen, fmt.Sprintf("spf=%s smtp.mailfrom=%s", r.Value, d))
-			if r.Value == authres.ResultPass && aligned(d, fromDomain) {
-				return true, fmt.Sprintf("spf=pass smtp.mailfrom=%s (%s)", d, id)
-			}
-		}
-	}
-	why := fmt.Sprintf("%s says no DKIM or SPF pass aligned with %s", id, fromDomain)
-	if len(seen) > 0 {
-		why += " (" + strings.Join(seen, ", ") + ")"
-	}
-	if err != nil {
-		why += fmt.Sprintf(" (part of the header could not be read: %v)", err)
-	}
-	return false, why
+	return fmt.Sprintf("; the envelope sender (Return-Path) was %s, not the From %s", env, in.from)
 }
 
-func cleanDomain(d string) string {
-	return strings.TrimSuffix(strings.ToLower(strings.Trim(strings.TrimSpace(d), `"<>`)), ".")
-}
-
-// aligned reports relaxed alignment (RFC 7489 section 3.1): the two
-// domains have the same organizational domain, the registrable domain
-// under the public suffix list. A domain under no listed suffix (.example,
-// a private TLD) is its own organizational domain's parent by the list's
-// default rule; one that has no registrable part must match exactly.
-func aligned(a, b string) bool {
-	if a == "" || b == "" {
-		return false
+// otherEnvelope returns the envelope sender (Return-Path) when it is not
+// the From, "" otherwise.
+func (in *intake) otherEnvelope() string {
+	rp := in.msg.Header["Return-Path"]
+	if len(rp) == 0 {
+		return ""
 	}
-	return orgDomain(a) == orgDomain(b)
-}
-
-func orgDomain(d string) string {
-	if o, err := publicsuffix.EffectiveTLDPlusOne(d); err == nil {
-		return o
+	env := strings.ToLower(strings.Trim(strings.TrimSpace(rp[0]), "<>"))
+	if env == "" || env == in.from {
+		return ""
 	}
-	return d
-}
-
-// stripComments removes RFC 5322 comments from a header value, nested
-// ones too, and takes the semicolons out of quoted strings.
-// authres.Parse splits on every ";" and does not know comments, and real
-// MTAs write both: "dkim=pass (2048-bit key; unprotected) header.d=...".
-func stripComments(s string) string {
-	var b strings.Builder
-	depth, quoted := 0, false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\\' && (quoted || depth > 0):
-			if depth == 0 {
-				b.WriteByte(c)
-				if i+1 < len(s) {
-					b.WriteByte(s[i+1])
-				}
-			}
-			i++
-		case quoted:
-			if c == '"' {
-				quoted = false
-			}
-			if c == ';' {
-				c = ','
-			}
-			b.WriteByte(c)
-		case c == '(':
-			depth++
-		case c == ')' && depth > 0:
-			depth--
-			if depth == 0 {
-				b.WriteByte(' ')
-			}
-		case depth > 0:
-		case c == '"':
-			quoted = true
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
+	return env
 }

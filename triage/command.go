@@ -33,6 +33,8 @@ type cmdRun struct {
 	n int64
 	// t is ticket n as it is now.
 	t store.Ticket
+	// first is the ticket the mail's authority was checked on.
+	first int64
 	// auth says how the sender was authenticated, for the log.
 	auth string
 }
@@ -43,6 +45,8 @@ type handler func(r *cmdRun, c parser.Command) (result string, err error)
 var handlers = map[string]handler{
 	"take":     (*cmdRun).take,
 	"verify":   (*cmdRun).verify,
+	"accept":   (*cmdRun).accept,
+	"unverify": (*cmdRun).unverify,
 	"severity": (*cmdRun).severity,
 	"tlp":      (*cmdRun).tlp,
 	"escalate": (*cmdRun).escalate,
@@ -78,7 +82,7 @@ func (in *intake) commands(n int64, opening bool) error {
 }
 
 func (in *intake) runCommands(n int64, how string) error {
-	r := &cmdRun{in: in, n: n, auth: how}
+	r := &cmdRun{in: in, n: n, first: n, auth: how}
 	if err := in.tx.Savepoint(in.ctx, savepoint); err != nil {
 		return err
 	}
@@ -88,7 +92,10 @@ func (in *intake) runCommands(n int64, how string) error {
 			return err
 		}
 		on := r.n
-		res, err := r.do(c)
+		res, err := r.authorized(c)
+		if err == nil {
+			res, err = r.do(c)
+		}
 		var ce *cmdError
 		if errors.As(err, &ce) {
 			if err := in.tx.RollbackTo(in.ctx, savepoint); err != nil {
@@ -121,7 +128,22 @@ func (in *intake) runCommands(n int64, how string) error {
 		}
 	}
 	in.g.log.InfoContext(in.ctx, "commands run", "ticket", n, "triager", in.from, "auth", how, "commands", strings.Join(lines, " | "))
+	results = append(results, "", "Authenticated by "+how+in.envelopeNote()+".")
 	return in.answerTriager(n, store.KindCommandConfirm, "Done: ", strings.Join(lines, ", "), strings.Join(results, "\n"))
+}
+
+// authorized checks the sender's authority on the ticket the command acts
+// on now, which a #merge before it may have changed (DESIGN.md invariant
+// 7): a token of one ticket runs nothing on another.
+func (r *cmdRun) authorized(c parser.Command) (string, error) {
+	if r.n == r.first {
+		return "", nil
+	}
+	ok, why, err := r.in.authority(r.n)
+	if err != nil || ok {
+		return "", err
+	}
+	return "", bad("#%s acts on #%d, on which this mail has no authority: %s", c.Name, r.n, why)
 }
 
 // do runs one command.
@@ -170,7 +192,7 @@ func (in *intake) answerTriager(n int64, kind, prefix, command, result string) e
 	if err != nil {
 		return err
 	}
-	data := TicketData{Ticket: n, Tag: in.g.tag(n), Subject: t.Subject, Indicators: []IndVal{},
+	data := store.MailData{Ticket: n, Tag: in.g.tag(n), Subject: t.Subject, Indicators: []store.MailIndicator{},
 		Severity: t.Severity, TLP: t.TLP, Command: command, Result: result}
 	m := in.outMail(n, kind, in.from, in.g.subject(n, prefix, t.Subject), data, true)
 	if ok, reason := in.g.Answerable(in.msg); !ok {

@@ -114,9 +114,9 @@ func (h *harness) events(n int64, kind string) []store.Event {
 }
 
 // data decodes an outbox mail's template data.
-func data(t *testing.T, o store.OutboxMail) TicketData {
+func data(t *testing.T, o store.OutboxMail) store.MailData {
 	t.Helper()
-	var d TicketData
+	var d store.MailData
 	if err := json.Unmarshal(o.Data, &d); err != nil {
 		t.Fatal(err)
 	}
@@ -207,8 +207,8 @@ func notRun(t *testing.T, h *harness, s sent, n int64, why string) {
 		t.Errorf("comment events %+v, want one saying %q", c, why)
 	}
 	for _, tr := range []string{alex, sam} {
-		o := s.one(t, store.KindTriagerNotice, tr)
-		if o.Template != TemplateTriagerUpdate || !strings.Contains(data(t, o).Result, "not run") {
+		o := s.one(t, store.KindTriagerUpdate, tr)
+		if o.Template != store.KindTriagerUpdate || !strings.Contains(data(t, o).Result, "not run") {
 			t.Errorf("notice to %s: %+v", tr, o)
 		}
 	}
@@ -302,7 +302,9 @@ func TestCommands(t *testing.T) {
 				d.Country != "XX" || d.Ticket != 1 || d.Subject != "Phishing: fake VPN login page" || d.Created.IsZero() {
 				t.Errorf("escalation data %+v", d)
 			}
-			if !slices.Contains(d.Indicators, IndVal{Type: "url", Value: "http://vpn-renew.evil.example/login"}) || d.IndicatorCount != len(d.Indicators) {
+			if !slices.ContainsFunc(d.Indicators, func(x store.MailIndicator) bool {
+				return x.Type == "url" && x.Value == "http://vpn-renew.evil.example/login" && !x.Pending
+			}) || d.IndicatorCount != len(d.Indicators) {
 				t.Errorf("escalation indicators %+v", d.Indicators)
 			}
 			if o.From != league || o.ReplyTo != ReplyAddress(league, h.g.Tokens().Issue(1, cert)) {
@@ -517,9 +519,9 @@ func TestCommands(t *testing.T) {
 				t.Errorf("events %+v", h.detail(1).Events)
 			}
 			for _, tr := range []string{alex, sam} {
-				o := s.one(t, store.KindTriagerNotice, tr)
+				o := s.one(t, store.KindTriagerUpdate, tr)
 				d := data(t, o)
-				if o.Template != TemplateTriagerUpdate || !strings.Contains(d.Text, "hxxp://vpn-renew[.]evil[.]example/login") ||
+				if o.Template != store.KindTriagerUpdate || !strings.Contains(d.Text, "hxxp://vpn-renew[.]evil[.]example/login") ||
 					strings.Contains(d.Text, "http://vpn-renew") || !strings.Contains(d.Result, "answered") {
 					t.Errorf("notice to %s: %+v %+v", tr, o, d)
 				}

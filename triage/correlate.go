@@ -5,24 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/hospital-league/leaguemail/store"
 )
 
-// Correlation says that indicators of a ticket were seen on other reports.
-type Correlation struct {
-	// Reports is how many other tickets share an indicator with this one.
-	Reports int     `json:"reports"`
-	Tickets []int64 `json:"tickets"`
-	// FirstSeen is when one of the shared indicators was first seen on
-	// another ticket.
-	FirstSeen  time.Time           `json:"first_seen"`
-	Indicators []store.Correlation `json:"indicators"`
-}
-
-func summarize(cs []store.Correlation) *Correlation {
-	c := &Correlation{Indicators: cs}
+func summarize(cs []store.Correlation) *store.MailCorrelation {
+	c := &store.MailCorrelation{Indicators: cs}
 	for _, x := range cs {
 		for _, t := range x.Tickets {
 			if !slices.Contains(c.Tickets, t) {
@@ -38,10 +26,10 @@ func summarize(cs []store.Correlation) *Correlation {
 	return c
 }
 
-// String says it for people: "seen in 3 other reports, first on
+// correlationText says it for people: "seen in 3 other reports, first on
 // 2026-11-20: #4, #7, #9 (domain evil.example, url ...)". Indicator values
 // are not defanged here: the event log is not mail.
-func (c *Correlation) String() string {
+func correlationText(c *store.MailCorrelation) string {
 	var b strings.Builder
 	noun := "reports"
 	if c.Reports == 1 {

@@ -36,7 +36,7 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(st, Config{Address: league, Secret: secret, Triagers: []string{"alex@volunteers.example"},
+	g, err := New(st, Config{Address: league, Secret: secret, Triagers: []string{"alex@volunteers.example"}, AutoMailsPerHour: 1 << 20,
 		Parse: testParse, Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)

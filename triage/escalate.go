@@ -143,21 +143,22 @@ func (r *cmdRun) nationalCERT(certs []store.Contact) ([]store.Contact, error) {
 // escalationData is what a CERT needs to act: the ticket, who reported it
 // and where, its severity and TLP, and all its indicators (notify defangs
 // them in the text and attaches them as CSV and STIX).
-func (r *cmdRun) escalationData() (TicketData, error) {
+func (r *cmdRun) escalationData() (store.MailData, error) {
 	t := r.t
 	inds, err := r.in.tx.TicketIndicators(r.in.ctx, r.n)
 	if err != nil {
-		return TicketData{}, err
+		return store.MailData{}, err
 	}
-	d := TicketData{Ticket: r.n, Tag: r.in.g.tag(r.n), Subject: t.Subject, Reporter: t.Reporter, ReporterName: t.ReporterName,
+	accepted := indVals(inds, false)
+	d := store.MailData{Ticket: r.n, Tag: r.in.g.tag(r.n), Subject: t.Subject, Reporter: t.Reporter, ReporterName: t.ReporterName,
 		Severity: t.Severity, TLP: t.TLP, Created: t.CreatedAt, Follows: t.Follows,
-		IndicatorCount: len(inds), Indicators: indVals(inds, false), Text: triagerNote(r.in.msg)}
+		IndicatorCount: len(accepted), Indicators: accepted, Text: triagerNote(r.in.msg)}
 	if t.Institution != nil {
 		d.Institution, d.Country = t.Institution.Name, t.Institution.Country
 	}
 	cs, err := r.in.tx.Correlate(r.in.ctx, r.n)
 	if err != nil {
-		return TicketData{}, err
+		return store.MailData{}, err
 	}
 	if len(cs) > 0 {
 		d.Correlation = summarize(cs)
@@ -194,7 +195,7 @@ func (r *cmdRun) alert(c parser.Command) (string, error) {
 	if len(verified) == 0 {
 		return "", bad("no indicator of #%d is verified, and an alert carries only verified ones: #verify them first (#verify, then #alert, in one mail will do)", r.n)
 	}
-	data := TicketData{Ticket: r.n, Tag: r.in.g.tag(r.n), Severity: r.t.Severity, TLP: r.t.TLP, Created: r.t.CreatedAt,
+	data := store.MailData{Ticket: r.n, Tag: r.in.g.tag(r.n), Severity: r.t.Severity, TLP: r.t.TLP, Created: r.t.CreatedAt,
 		Area: area, Indicators: verified, IndicatorCount: len(verified)}
 	subject := oneLine(r.in.g.tag(r.n) + " Alert for " + area + ": indicators of an attack")
 	for _, inst := range to {
@@ -252,17 +253,18 @@ func (r *cmdRun) area(insts []store.Contact, args []string) (string, []store.Con
 }
 
 // indVals turns a ticket's indicators into template data, the first 100
-// of them, only the verified ones if onlyVerified.
-func indVals(inds []store.TicketIndicator, onlyVerified bool) []IndVal {
-	out := []IndVal{}
+// of them, only the verified ones if onlyVerified. Pending evidence never
+// leaves the league (DESIGN.md invariant 7).
+func indVals(inds []store.TicketIndicator, onlyVerified bool) []store.MailIndicator {
+	out := []store.MailIndicator{}
 	for _, x := range inds {
-		if onlyVerified && !x.Verified {
+		if x.Pending || (onlyVerified && !x.Verified) {
 			continue
 		}
 		if len(out) == 100 {
 			break
 		}
-		out = append(out, IndVal{Type: x.Type, Value: x.Value, Verified: x.Verified})
+		out = append(out, store.MailIndicator{Type: x.Type, Value: x.Value, Verified: x.Verified})
 	}
 	return out
 }
@@ -311,25 +313,14 @@ func knownCERTs(certs []store.Contact) string {
 
 // triagerNote is what a triager wrote below the commands of the mail,
 // for the CERT: "Looks real: three hospitals of the region hit since
-// Monday." It is empty when the mail has a #reply, whose text is the
-// reporter's, or when nothing follows the commands.
+// Monday." It ends at the first quote or signature (the parser cuts it
+// there), and is empty when the mail has a #reply, whose text is the
+// reporter's.
 func triagerNote(m *parser.Message) string {
-	lines := strings.Split(m.Text, "\n")
-	i := 0
 	for _, c := range m.Commands {
 		if c.Name == "reply" {
 			return ""
 		}
-		for i < len(lines) && strings.TrimSpace(lines[i]) != c.Line {
-			if strings.TrimSpace(lines[i]) != "" {
-				return "" // the commands were not the top lines: nothing is a note
-			}
-			i++
-		}
-		i++
 	}
-	if len(m.Commands) == 0 {
-		return ""
-	}
-	return strings.TrimSpace(strings.Join(lines[min(i, len(lines)):], "\n"))
+	return m.Note
 }

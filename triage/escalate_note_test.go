@@ -6,24 +6,29 @@ import (
 	"github.com/hospital-league/leaguemail/parser"
 )
 
+// TestTriagerNote: the note a CERT gets is what the triager wrote below
+// the commands, never what follows a quote (issue 12, point 5).
 func TestTriagerNote(t *testing.T) {
-	cmd := func(name, line string) parser.Command { return parser.Command{Name: name, Line: line} }
 	tests := []struct {
 		name string
-		text string
-		cmds []parser.Command
+		body string
 		want string
 	}{
-		{"note below commands", "#verify\n#escalate CERT-FR\n\nLooks real: three hospitals hit.\nAlex",
-			[]parser.Command{cmd("verify", "#verify"), cmd("escalate", "#escalate CERT-FR")}, "Looks real: three hospitals hit.\nAlex"},
-		{"no note", "#escalate", []parser.Command{cmd("escalate", "#escalate")}, ""},
-		{"reply text is the reporter's", "#escalate\n#reply\nThanks", []parser.Command{cmd("escalate", "#escalate"), {Name: "reply", Line: "#reply", Text: "Thanks"}}, ""},
-		{"blank lines above", "\n\n  #escalate  \nsee below", []parser.Command{cmd("escalate", "#escalate")}, "see below"},
-		{"no commands", "just words", nil, ""},
+		{"note below commands", "#verify\n#escalate CERT-FR\n\nLooks real: three hospitals hit.\nAlex", "Looks real: three hospitals hit.\nAlex"},
+		{"no note", "#escalate", ""},
+		{"reply text is the reporter's", "#escalate\n#reply\nThanks", ""},
+		{"blank lines above", "\n\n  #escalate  \nsee below", "see below"},
+		{"no commands", "just words", ""},
+		{"internal note below the quote", "#escalate\nConfirmed.\n\nOn Mon, 3 Mar 2026, League <report@league.example> wrote:\n> x\n#7 is the Charité case, TLP:RED",
+			"Confirmed."},
+		{"internal note below a french outlook block", "#escalate\nConfirmé.\n\nDe : League <report@league.example>\nÀ : Alex\n\nNe pas transmettre : TLP:RED", "Confirmé."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := triagerNote(&parser.Message{Text: tt.text, Commands: tt.cmds}); got != tt.want {
+			raw := "From: alex@volunteers.example\r\nTo: report@league.example\r\nSubject: Re: [League #1] x\r\nMessage-ID: <n@v>\r\n" +
+				"Content-Type: text/plain; charset=utf-8\r\n\r\n" + tt.body + "\r\n"
+			m := parser.Parse([]byte(raw), parser.Options{Address: "report@league.example", Tag: "League"})
+			if got := triagerNote(m); got != tt.want {
 				t.Errorf("note = %q, want %q", got, tt.want)
 			}
 		})

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hospital-league/leaguemail/parser"
+	"github.com/hospital-league/leaguemail/parser/indicator"
 	"github.com/hospital-league/leaguemail/store"
 )
 
@@ -55,6 +56,19 @@ type Config struct {
 	// AckLimit acknowledgements per sender in AckWindow (default 5 an hour).
 	AckLimit  int
 	AckWindow time.Duration
+	// AckUnauthenticated acknowledges reports whose sender our MTA could
+	// not authenticate. Off by default (RFC 3834 section 4): an
+	// acknowledgement to a forged From is backscatter, signed by the league.
+	AckUnauthenticated bool
+	// AutoMailsPerHour bounds the automatic mail of the whole gateway,
+	// every recipient together (default 200): over it, acknowledgements
+	// wait in the outbox and triagers' notices collapse into one digest
+	// per triager every DigestEvery (default 15 minutes).
+	AutoMailsPerHour int
+	DigestEvery      time.Duration
+	// TokenTTL is how long after its ticket closed a reply token still
+	// authenticates (default 30 days).
+	TokenTTL time.Duration
 	// ReopenWindow is how long after closing a participant's reply reopens
 	// a ticket rather than opening a new one (default 30 days).
 	ReopenWindow time.Duration
@@ -77,6 +91,7 @@ type Gateway struct {
 	domains  []string
 	triagers map[string]bool
 	tokens   *Tokens
+	extract  *indicator.Extractor // for defanging what we quote
 	log      *slog.Logger
 }
 
@@ -96,6 +111,15 @@ func New(st *store.Store, cfg Config) (*Gateway, error) {
 	}
 	if cfg.AckWindow == 0 {
 		cfg.AckWindow = time.Hour
+	}
+	if cfg.AutoMailsPerHour == 0 {
+		cfg.AutoMailsPerHour = 200
+	}
+	if cfg.DigestEvery == 0 {
+		cfg.DigestEvery = 15 * time.Minute
+	}
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = 30 * 24 * time.Hour
 	}
 	if cfg.ReopenWindow == 0 {
 		cfg.ReopenWindow = 30 * 24 * time.Hour
@@ -118,6 +142,7 @@ func New(st *store.Store, cfg Config) (*Gateway, error) {
 			g.domains = append(g.domains, d)
 		}
 	}
+	g.extract = indicator.New(indicator.Options{Exclude: g.domains})
 	for _, t := range cfg.Triagers {
 		g.triagers[strings.ToLower(strings.TrimSpace(t))] = true
 	}

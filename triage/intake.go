@@ -19,6 +19,8 @@ type intake struct {
 	mail int64     // the mail's id in the store
 	from string    // the sender, lower case
 	now  time.Time // when it was taken in
+	// auth is our MTA's verdict on the sender.
+	auth senderAuth
 	res  result
 }
 
@@ -71,7 +73,7 @@ func (g *Gateway) insert(ctx context.Context, tx *store.Tx, raw []byte, sha stri
 		return nil, err
 	}
 	return &intake{g: g, ctx: ctx, tx: tx, msg: msg, mail: id, from: m.From, now: now,
-		res: result{mail: id}}, nil
+		auth: g.senderAuth(msg.Auth, m.From), res: result{mail: id}}, nil
 }
 
 // triage decides what the mail means and makes the change.

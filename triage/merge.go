@@ -36,6 +36,14 @@ func (r *cmdRun) merge(c parser.Command) (string, error) {
 		}
 		return "", bad("#%d was merged into this ticket already", want)
 	}
+	// A merge speaks for both tickets: it needs the authority on both
+	// (DESIGN.md invariant 7); a token of this ticket alone would hand
+	// #N's reporter to whoever holds it.
+	if ok, why, err := r.in.authority(into); err != nil {
+		return "", err
+	} else if !ok {
+		return "", bad("#merge %d needs authority on #%d too (a reply token of both tickets, or DKIM or SPF): %s", want, into, why)
+	}
 	target, err := r.in.tx.Ticket(r.in.ctx, into)
 	if err != nil {
 		return "", err

@@ -10,13 +10,6 @@ import (
 	"github.com/hospital-league/leaguemail/store"
 )
 
-// TemplateTriagerUpdate is the template of the mails that tell the
-// triagers of something on an existing ticket: an answer from a CERT or an
-// institution, commands that were not run. They are outbox mails of kind
-// triager-notice (the outbox's kinds are fixed by its schema), rendered
-// with this template rather than the new-report notice's.
-const TemplateTriagerUpdate = "triager-update"
-
 // maxExcerpt bounds the text quoted in a triagers' update.
 const maxExcerpt = 4000
 
@@ -30,12 +23,21 @@ func (in *intake) tellTriagers(n int64, prefix, command, result, text string) er
 	if err != nil {
 		return err
 	}
-	data := TicketData{Ticket: n, Tag: in.g.tag(n), Subject: t.Subject, Reporter: t.Reporter,
-		Indicators: []IndVal{}, Severity: t.Severity, TLP: t.TLP,
+	data := store.MailData{Ticket: n, Tag: in.g.tag(n), Subject: t.Subject, Reporter: t.Reporter,
+		Indicators: []store.MailIndicator{}, Severity: t.Severity, TLP: t.TLP,
 		Command: command, Result: result, Text: text}
+	over, err := in.overBudget()
+	if err != nil {
+		return err
+	}
 	for _, to := range ts {
-		m := in.outMail(n, store.KindTriagerNotice, to, in.g.subject(n, prefix, t.Subject), data, false)
-		m.Template = TemplateTriagerUpdate
+		if over {
+			if err := in.addToDigest(n, to, "update: "+strings.TrimSuffix(strings.TrimSpace(prefix), ":"), data); err != nil {
+				return err
+			}
+			continue
+		}
+		m := in.outMail(n, store.KindTriagerUpdate, to, in.g.subject(n, prefix, t.Subject), data, false)
 		if err := in.enqueue(n, m, "triager"); err != nil {
 			return err
 		}

@@ -11,58 +11,11 @@ import (
 	"github.com/hospital-league/leaguemail/store"
 )
 
-// TicketData is the template data of the mails about a ticket: what the
-// acknowledgement and the triagers' notice can say.
-type TicketData struct {
-	Ticket       int64    `json:"ticket"`
-	Tag          string   `json:"tag"` // "[League #12]"
-	Subject      string   `json:"subject"`
-	Reporter     string   `json:"reporter"`
-	ReporterName string   `json:"reporter_name,omitempty"`
-	Institution  string   `json:"institution,omitempty"`
-	Country      string   `json:"country,omitempty"`
-	Indicators   []IndVal `json:"indicators"`
-	// IndicatorCount counts them all; Indicators holds the first 100.
-	IndicatorCount int          `json:"indicator_count"`
-	Attachments    int          `json:"attachments"`
-	Correlation    *Correlation `json:"correlation,omitempty"`
-	// Follows is the closed ticket this one follows.
-	Follows int64    `json:"follows,omitempty"`
-	Errors  []string `json:"errors,omitempty"`
-	// ReplyTo is the recipient's own reply address, with its token.
-	ReplyTo string `json:"reply_to,omitempty"`
-
-	// The fields below serve the mails of triage commands; notify reads
-	// them under these keys (see notify's package comment).
-
-	Severity string    `json:"severity,omitempty"`
-	TLP      string    `json:"tlp,omitempty"`
-	Created  time.Time `json:"created,omitzero"`
-	// Text is a triager's words (#reply), or, in a triagers' update, what
-	// the mail that caused it says.
-	Text string `json:"text,omitempty"`
-	// Command and Result are the command lines a confirmation, an error or
-	// an update is about, and what came of them.
-	Command string `json:"command,omitempty"`
-	Result  string `json:"result,omitempty"`
-	// RecipientName is whom an escalation or an alert addresses; Area is
-	// the area an alert is for.
-	RecipientName string `json:"recipient_name,omitempty"`
-	Area          string `json:"area,omitempty"`
-}
-
-// IndVal is an indicator in template data; templates defang it.
-type IndVal struct {
-	Type     string `json:"type"`
-	Value    string `json:"value"`
-	Verified bool   `json:"verified,omitempty"`
-}
-
-func (in *intake) ticketData(t *store.Ticket, corr *Correlation) TicketData {
-	d := TicketData{
+func (in *intake) ticketData(t *store.Ticket, corr *store.MailCorrelation) store.MailData {
+	d := store.MailData{
 		Ticket: t.Number, Tag: in.g.tag(t.Number), Subject: t.Subject, Reporter: t.Reporter,
 		ReporterName: t.ReporterName, IndicatorCount: len(in.msg.Indicators), Attachments: len(in.msg.Attachments),
-		Correlation: corr, Follows: t.Follows, Errors: in.msg.Errors, Indicators: []IndVal{},
+		Correlation: corr, Follows: t.Follows, Errors: in.msg.Errors, Indicators: []store.MailIndicator{},
 	}
 	if t.Institution != nil {
 		d.Institution, d.Country = t.Institution.Name, t.Institution.Country
@@ -71,7 +24,7 @@ func (in *intake) ticketData(t *store.Ticket, corr *Correlation) TicketData {
 		if i == 100 {
 			break
 		}
-		d.Indicators = append(d.Indicators, IndVal{Type: x.Type, Value: x.Value})
+		d.Indicators = append(d.Indicators, store.MailIndicator{Type: x.Type, Value: x.Value})
 	}
 	return d
 }
@@ -113,9 +66,16 @@ func (g *Gateway) newMessageID(n int64) string {
 
 // queueAck queues the acknowledgement of a new report, or records why it
 // is suppressed: a mail that must not be answered (DESIGN.md invariant 3),
-// or a sender over the rate limit.
-func (in *intake) queueAck(n int64, data TicketData) error {
+// a sender our MTA could not authenticate (unauth, invariant 7: RFC 3834
+// section 4 asks a responder not to answer a From it cannot trust, and a
+// forged From would make the league's signed mail backscatter), or a
+// sender over the rate limit. Over the global budget of automatic mail it
+// is queued all the same: notify holds it until the budget allows.
+func (in *intake) queueAck(n int64, data store.MailData, unauth string) error {
 	ok, reason := in.g.Answerable(in.msg)
+	if ok && unauth != "" && !in.g.cfg.AckUnauthenticated {
+		ok, reason = false, "unauthenticated sender: "+unauth
+	}
 	if ok {
 		since := in.now.Add(-in.g.cfg.AckWindow)
 		count, err := in.tx.CountQueued(in.ctx, store.KindAck, in.from, since)
@@ -130,18 +90,66 @@ func (in *intake) queueAck(n int64, data TicketData) error {
 	if !ok {
 		state = store.OutboxSuppressed
 	}
-	m := in.outMail(n, store.KindAck, in.from, in.g.subject(n, "Received: ", in.msg.Subject), data, true)
+	m := in.outMail(n, store.KindAck, in.from, in.g.subject(n, "Received: ", in.g.quoteSubject(in.msg.Subject)), data, true)
 	m.State, m.LastError = state, reason
 	return in.enqueue(n, m, "reporter")
 }
 
-// queueTriagerNotices tells every triager of the new ticket.
-func (in *intake) queueTriagerNotices(n int64, data TicketData) error {
+// maxQuotedSubject is how much of a reporter's subject an acknowledgement
+// quotes: enough to recognise the report, too little to carry a spammer's
+// message to a forged sender.
+const maxQuotedSubject = 80
+
+// quoteSubject is a reporter's subject as an acknowledgement quotes it:
+// defanged (notify defangs every header again), on one line, cut.
+func (g *Gateway) quoteSubject(s string) string {
+	s = g.extract.DefangText(oneLine(s))
+	if utf8.RuneCountInString(s) > maxQuotedSubject {
+		s = string([]rune(s)[:maxQuotedSubject]) + "..."
+	}
+	return s
+}
+
+// markPending marks, in the data of a triagers' mail, the indicators that
+// are pending evidence on ticket n, with who sent them.
+func (in *intake) markPending(n int64, d *store.MailData) error {
+	inds, err := in.tx.TicketIndicators(in.ctx, n)
+	if err != nil {
+		return err
+	}
+	pending := map[store.IndicatorKey][]string{}
+	for _, x := range inds {
+		if x.Pending {
+			pending[store.IndicatorKey{Type: x.Type, Value: x.Value}] = x.PendingFrom
+		}
+	}
+	for i := range d.Indicators {
+		x := &d.Indicators[i]
+		if from, ok := pending[store.IndicatorKey{Type: x.Type, Value: x.Value}]; ok {
+			x.Pending, x.From = true, from
+		}
+	}
+	return nil
+}
+
+// queueTriagerNotices tells every triager of the new ticket, or, over the
+// budget of automatic mail, adds it to each triager's digest.
+func (in *intake) queueTriagerNotices(n int64, data store.MailData) error {
 	ts, err := in.triagerAddrs()
 	if err != nil {
 		return err
 	}
+	over, err := in.overBudget()
+	if err != nil {
+		return err
+	}
 	for _, t := range ts {
+		if over {
+			if err := in.addToDigest(n, t, "new report", data); err != nil {
+				return err
+			}
+			continue
+		}
 		m := in.outMail(n, store.KindTriagerNotice, t, in.g.subject(n, "New report: ", in.msg.Subject), data, false)
 		if err := in.enqueue(n, m, "triager"); err != nil {
 			return err
@@ -150,10 +158,58 @@ func (in *intake) queueTriagerNotices(n int64, data TicketData) error {
 	return nil
 }
 
+// overBudget reports whether the automatic mail of the last hour has
+// spent the budget (DESIGN.md invariant 7): a flood of reports, forged or
+// not, must not become a flood of mail.
+func (in *intake) overBudget() (bool, error) {
+	count, err := in.tx.CountAutomatic(in.ctx, in.now.Add(-time.Hour))
+	if err != nil {
+		return false, err
+	}
+	return count >= in.g.cfg.AutoMailsPerHour, nil
+}
+
+// addToDigest adds a notice about ticket n to the digest waiting for
+// triager to, or queues a new digest, sent DigestEvery from now.
+func (in *intake) addToDigest(n int64, to, what string, data store.MailData) error {
+	entry := store.DigestEntry{Ticket: n, Subject: data.Subject, What: what, At: in.now, Indicators: data.IndicatorCount}
+	m, found, err := in.tx.OpenDigest(in.ctx, to)
+	if err != nil {
+		return err
+	}
+	if found {
+		d, err := m.MailData()
+		if err != nil {
+			return err
+		}
+		d.Digest = append(d.Digest, entry)
+		m.SetData(d)
+		if err := in.tx.SetOutboxData(in.ctx, m.ID, m.Data); err != nil {
+			return err
+		}
+	}
+	g := in.g
+	if !found {
+		m = store.OutboxMail{Kind: store.KindTriagerDigest, From: g.address, MessageID: g.newMessageID(0),
+			Subject:  fmt.Sprintf("[%s] Digest: reports and updates while the gateway was busy", g.cfg.Tag),
+			Template: store.KindTriagerDigest, CreatedAt: in.now, NextAttemptAt: in.now.Add(g.cfg.DigestEvery),
+			Cause: in.mail, Recipients: []string{to}, ReplyTo: g.address}
+		m.SetData(store.MailData{Digest: []store.DigestEntry{entry}})
+		if _, err := in.tx.Enqueue(in.ctx, &m); err != nil {
+			return err
+		}
+	}
+	ev := in.event(n, "digested", fmt.Sprintf("over the budget of %d automatic mails an hour: the %s goes to %s in a digest (%s)",
+		g.cfg.AutoMailsPerHour, what, to, m.MessageID))
+	ev.Actor = "leaguemail"
+	_, err = in.tx.AddEvent(in.ctx, ev)
+	return err
+}
+
 // outMail composes one outbox mail about ticket n to one recipient, with
 // the recipient's own reply token. thread makes it a reply to the mail
 // being taken in.
-func (in *intake) outMail(n int64, kind, to, subject string, data TicketData, thread bool) *store.OutboxMail {
+func (in *intake) outMail(n int64, kind, to, subject string, data store.MailData, thread bool) *store.OutboxMail {
 	g := in.g
 	m := &store.OutboxMail{
 		Ticket: n, Kind: kind, From: g.address, MessageID: g.newMessageID(n), Subject: subject,
@@ -176,7 +232,7 @@ func (in *intake) outMail(n int64, kind, to, subject string, data TicketData, th
 		m.InReplyTo = id
 	}
 	data.ReplyTo = m.ReplyTo
-	m.Data = mustJSON(data)
+	m.SetData(data)
 	return m
 }
 

@@ -24,8 +24,8 @@ func (r *cmdRun) reply(c parser.Command) (string, error) {
 	if to == "" {
 		return "", bad("#%d has no reporter address to reply to", r.n)
 	}
-	d := TicketData{Ticket: r.n, Tag: r.in.g.tag(r.n), Subject: r.t.Subject, Reporter: to, ReporterName: r.t.ReporterName,
-		Severity: r.t.Severity, TLP: r.t.TLP, Indicators: []IndVal{}, Text: text}
+	d := store.MailData{Ticket: r.n, Tag: r.in.g.tag(r.n), Subject: r.t.Subject, Reporter: to, ReporterName: r.t.ReporterName,
+		Severity: r.t.Severity, TLP: r.t.TLP, Indicators: []store.MailIndicator{}, Text: text}
 	m := r.in.outMail(r.n, store.KindReply, to, r.in.g.subject(r.n, "Re: ", r.t.Subject), d, false)
 	if r.t.OpenedBy != 0 {
 		id, err := r.in.tx.MessageIDOf(r.in.ctx, r.t.OpenedBy)
@@ -40,5 +40,13 @@ func (r *cmdRun) reply(c parser.Command) (string, error) {
 		return "", err
 	}
 	lines := strings.Count(text, "\n") + 1
-	return fmt.Sprintf("your text (%d %s) goes to the reporter %s from %s", lines, plural(lines, "line", "lines"), to, r.in.g.address), nil
+	// The confirmation quotes exactly what is relayed: the triager sees
+	// where the text ended.
+	return fmt.Sprintf("your text (%d %s) goes to the reporter %s from %s; exactly this:\n\n%s\n",
+		lines, plural(lines, "line", "lines"), to, r.in.g.address, quoteLines(text)), nil
+}
+
+// quoteLines puts "> " before every line of text.
+func quoteLines(text string) string {
+	return "> " + strings.ReplaceAll(text, "\n", "\n> ")
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/store"
 )
 
@@ -46,7 +45,14 @@ func (in *intake) open(follows int64, why string) (int64, error) {
 	if err := tx.AddParticipant(ctx, n, in.from, "reporter", in.now); err != nil {
 		return 0, err
 	}
-	if err := in.addCopied(n); err != nil {
+	unauth := in.unauthenticatedWhy()
+	if unauth != "" {
+		// Whoever it is, it is kept and looked at; but it speaks for no
+		// one, and brings no colleague into the conversation.
+		if err := tx.Flag(ctx, n, in.event(n, "", "unauthenticated sender: "+unauth)); err != nil {
+			return 0, err
+		}
+	} else if err := in.addCopied(n); err != nil {
 		return 0, err
 	}
 	if len(msg.Errors) > 0 {
@@ -55,7 +61,7 @@ func (in *intake) open(follows int64, why string) (int64, error) {
 			return 0, err
 		}
 	}
-	if err := in.sightings(n); err != nil {
+	if err := in.sightings(n, in.pendingWhy(false, false)); err != nil {
 		return 0, err
 	}
 	corr, err := in.correlate(n)
@@ -65,11 +71,26 @@ func (in *intake) open(follows int64, why string) (int64, error) {
 	if err := in.commands(n, true); err != nil {
 		return 0, err
 	}
-	data := in.ticketData(t, corr)
-	if err := in.queueAck(n, data); err != nil {
+	// The reporter learns only what the league published: verified
+	// indicators of clear or green tickets, never their numbers.
+	public, err := tx.PublicCorrelate(ctx, n)
+	if err != nil {
 		return 0, err
 	}
-	if err := in.queueTriagerNotices(n, data); err != nil {
+	ack := in.ticketData(t, nil)
+	if len(public) > 0 {
+		ack.Correlation = summarize(public)
+		ack.Correlation.Tickets = nil
+	}
+	if err := in.queueAck(n, ack, unauth); err != nil {
+		return 0, err
+	}
+	notice := in.ticketData(t, corr)
+	notice.Unauthenticated = unauth
+	if err := in.markPending(n, &notice); err != nil {
+		return 0, err
+	}
+	if err := in.queueTriagerNotices(n, notice); err != nil {
 		return 0, err
 	}
 	in.done(DispOpened, n)
@@ -91,32 +112,14 @@ func (in *intake) addCopied(n int64) error {
 	return nil
 }
 
-// sightings records the mail's indicators on ticket n.
-func (in *intake) sightings(n int64) error {
-	var ss []store.Sighting
-	for _, ind := range in.msg.Indicators {
-		layers := ind.Layers
-		if len(layers) == 0 {
-			layers = []parser.Layer{parser.LayerReport}
-		}
-		for _, l := range layers {
-			ss = append(ss, store.Sighting{Type: ind.Type, Value: ind.Value, Layer: string(l), Sources: ind.Sources})
-		}
-	}
-	if len(ss) == 0 {
-		return nil
-	}
-	return in.tx.AddSightings(in.ctx, n, in.mail, ss, in.now)
-}
-
 // correlate records on ticket n which of its indicators other reports had.
-func (in *intake) correlate(n int64) (*Correlation, error) {
+func (in *intake) correlate(n int64) (*store.MailCorrelation, error) {
 	cs, err := in.tx.Correlate(in.ctx, n)
 	if err != nil || len(cs) == 0 {
 		return nil, err
 	}
 	c := summarize(cs)
-	ev := in.event(n, "correlated", c.String())
+	ev := in.event(n, "correlated", correlationText(c))
 	ev.Actor = "leaguemail"
 	ev.Data = mustJSON(c)
 	_, err = in.tx.AddEvent(in.ctx, ev)
@@ -126,18 +129,39 @@ func (in *intake) correlate(n int64) (*Correlation, error) {
 // reply puts a reply on its ticket: appended if the sender is a
 // participant, kept but flagged if not. A CERT's or institution's answer
 // to our escalation or alert is recorded as such and the triagers are
-// told. The mail's commands run if it has the authority.
+// told, when it is authenticated as theirs. The mail's commands run if it
+// has the authority. Its evidence is pending unless the mail is trusted.
 func (in *intake) reply(th thread) error {
 	n := th.ticket.Number
 	ans, err := in.answerer(n)
 	if err != nil {
 		return err
 	}
+	var flagWhy string
+	if ans != nil && !in.speaksFor(th) {
+		// Anyone can write a CERT's From: an answer counts as the CERT's
+		// only when our MTA or the escalation's own reply address says
+		// it is theirs.
+		flagWhy = fmt.Sprintf("mail from %s, who answers for %s, is not authenticated as theirs (%s): kept as a comment; a triager should check it",
+			in.actor(), ans.name, in.auth.how)
+		ans = nil
+	}
 	ok := th.verified || ans != nil
-	if !ok {
+	if !ok && flagWhy == "" {
 		if ok, err = in.participant(n); err != nil {
 			return err
 		}
+		switch {
+		case !ok:
+			flagWhy = fmt.Sprintf("reply from %s, who is not a participant of #%d: kept on the ticket, not merged; a triager should check it", in.actor(), n)
+		case in.msg.FromProblem != "" || in.auth.verdict == verdictFail:
+			// A participant's address, but a forged one.
+			ok, flagWhy = false, fmt.Sprintf("reply as %s, not authenticated (%s): kept on the ticket; a triager should check it",
+				in.actor(), orNone(in.unauthenticatedWhy()))
+		}
+	}
+	if flagWhy != "" {
+		ok = false
 	}
 	role := "reply"
 	if ans != nil {
@@ -151,13 +175,14 @@ func (in *intake) reply(th thread) error {
 	}
 	disp := DispAppended
 	if ok {
-		if err := in.addCopied(n); err != nil {
-			return err
+		if in.pendingWhy(false, th.verified) == "" {
+			if err := in.addCopied(n); err != nil {
+				return err
+			}
 		}
 	} else {
 		disp = DispFlagged
-		detail := fmt.Sprintf("reply from %s, who is not a participant of #%d: kept on the ticket, not merged; a triager should check it", in.actor(), n)
-		if err := in.tx.Flag(in.ctx, n, in.event(n, "", detail)); err != nil {
+		if err := in.tx.Flag(in.ctx, n, in.event(n, "", flagWhy)); err != nil {
 			return err
 		}
 	}
@@ -167,7 +192,7 @@ func (in *intake) reply(th thread) error {
 			return err
 		}
 	}
-	if err := in.sightings(n); err != nil {
+	if err := in.sightings(n, in.pendingWhy(!ok, th.verified || ans != nil)); err != nil {
 		return err
 	}
 	if err := in.commands(n, false); err != nil {
@@ -180,6 +205,17 @@ func (in *intake) reply(th thread) error {
 	return nil
 }
 
+// speaksFor reports whether the mail is authenticated as its sender's:
+// our MTA vouched for the From domain, or it came to a reply token issued
+// to that sender (the escalation's own reply address) and our MTA does not
+// say the From domain failed.
+func (in *intake) speaksFor(th thread) bool {
+	if in.msg.FromProblem != "" {
+		return false
+	}
+	return in.auth.verdict == verdictPass || (th.verified && in.auth.verdict != verdictFail)
+}
+
 // replyToClosed handles a reply to a closed or rejected ticket. A
 // participant's reply within the reopen window reopens a closed ticket;
 // anything else (a rejected ticket, an old one, a stranger's mail) opens a
@@ -187,7 +223,8 @@ func (in *intake) reply(th thread) error {
 func (in *intake) replyToClosed(th thread) error {
 	old := th.ticket
 	ok := th.verified
-	if !ok {
+	if !ok && in.pendingWhy(false, false) == "" {
+		// A reporter's address alone, unauthenticated, reopens nothing.
 		var err error
 		if ok, err = in.participant(old.Number); err != nil {
 			return err
@@ -215,7 +252,7 @@ func (in *intake) replyToClosed(th thread) error {
 		if err := in.tx.SetState(in.ctx, n, store.StateNew, in.event(n, "", detail)); err != nil {
 			return err
 		}
-		if err := in.sightings(n); err != nil {
+		if err := in.sightings(n, in.pendingWhy(false, th.verified)); err != nil {
 			return err
 		}
 		if err := in.commands(n, false); err != nil {

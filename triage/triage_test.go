@@ -59,7 +59,7 @@ func TestNewReportOpensTicket(t *testing.T) {
 	if n, ok := h.g.Tokens().Verify(tok, alice); !ok || n != 1 {
 		t.Errorf("ack Reply-To %q: token does not verify for the reporter", ack.ReplyTo)
 	}
-	var data TicketData
+	var data store.MailData
 	if err := json.Unmarshal(ack.Data, &data); err != nil || data.Ticket != 1 || data.IndicatorCount != 2 || data.Institution != "Hospital of Example" {
 		t.Errorf("ack data = %s (%v)", ack.Data, err)
 	}
@@ -215,11 +215,17 @@ func TestCorrelation(t *testing.T) {
 	if h.hasEvent(2, "correlated", "") {
 		t.Error("#2 correlated with nothing before it")
 	}
-	var data TicketData
+	var data store.MailData
 	ob := h.outbox()
 	json.Unmarshal(ob[len(ob)-2].Data, &data) // #4's ack
+	// Nothing the others saw was verified: the reporter learns nothing of
+	// them (DESIGN.md invariant 8); the triagers see all of it.
+	if data.Correlation != nil {
+		t.Errorf("ack data correlation = %+v, want none", data.Correlation)
+	}
+	json.Unmarshal(ob[len(ob)-1].Data, &data) // #4's notice
 	if data.Correlation == nil || data.Correlation.Reports != 3 || len(data.Correlation.Indicators) != 2 {
-		t.Errorf("ack data correlation = %+v", data.Correlation)
+		t.Errorf("notice data correlation = %+v", data.Correlation)
 	}
 	cs, _ := h.st.Correlate(h.ctx, 1)
 	if len(cs) != 1 || len(cs[0].Tickets) != 2 {

@@ -69,8 +69,10 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	g.triage, err = triage.New(g.st, triage.Config{
 		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),
 		Triagers: cfg.Triage.Triagers, AuthservID: cfg.Triage.AuthservID, AckLimit: cfg.Triage.AcksPerHour,
-		Parse:  g.timedParse(),
-		Logger: log,
+		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
+		TokenTTL: cfg.Triage.TokenTTL.Duration,
+		Parse:    g.timedParse(),
+		Logger:   log,
 	})
 	if err != nil {
 		return nil, cfg.Errorf("league.address", "%v", err)
@@ -80,8 +82,9 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		URL: cfg.SMTP.URL, From: cfg.League.Address, Name: cfg.League.Name, Domains: cfg.League.Domains,
 		CAFile: cfg.SMTP.CAFile, HelloName: cfg.SMTP.Helo, TemplatesDir: cfg.Templates.Dir,
 		MinBackoff: cfg.SMTP.RetryMin.Duration, MaxBackoff: cfg.SMTP.RetryMax.Duration,
-		DKIM:       notify.DKIM{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile},
-		Registerer: g.reg, Logger: log,
+		AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
+		DKIM:             notify.DKIM{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile},
+		Registerer:       g.reg, Logger: log,
 	})
 	if err != nil {
 		return nil, cfg.Errorf("smtp.url", "%v", err)

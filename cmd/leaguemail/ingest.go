@@ -66,7 +66,8 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	g, err := triage.New(st, triage.Config{Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: secret,
-		Triagers: cfg.Triage.Triagers, AuthservID: cfg.Triage.AuthservID, AckLimit: cfg.Triage.AcksPerHour, Logger: log})
+		Triagers: cfg.Triage.Triagers, AuthservID: cfg.Triage.AuthservID, AckLimit: cfg.Triage.AcksPerHour,
+		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour, TokenTTL: cfg.Triage.TokenTTL.Duration, Logger: log})
 	if err != nil {
 		return fmt.Errorf("%w; check --address", err)
 	}

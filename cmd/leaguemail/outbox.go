@@ -41,7 +41,7 @@ func runOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return writeJSON(stdout, ms)
 	}
-	printOutbox(stdout, ms, true)
+	printOutbox(termWriter{stdout}, ms, true)
 	return nil
 }
 

@@ -35,6 +35,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer g.close()
+	if cfg.Triage.AuthservID == "" {
+		log.Warn("no [triage] authserv_id: no Authentication-Results header is believed, so every report is acknowledged "+
+			"whatever its sender (a forged From gets the league's answer) and only reply tokens authenticate triagers; "+
+			"set it to the authserv-id your MX writes", "key", "triage.authserv_id")
+	}
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

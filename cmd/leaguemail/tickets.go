@@ -49,7 +49,7 @@ func runTickets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 			return writeJSON(stdout, ts)
 		}
-		printTickets(stdout, ts)
+		printTickets(termWriter{stdout}, ts)
 		return nil
 	case pos[0] == "show" && len(pos) == 2:
 		n, err := strconv.ParseInt(strings.TrimPrefix(pos[1], "#"), 10, 64)
@@ -75,8 +75,8 @@ func runTickets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if *asJSON {
 			return writeJSON(stdout, td)
 		}
-		printTicket(stdout, d)
-		printTakedowns(stdout, td)
+		printTicket(termWriter{stdout}, d)
+		printTakedowns(termWriter{stdout}, td)
 		return nil
 	}
 	return fmt.Errorf("%w: %s", errUsage, usage)
@@ -165,7 +165,14 @@ func printTicket(w io.Writer, d *store.TicketDetail) {
 	fmt.Fprintf(w, "\nIndicators (%d, defanged):\n", len(d.Indicators))
 	for _, in := range d.Indicators {
 		v := indicator.Defang(indicator.Indicator{Type: indicator.Type(in.Type), Value: in.Value})
-		fmt.Fprintf(w, "  %-7s %s  [%s; %s]\n", in.Type, v, strings.Join(in.Layers, ","), strings.Join(in.Sources, ","))
+		fmt.Fprintf(w, "  %-7s %s  [%s; %s]", in.Type, v, strings.Join(in.Layers, ","), strings.Join(in.Sources, ","))
+		switch {
+		case in.Pending:
+			fmt.Fprintf(w, "  PENDING, from %s: #accept to count it", strings.Join(in.PendingFrom, ", "))
+		case in.Verified:
+			fmt.Fprint(w, "  verified")
+		}
+		fmt.Fprintln(w)
 	}
 	if len(d.Correlations) > 0 {
 		fmt.Fprintln(w, "\nSeen in other reports:")

@@ -203,10 +203,16 @@ const execLimit = time.Minute
 // be run at all, or ran for over a minute.
 func Exec(t testing.TB, bin string, args ...string) Result {
 	t.Helper()
+	return ExecEnv(t, bin, nil, args...)
+}
+
+// ExecEnv is Exec with the variables of env ("KEY=value") set too.
+func ExecEnv(t testing.TB, bin string, env []string, args ...string) Result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), execLimit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = cleanEnv()
+	cmd.Env = append(cleanEnv(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

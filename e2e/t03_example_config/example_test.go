@@ -25,6 +25,10 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(e2etest.Main(m)) }
 
+// realSecret is a secret as `openssl rand -hex 32` makes one, set from
+// the environment as an operator would.
+const realSecret = "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b"
+
 var (
 	exampleConfig = filepath.Join("..", "..", "example", "leaguemail.toml")
 	unitFile      = filepath.Join("..", "..", "packaging", "leaguemail.service")
@@ -35,7 +39,15 @@ var (
 // /var/lib.
 func TestExampleConfig(t *testing.T) {
 	bin := e2etest.Binary(t)
-	r := e2etest.Exec(t, bin, "check-config", "--offline", "--config", exampleConfig, "--db", filepath.Join(t.TempDir(), "leaguemail.db"))
+	args := []string{"check-config", "--offline", "--config", exampleConfig, "--db", filepath.Join(t.TempDir(), "leaguemail.db")}
+	// As shipped, its secret is a placeholder that anyone can read: with
+	// it every triager's reply token could be computed (issue 12, point 2).
+	r := e2etest.Exec(t, bin, args...)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "[league] secret") || !strings.Contains(r.Stderr, "openssl rand -hex 32") ||
+		strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 {
+		t.Errorf("check-config --offline of the example as shipped: exit status %d, want 1 and one line on the secret\nstderr: %s", r.Code, r.Stderr)
+	}
+	r = e2etest.ExecEnv(t, bin, []string{"LEAGUEMAIL_LEAGUE_SECRET=" + realSecret}, args...)
 	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "config: ok") {
 		t.Fatalf("check-config --offline of the example: exit status %d\nstdout: %s\nstderr: %s", r.Code, r.Stdout, r.Stderr)
 	}
@@ -341,7 +353,7 @@ func TestSystemdUnit(t *testing.T) {
 			t.Errorf("leaguemail %s: exit status %d, want 1 with an error about %s\nstderr: %s", strings.Join(with(broken), " "), r.Code, broken, r.Stderr)
 		}
 		check := append([]string{"check-config", "--offline"}, with(exampleConfig)[1:]...)
-		if r := e2etest.Exec(t, bin, check...); r.Code != 0 {
+		if r := e2etest.ExecEnv(t, bin, []string{"LEAGUEMAIL_LEAGUE_SECRET=" + realSecret}, check...); r.Code != 0 {
 			t.Errorf("leaguemail %s: exit status %d\nstderr: %s", strings.Join(check, " "), r.Code, r.Stderr)
 		}
 	})

@@ -1,4 +1,4 @@
-// Package t04_takedown runs the takedown loop end to end through the
+// Package t05_takedown runs the takedown loop end to end through the
 // built binary, a real Postfix and a real Dovecot: a hospital reports a
 // phishing URL, the triager answers with #verify and #takedown, the
 // registrar's abuse desk found through RDAP (a server on loopback,
@@ -6,7 +6,7 @@
 // request with an XARF v4 report in its mailbox, its answer lands on the
 // ticket, and when the site (served through the check proxy) goes down
 // the reporter is told.
-package t04_takedown
+package t05_takedown
 
 import (
 	"encoding/json"
@@ -120,7 +120,7 @@ func TestTakedownLoop(t *testing.T) {
 
 	gw := e.Serve()
 	report := e2etest.Compose{From: "Hospital A SOC <" + reporter + ">", To: e2etest.Address, Subject: "Phishing against our nurses",
-		MessageID: "<report-1.t04@hospital-a.example>",
+		MessageID: "<report-1.t05@hospital-a.example>",
 		Body:      "Our nurses got a mail linking to " + phishURL + "\n\nHospital A SOC\n"}
 	e.Send(reporter, []string{e2etest.Address}, report.Bytes())
 	e.WaitMail(reporter, "INBOX", "the acknowledgement", 30*time.Second, e2etest.SubjectHas("[League #1]", "Received"))
@@ -128,7 +128,7 @@ func TestTakedownLoop(t *testing.T) {
 
 	replyTo := notice.Addresses("Reply-To")
 	cmd := e2etest.Compose{From: "Alex <" + triager + ">", To: replyTo[0], Subject: "Re: " + notice.Header("Subject"),
-		MessageID: "<cmd-1.t04@volunteers.example>", InReplyTo: notice.Header("Message-ID"),
+		MessageID: "<cmd-1.t05@volunteers.example>", InReplyTo: notice.Header("Message-ID"),
 		Body: "#verify\n#takedown\n\nA fresh domain, take it down.\n"}
 	e.Send(triager, replyTo, cmd.Bytes())
 
@@ -175,7 +175,7 @@ func TestTakedownLoop(t *testing.T) {
 	// The desk answers to the request's Reply-To: an answer on the ticket.
 	deskTo := req.Addresses("Reply-To")
 	answer := e2etest.Compose{From: "Registrar One Abuse <" + desk + ">", To: deskTo[0], Subject: "Re: " + req.Header("Subject"),
-		MessageID: "<abuse-1.t04@registrar-one.example>", InReplyTo: req.Header("Message-ID"),
+		MessageID: "<abuse-1.t05@registrar-one.example>", InReplyTo: req.Header("Message-ID"),
 		Body: "Ticket ABU-7781: the domain is suspended.\n"}
 	e.Send(desk, deskTo, answer.Bytes())
 	e.WaitMail(triager, "INBOX", "the triagers' update with the desk's answer", 30*time.Second,

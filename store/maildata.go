@@ -1,0 +1,118 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// MailData is what a queued mail says: the contract between the package
+// that queues it (triage, and the timers of serve) and the one that
+// renders and sends it (notify). It is kept as the outbox row's data, as
+// JSON; both sides use this one type, so that a field renamed on one side
+// is renamed on the other.
+type MailData struct {
+	Ticket       int64  `json:"ticket"`
+	Tag          string `json:"tag"` // "[League #12]"
+	Subject      string `json:"subject"`
+	Reporter     string `json:"reporter,omitempty"`
+	ReporterName string `json:"reporter_name,omitempty"`
+	Institution  string `json:"institution,omitempty"`
+	Country      string `json:"country,omitempty"`
+	// Indicators are the first 100; IndicatorCount counts them all.
+	Indicators     []MailIndicator  `json:"indicators"`
+	IndicatorCount int              `json:"indicator_count"`
+	Attachments    int              `json:"attachments,omitempty"`
+	Correlation    *MailCorrelation `json:"correlation,omitempty"`
+	// Follows is the closed ticket this one follows.
+	Follows int64    `json:"follows,omitempty"`
+	Errors  []string `json:"errors,omitempty"`
+	// ReplyTo is the recipient's own reply address, with its token.
+	ReplyTo string `json:"reply_to,omitempty"`
+	// Unauthenticated says that our MTA could not authenticate the
+	// reporter's address: the triagers' notice says so.
+	Unauthenticated string `json:"unauthenticated,omitempty"`
+
+	Severity string    `json:"severity,omitempty"`
+	TLP      string    `json:"tlp,omitempty"`
+	Created  time.Time `json:"created,omitzero"`
+	// Text is a triager's words (#reply, an escalation's note), or, in a
+	// triagers' update, what the mail that caused it says.
+	Text string `json:"text,omitempty"`
+	// Command and Result are the command lines a confirmation, an error or
+	// an update is about, and what came of them.
+	Command string `json:"command,omitempty"`
+	Result  string `json:"result,omitempty"`
+	// RecipientName is whom an escalation or an alert addresses; Area is
+	// the area an alert is for.
+	RecipientName string `json:"recipient_name,omitempty"`
+	Area          string `json:"area,omitempty"`
+	// Digest lists the notices a triagers' digest gathers.
+	Digest []DigestEntry `json:"digest,omitempty"`
+	// Files are attached as they are: machine-readable reports built when
+	// the mail was queued (a takedown request's XARF reports).
+	Files []MailFile `json:"files,omitempty"`
+}
+
+// MailFile is a file a queued mail carries; Data is base64 in the JSON.
+type MailFile struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"data"`
+}
+
+// MailIndicator is an indicator in a mail; templates defang it.
+type MailIndicator struct {
+	Type     string `json:"type"`
+	Value    string `json:"value"`
+	Verified bool   `json:"verified,omitempty"`
+	// Pending is evidence from a flagged or unauthenticated mail, sent by
+	// From: shown to triagers as such, never to anyone else.
+	Pending bool     `json:"pending,omitempty"`
+	From    []string `json:"from,omitempty"`
+}
+
+// MailCorrelation says that indicators of a ticket were seen on other
+// reports. A reporter's mail carries no ticket numbers (Tickets empty).
+type MailCorrelation struct {
+	// Reports is how many other tickets share an indicator with this one.
+	Reports int     `json:"reports"`
+	Tickets []int64 `json:"tickets,omitempty"`
+	// FirstSeen is when one of the shared indicators was first seen on
+	// another ticket.
+	FirstSeen  time.Time     `json:"first_seen"`
+	Indicators []Correlation `json:"indicators"`
+}
+
+// DigestEntry is one notice gathered in a digest.
+type DigestEntry struct {
+	Ticket     int64     `json:"ticket"`
+	Subject    string    `json:"subject"`
+	What       string    `json:"what"` // "new report", "update"
+	At         time.Time `json:"at"`
+	Indicators int       `json:"indicators"`
+}
+
+// SetData stores d as m's data.
+func (m *OutboxMail) SetData(d MailData) {
+	if d.Indicators == nil {
+		d.Indicators = []MailIndicator{}
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		panic("store: mail data: " + err.Error()) // plain data always marshals
+	}
+	m.Data = b
+}
+
+// MailData reads m's data.
+func (m OutboxMail) MailData() (MailData, error) {
+	var d MailData
+	if len(m.Data) == 0 {
+		return d, nil
+	}
+	if err := json.Unmarshal(m.Data, &d); err != nil {
+		return d, fmt.Errorf("outbox mail %d: data: %w", m.ID, err)
+	}
+	return d, nil
+}
