@@ -22,7 +22,7 @@ func TestDeskAnswer(t *testing.T) {
 	}
 	// Authenticated by our MX (DKIM of hoster.example, aligned with the
 	// ticket system's address): answers must be (issue 12).
-	f.take(fmt.Sprintf(authres, "hoster.example", "tickets.hoster.example")+fmt.Sprintf(`Message-ID: <abuse-77@tickets.hoster.example>
+	f.take(fmt.Sprintf(authres, "hoster.example", "tickets.hoster.example") + fmt.Sprintf(`Message-ID: <abuse-77@tickets.hoster.example>
 Date: Mon, 23 Nov 2026 12:00:00 +0000
 From: Example Hosting Abuse <noreply@tickets.hoster.example>
 To: %s
