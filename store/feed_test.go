@@ -46,7 +46,7 @@ func TestFeedTickets(t *testing.T) {
 			return err
 		}
 		// #verify has no store call yet; set the flag as it will.
-		_, err = tx.tx.ExecContext(ctx, `INSERT INTO verifications (indicator, ticket, by, at) SELECT s.indicator, s.ticket, 'test', s.first_seen FROM sightings s JOIN indicators i ON i.id = s.indicator WHERE i.type = 'domain'`)
+		_, err = tx.tx.ExecContext(ctx, `INSERT INTO verifications (indicator, ticket, by, at) SELECT s.indicator, s.ticket, 'test', MIN(s.first_seen) FROM sightings s JOIN indicators i ON i.id = s.indicator WHERE i.type = 'domain' GROUP BY s.indicator, s.ticket`)
 		return err
 	})
 	got, err := s.FeedTickets(ctx)

@@ -1,5 +1,4 @@
--- Version 7: takedowns (issue 14). Numbered 7, not 6, so that a migration
--- written meanwhile on another branch can take 6 (the loader accepts gaps).
+-- Version 7: takedowns (issue 14).
 
 -- contacts gain the kinds abuse (an abuse desk, which wins over RDAP for
 -- what it covers) and le (law enforcement), and the column covers:
