@@ -8,7 +8,10 @@
 // server is for `leaguemail check-config`.
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Config is the whole configuration. Field tags name the TOML keys.
 type Config struct {
@@ -22,6 +25,7 @@ type Config struct {
 	Log       Log       `toml:"log"`
 	Export    Export    `toml:"export"`
 	Takedown  Takedown  `toml:"takedown"`
+	OAuth     OAuth     `toml:"oauth"`
 
 	// file is where the config was read from, lines where each key stands
 	// in it, and fromEnv the keys an environment variable set: errors
@@ -53,6 +57,10 @@ type IMAP struct {
 	PollInterval Duration  `toml:"poll_interval"`
 	IdleRestart  Duration  `toml:"idle_restart"`
 	Mailboxes    []Mailbox `toml:"mailboxes"`
+	// Auth is how every mailbox logs in: password (the url's, the
+	// default), xoauth2 or oauthbearer with a token of [oauth]; then the
+	// url carries the user name only.
+	Auth string `toml:"auth"`
 }
 
 // Mailbox is one more mailbox to read.
@@ -77,6 +85,9 @@ type SMTP struct {
 	// RetryMin up to RetryMax (1 minute and 1 hour when unset, as MTAs do).
 	RetryMin Duration `toml:"retry_min"`
 	RetryMax Duration `toml:"retry_max"`
+	// Auth is how the sender logs in: password (the url's, the default),
+	// xoauth2 or oauthbearer with a token of [oauth].
+	Auth string `toml:"auth"`
 }
 
 // Store is the SQLite database.
@@ -155,3 +166,39 @@ type Takedown struct {
 
 // Duration is a time.Duration written as TOML text: "90s", "5m", "180d".
 type Duration struct{ time.Duration }
+
+// OAuth says where the access tokens of [imap] auth and [smtp] auth =
+// "xoauth2" or "oauthbearer" come from (package oauth).
+type OAuth struct {
+	// Provider ("microsoft" with Tenant, or "google") fills in the
+	// endpoints and the scope.
+	Provider string `toml:"provider"`
+	Tenant   string `toml:"tenant"`
+	// Flow is client_credentials, refresh_token or command.
+	Flow      string `toml:"flow"`
+	TokenURL  string `toml:"token_url"`
+	DeviceURL string `toml:"device_url"`
+	// AuthURL is the authorization endpoint of the browser sign-in.
+	AuthURL  string `toml:"auth_url"`
+	ClientID string `toml:"client_id"`
+	// ClientSecret, or the file that holds it.
+	ClientSecret     string `toml:"client_secret"`
+	ClientSecretFile string `toml:"client_secret_file"`
+	// Scope is space-separated, as OAuth writes it.
+	Scope string `toml:"scope"`
+	// RefreshTokenFile holds the refresh token; `leaguemail oauth login`
+	// writes it, and a rotated one is written back.
+	RefreshTokenFile string `toml:"refresh_token_file"`
+	// Command prints an access token (flow = "command").
+	Command string `toml:"command"`
+}
+
+// UsesOAuth says whether a login needs [oauth].
+func (c *Config) UsesOAuth() bool {
+	return isOAuth(c.IMAP.Auth) || isOAuth(c.SMTP.Auth)
+}
+
+func isOAuth(auth string) bool {
+	a := strings.ToLower(auth)
+	return a == "xoauth2" || a == "oauthbearer"
+}

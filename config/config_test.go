@@ -73,6 +73,10 @@ func TestLoadErrors(t *testing.T) {
 		{"wrong type", strings.Replace(good, `secret  = "0123456789abcdef0123456789abcdef"`, "secret = 42", 1), nil, "leaguemail.toml:5: [league] secret: incompatible types"},
 		{"env overrides a bad value", good, []string{"LEAGUEMAIL_TRIAGE_ACKS_PER_HOUR=many"}, `LEAGUEMAIL_TRIAGE_ACKS_PER_HOUR: "many" is not a whole number`},
 		{"retry bounds upside down", strings.Replace(good, "[smtp]\n", "[smtp]\nretry_min = \"10m\"\nretry_max = \"1m\"\n", 1), nil, "leaguemail.toml:16: [smtp] retry_max: 1m0s is below retry_min 10m0s"},
+		{"bad imap auth", strings.Replace(good, "poll_interval = \"30s\"\n", "poll_interval = \"30s\"\nauth = \"kerberos\"\n", 1), nil, `leaguemail.toml:10: [imap] auth: "kerberos": want password, xoauth2 or oauthbearer`},
+		{"token login with no flow", strings.Replace(good, "[smtp]\n", "[smtp]\nauth = \"xoauth2\"\n", 1) + "\n[oauth]\nprovider = \"google\"\n", nil, "leaguemail.toml:25: [oauth] flow: missing"},
+		{"unknown oauth key", good + "\n[oauth]\nflow = \"command\"\nsecret = \"x\"\n", nil, "leaguemail.toml:26: [oauth] secret: unknown key"},
+		{"env sets a bad smtp auth", good, []string{"LEAGUEMAIL_SMTP_AUTH=ntlm"}, `LEAGUEMAIL_SMTP_AUTH: [smtp] auth: "ntlm"`},
 		{"env sets a bad log format", good, []string{"LEAGUEMAIL_LOG_FORMAT=xml"}, `LEAGUEMAIL_LOG_FORMAT: [log] format: "xml"`},
 	}
 	for _, tt := range tests {
@@ -143,4 +147,21 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
+}
+
+// The secrets of [oauth] can stay out of the file, like every key.
+func TestOAuthFromEnvironment(t *testing.T) {
+	body := strings.Replace(good, "[smtp]\n", "[smtp]\nauth = \"xoauth2\"\n", 1)
+	c, err := Load(write(t, body), true, []string{
+		"LEAGUEMAIL_OAUTH_FLOW=client_credentials", "LEAGUEMAIL_OAUTH_CLIENT_SECRET=s3cret", "LEAGUEMAIL_OAUTH_PROVIDER=microsoft",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OAuth.Flow != "client_credentials" || c.OAuth.ClientSecret != "s3cret" || !c.UsesOAuth() {
+		t.Fatalf("[oauth] = %+v", c.OAuth)
+	}
+	if w := c.Where("oauth.client_secret"); w != "LEAGUEMAIL_OAUTH_CLIENT_SECRET" {
+		t.Errorf("Where = %q", w)
+	}
 }

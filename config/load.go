@@ -286,6 +286,16 @@ func (c *Config) check() error {
 	if lo, hi := c.SMTP.RetryMin.Duration, c.SMTP.RetryMax.Duration; lo > 0 && hi > 0 && hi < lo {
 		return c.Errorf("smtp.retry_max", "%v is below retry_min %v", hi, lo)
 	}
+	for _, k := range []struct{ key, val string }{{"imap.auth", c.IMAP.Auth}, {"smtp.auth", c.SMTP.Auth}} {
+		switch strings.ToLower(k.val) {
+		case "", "password", "xoauth2", "oauthbearer":
+		default:
+			return c.Errorf(k.key, "%q: want password, xoauth2 or oauthbearer", k.val)
+		}
+	}
+	if c.UsesOAuth() && c.OAuth.Flow == "" {
+		return c.Errorf("oauth.flow", "missing: [imap] or [smtp] auth logs in with a token; say where it comes from: client_credentials, refresh_token or command")
+	}
 	switch c.Log.Format {
 	case "", "text", "json":
 	default:

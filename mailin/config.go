@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/hospital-league/leaguemail/oauth"
 )
 
 // Config configures the intake of one mailbox.
@@ -38,6 +40,11 @@ type Config struct {
 	// Timeout bounds the wait for any one reply of the server (2 minutes
 	// when zero); past it the connection is dropped and made again.
 	Timeout time.Duration
+	// Auth is how to log in: oauth.Password (the url's password, the
+	// default), oauth.XOAUTH2 or oauth.OAuthBearer with a token of Tokens.
+	Auth oauth.Mechanism
+	// Tokens gives the access tokens of an OAuth login.
+	Tokens oauth.TokenSource
 	// Logger receives the intake's logs (slog.Default when nil).
 	Logger *slog.Logger
 	// Metrics counts what the intake does (nothing is exported when nil).

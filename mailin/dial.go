@@ -21,6 +21,15 @@ var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Interv
 // logs in. The handler receives the server's unilateral data.
 func (in *Intake) dial(ctx context.Context, h *imapclient.UnilateralDataHandler) (*imapclient.Client, error) {
 	addr := in.acct.Addr()
+	// The token first: a token endpoint that is down costs no connection
+	// to the mail server.
+	var token string
+	if in.cfg.Auth.OAuth() {
+		var err error
+		if token, err = in.cfg.Tokens.Token(ctx); err != nil {
+			return nil, fmt.Errorf("imap: login as %q: %w", in.acct.Username, err)
+		}
+	}
 	d := &net.Dialer{Timeout: in.cfg.Timeout, KeepAliveConfig: keepAlive}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -35,7 +44,11 @@ func (in *Intake) dial(ctx context.Context, h *imapclient.UnilateralDataHandler)
 
 	c, err := in.handshake(ctx, conn, h)
 	if err == nil {
-		err = in.login(c)
+		if in.cfg.Auth.OAuth() {
+			err = in.loginOAuth(ctx, c, token)
+		} else {
+			err = in.login(c)
+		}
 	}
 	if err != nil {
 		conn.Close()

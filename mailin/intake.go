@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/hospital-league/leaguemail/oauth"
 )
 
 // Intake reads one mailbox into a Sink. Make it with New and start it with Run.
@@ -52,9 +54,18 @@ func New(cfg Config, sink Sink) (*Intake, error) {
 	if sink == nil {
 		return nil, errNoSink
 	}
-	acct, err := ParseURL(cfg.URL)
+	if cfg.Auth == "" {
+		cfg.Auth = oauth.Password
+	}
+	if cfg.Auth.OAuth() && cfg.Tokens == nil {
+		return nil, fmt.Errorf("imap: auth %s needs a token source ([oauth])", cfg.Auth)
+	}
+	acct, err := parseURL(cfg.URL, !cfg.Auth.OAuth())
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Auth.OAuth() && acct.Auth != "" {
+		return nil, fmt.Errorf("imap url: auth=%s in the url, but the login is by %s token: drop the parameter", acct.Auth, cfg.Auth.SASLName())
 	}
 	cfg, err = cfg.withDefaults()
 	if err != nil {

@@ -57,6 +57,12 @@ type Account struct {
 // optional parameter auth=plain|login forces a login method. Errors say what
 // is wrong and never repeat the password.
 func ParseURL(raw string) (*Account, error) {
+	return parseURL(raw, true)
+}
+
+// parseURL is ParseURL; without needPassword the url may carry the user
+// name alone, as it does when a token logs in.
+func parseURL(raw string, needPassword bool) (*Account, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Error repeats the whole url, password included: keep only the cause.
@@ -96,8 +102,11 @@ func ParseURL(raw string) (*Account, error) {
 	}
 	a.Username = u.User.Username()
 	pass, ok := u.User.Password()
-	if !ok || pass == "" {
+	if needPassword && (!ok || pass == "") {
 		return nil, fmt.Errorf("imap url: no password for user %q", a.Username)
+	}
+	if !needPassword && ok {
+		return nil, fmt.Errorf("imap url: a password for user %q, but the login is by OAuth token: leave it out of the url", a.Username)
 	}
 	a.Password = pass
 	a.Mailbox = strings.TrimPrefix(u.Path, "/")

@@ -36,6 +36,15 @@ func tlsConfig(host, caFile string) (*tls.Config, error) {
 // ever over TLS or to a loopback host (ParseURL allows no other plain
 // text).
 func (s *Sender) connect(ctx context.Context) (*smtp.Client, error) {
+	if !s.cfg.Auth.OAuth() {
+		return s.session(ctx, "")
+	}
+	return s.connectOAuth(ctx)
+}
+
+// session dials, says EHLO and authenticates, with token when the login
+// is by OAuth.
+func (s *Sender) session(ctx context.Context, token string) (*smtp.Client, error) {
 	addr := s.srv.Addr()
 	d := net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	conn, err := d.DialContext(ctx, "tcp", addr)
@@ -69,6 +78,13 @@ func (s *Sender) connect(ctx context.Context) (*smtp.Client, error) {
 	if err := c.Hello(s.cfg.HelloName); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("connect to %s: ehlo: %w", addr, err)
+	}
+	if s.cfg.Auth.OAuth() {
+		if err := s.authOAuth(c, token); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("connect to %s: %w", addr, err)
+		}
+		return c, nil
 	}
 	if s.srv.Username != "" {
 		if ok, _ := c.Extension("AUTH"); !ok || !c.SupportsAuth("PLAIN") {

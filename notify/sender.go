@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hospital-league/leaguemail/export"
+	"github.com/hospital-league/leaguemail/oauth"
 	"github.com/hospital-league/leaguemail/parser/indicator"
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/templates"
@@ -39,6 +40,12 @@ type Config struct {
 	Domains []string
 	// CAFile verifies the server's certificate instead of the system roots.
 	CAFile string
+	// Auth is how to log in: oauth.Password (the url's user and password,
+	// the default), oauth.XOAUTH2 or oauth.OAuthBearer with a token of
+	// Tokens for the url's user.
+	Auth oauth.Mechanism
+	// Tokens gives the access tokens of an OAuth login.
+	Tokens oauth.TokenSource
 	// HelloName is the EHLO name (the host name by default).
 	HelloName string
 	// DKIM signs every mail when set.
@@ -107,7 +114,13 @@ type Status struct {
 // CA file, DKIM key, templates) so that a mistake stops the gateway at
 // start, not at the first mail.
 func New(st *store.Store, cfg Config) (*Sender, error) {
-	srv, err := ParseURL(cfg.URL)
+	if cfg.Auth == "" {
+		cfg.Auth = oauth.Password
+	}
+	if cfg.Auth.OAuth() && cfg.Tokens == nil {
+		return nil, fmt.Errorf("smtp: auth %s needs a token source ([oauth])", cfg.Auth)
+	}
+	srv, err := parseURL(cfg.URL, !cfg.Auth.OAuth())
 	if err != nil {
 		return nil, err
 	}

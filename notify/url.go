@@ -53,6 +53,12 @@ func (s *Server) Addr() string { return net.JoinHostPort(s.Host, s.Port) }
 // The user name may hold a percent-encoded "@"; without user and password
 // no AUTH is done. Errors never repeat the password.
 func ParseURL(raw string) (*Server, error) {
+	return parseURL(raw, true)
+}
+
+// parseURL is ParseURL; without withPassword the url carries the user name
+// alone, as it does when a token logs in.
+func parseURL(raw string, withPassword bool) (*Server, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		var uerr *url.Error
@@ -86,10 +92,18 @@ func ParseURL(raw string) (*Server, error) {
 	}
 	if u.User != nil {
 		s.Username = u.User.Username()
-		s.Password, _ = u.User.Password()
-		if s.Username == "" || s.Password == "" {
+		var hasPassword bool
+		s.Password, hasPassword = u.User.Password()
+		switch {
+		case !withPassword && hasPassword:
+			return nil, fmt.Errorf("smtp url: a password for user %q, but the login is by OAuth token: leave it out of the url", s.Username)
+		case !withPassword && s.Username == "":
+			return nil, errors.New("smtp url: no user name: a token login needs smtp://user@host:587")
+		case withPassword && (s.Username == "" || s.Password == ""):
 			return nil, errors.New("smtp url: give both user name and password, or neither")
 		}
+	} else if !withPassword {
+		return nil, errors.New("smtp url: no user name: a token login needs smtp://user@host:587")
 	}
 	if u.Path != "" && u.Path != "/" {
 		return nil, fmt.Errorf("smtp url: path %q has no meaning here", u.Path)

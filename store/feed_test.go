@@ -45,9 +45,17 @@ func TestFeedTickets(t *testing.T) {
 		if err := tx.AddSightings(ctx, amber, mails[2], []Sighting{{Type: "domain", Value: "bad.example", Layer: "report"}}, t1); err != nil {
 			return err
 		}
-		// #verify has no store call yet; set the flag as it will.
-		_, err = tx.tx.ExecContext(ctx, `INSERT INTO verifications (indicator, ticket, by, at) SELECT s.indicator, s.ticket, 'test', MIN(s.first_seen) FROM sightings s JOIN indicators i ON i.id = s.indicator WHERE i.type = 'domain' GROUP BY s.indicator, s.ticket`)
-		return err
+		// A stranger's pending evidence on the green ticket never leaves.
+		if err := tx.AddSightings(ctx, green, mails[2], []Sighting{{Type: "domain", Value: "planted.example", Layer: "report",
+			Pending: true, From: "mallory@rival.example"}}, t1); err != nil {
+			return err
+		}
+		for _, n := range []int64{green, amber} {
+			if _, err := tx.VerifyIndicators(ctx, n, []IndicatorKey{{Type: "domain", Value: "bad.example"}}, "alex@volunteers.example", t1); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	got, err := s.FeedTickets(ctx)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/hospital-league/leaguemail/export"
 	"github.com/hospital-league/leaguemail/mailin"
 	"github.com/hospital-league/leaguemail/notify"
+	"github.com/hospital-league/leaguemail/oauth"
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/takedown"
@@ -37,6 +38,7 @@ type gateway struct {
 	triage  *triage.Gateway
 	sender  *notify.Sender
 	intakes []*mailin.Intake
+	oauth   *oauth.Source // nil unless a login is by token
 	feeds   *export.Scheduler
 	http    *http.Server
 	// taken is called after each mail committed, for the demo's story.
@@ -78,13 +80,30 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		return nil, cfg.Errorf("league.address", "%v", err)
 	}
 
+	if g.oauth, err = newOAuthSource(cfg, log); err != nil {
+		return nil, err
+	}
+	if g.oauth != nil {
+		registerOAuthMetrics(g.reg, g.oauth)
+	}
+	var smtpTokens, imapTokens oauth.TokenSource
+	smtpAuth, _ := oauth.ParseMechanism(cfg.SMTP.Auth)
+	imapAuth, _ := oauth.ParseMechanism(cfg.IMAP.Auth)
+	if smtpAuth.OAuth() {
+		smtpTokens = g.oauth
+	}
+	if imapAuth.OAuth() {
+		imapTokens = g.oauth
+	}
+
 	g.sender, err = notify.New(g.st, notify.Config{
 		URL: cfg.SMTP.URL, From: cfg.League.Address, Name: cfg.League.Name, Domains: cfg.League.Domains,
 		CAFile: cfg.SMTP.CAFile, HelloName: cfg.SMTP.Helo, TemplatesDir: cfg.Templates.Dir,
 		MinBackoff: cfg.SMTP.RetryMin.Duration, MaxBackoff: cfg.SMTP.RetryMax.Duration,
 		AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
 		DKIM:             notify.DKIM{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile},
-		Registerer:       g.reg, Logger: log,
+		Auth:             smtpAuth, Tokens: smtpTokens,
+		Registerer: g.reg, Logger: log,
 	})
 	if err != nil {
 		return nil, cfg.Errorf("smtp.url", "%v", err)
@@ -104,6 +123,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		in, err := mailin.New(mailin.Config{
 			URL: b.URL, Processed: b.Processed, Failed: b.Failed, CAFile: cfg.IMAP.CAFile,
 			PollInterval: cfg.IMAP.PollInterval.Duration, IdleRestart: cfg.IMAP.IdleRestart.Duration,
+			Auth: imapAuth, Tokens: imapTokens,
 			Logger: log, Metrics: mm,
 		}, sink{g})
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hospital-league/leaguemail/oauth"
 	"github.com/hospital-league/leaguemail/store"
 )
 
@@ -55,12 +56,13 @@ func newGatewayMetrics(reg prometheus.Registerer, st *store.Store) *gatewayMetri
 // health is what /healthz answers: whether each mailbox is connected, how
 // the last SMTP attempt went, and the outbox backlog.
 type health struct {
-	Status string       `json:"status"` // ok, or degraded with the reasons in problems
-	Time   time.Time    `json:"time"`
-	IMAP   []imapHealth `json:"imap"`
-	SMTP   any          `json:"smtp"`
-	Store  string       `json:"store"`
-	Issues []string     `json:"problems,omitempty"`
+	Status string        `json:"status"` // ok, or degraded with the reasons in problems
+	Time   time.Time     `json:"time"`
+	IMAP   []imapHealth  `json:"imap"`
+	SMTP   any           `json:"smtp"`
+	Store  string        `json:"store"`
+	OAuth  *oauth.Status `json:"oauth,omitempty"`
+	Issues []string      `json:"problems,omitempty"`
 }
 
 type imapHealth struct {
@@ -85,6 +87,14 @@ func (g *gateway) healthz(w http.ResponseWriter, r *http.Request) {
 				msg += ": " + s.LastError
 			}
 			h.Issues = append(h.Issues, msg)
+		}
+	}
+	if g.oauth != nil {
+		// The token endpoint's own words, never a token or a secret.
+		st := g.oauth.Status()
+		h.OAuth = &st
+		if st.LastError != "" {
+			h.Issues = append(h.Issues, "oauth: "+st.LastError)
 		}
 	}
 	ss := g.sender.Status()

@@ -31,6 +31,7 @@ func commands() []command {
 		{"demo", "run the whole gateway on embedded servers with sample reports", runDemo},
 		{"serve", "run the gateway: serve [--config F]", runServe},
 		{"check-config", "check the config and connect once to IMAP and SMTP: check-config [--config F] [--offline]", runCheckConfig},
+		{"oauth", "sign a mailbox in once with OAuth (device code) and write the refresh token: oauth login --provider google|microsoft [--config F]", runOAuth},
 		{"parse", "parse mail files offline: parse [--json] FILE...", runParse},
 		{"ingest", "take .eml, mbox and Maildir files into the store: ingest [--db F] PATH...", runIngest},
 		{"tickets", "list or show tickets: tickets list|show N [--json]", runTickets},

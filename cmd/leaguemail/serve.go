@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hospital-league/leaguemail/config"
 )
@@ -114,6 +116,21 @@ func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 // on w, and fails when one did not work.
 func runCheckConfigWith(ctx context.Context, g *gateway, w io.Writer) error {
 	failed := 0
+	if g.oauth != nil {
+		// The token alone first: a failure here is the endpoint's or the
+		// app registration's, not the mail server's.
+		if _, err := g.oauth.Token(ctx); err != nil {
+			failed++
+			fmt.Fprintf(w, "oauth: FAILED: %s\n", strings.TrimPrefix(err.Error(), "oauth: "))
+		} else {
+			st := g.oauth.Status()
+			valid := "no expiry given"
+			if !st.Expiry.IsZero() {
+				valid = "valid until " + st.Expiry.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(w, "oauth: ok (%s token, %s)\n", st.Flow, valid)
+		}
+	}
 	for _, in := range g.intakes {
 		n, err := in.Check(ctx)
 		if err != nil {

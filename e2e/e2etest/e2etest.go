@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/hospital-league/leaguemail/internal/dovecottest"
+	"github.com/hospital-league/leaguemail/internal/oauthtest"
 	"github.com/hospital-league/leaguemail/internal/postfixtest"
 	"github.com/hospital-league/leaguemail/store"
 )
@@ -93,6 +94,18 @@ type Env struct {
 	Postfix *postfixtest.Server
 	Config  string // path of the config written from the template
 	Data    ConfigData
+	// OAuth is the authorization server of StartWith's OAuth option: the
+	// token endpoint of [oauth], and the introspection endpoint against
+	// which Dovecot checks every token login, IMAP and SMTP AUTH alike.
+	OAuth *oauthtest.Server
+}
+
+// Options change what StartWith starts.
+type Options struct {
+	// OAuth starts an authorization server (package oauthtest), Dovecot
+	// with its oauth2 passdb, and Postfix with SMTP AUTH by Dovecot SASL;
+	// ConfigData's OAuth fields are filled in.
+	OAuth bool
 }
 
 // ConfigData fills a scenario's testdata/leaguemail.toml.tmpl.
@@ -105,6 +118,17 @@ type ConfigData struct {
 	HTTPListen string // 127.0.0.1:port, a port free when Start looked
 	ExportDir  string // a folder for the feeds
 	Triagers   []string
+
+	// With Options.OAuth: the urls with the user name alone, the [oauth]
+	// endpoint and client, and a refresh token file holding a refresh
+	// token issued to the contact address.
+	IMAPTokenURL, SMTPTokenURL string
+	TokenURL, ClientID         string
+	ClientSecret               string
+	RefreshTokenFile           string
+	// IMAPAuth and SMTPAuth are [imap] auth and [smtp] auth; a scenario
+	// sets them before WriteConfig.
+	IMAPAuth, SMTPAuth string
 }
 
 // Start starts Dovecot with its users and users besides (every address a
@@ -113,20 +137,36 @@ type ConfigData struct {
 // calling package (tests run in their package's folder).
 func Start(t testing.TB, users ...string) *Env {
 	t.Helper()
+	return StartWith(t, Options{}, users...)
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, opts Options, users ...string) *Env {
+	t.Helper()
 	bin := Binary(t)
 	for _, u := range users {
 		if !slices.Contains(dovecottest.Users, u) {
 			dovecottest.Users = append(dovecottest.Users, u)
 		}
 	}
-	dc := dovecottest.Start(t)
-	pf := postfixtest.Start(t, dc.LMTPAddr, dovecottest.Users...)
+	var as *oauthtest.Server
+	var dopts dovecottest.Options
+	if opts.OAuth {
+		as = oauthtest.Start(t, Address)
+		dopts.IntrospectionURL = as.IntrospectionURL()
+	}
+	dc := dovecottest.StartWith(t, dopts)
+	var popts postfixtest.Options
+	if opts.OAuth {
+		popts.SASLAddr = dc.AuthAddr
+	}
+	pf := postfixtest.StartWith(t, popts, dc.LMTPAddr, dovecottest.Users...)
 	dir := t.TempDir()
 	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{T: t, Bin: bin, Dir: dir, Dovecot: dc, Postfix: pf, Config: filepath.Join(dir, "leaguemail.toml")}
+	e := &Env{T: t, Bin: bin, Dir: dir, Dovecot: dc, Postfix: pf, OAuth: as, Config: filepath.Join(dir, "leaguemail.toml")}
 	e.Data = ConfigData{
 		Address:    Address,
 		Secret:     "e2e-secret-0123456789abcdef",
@@ -136,6 +176,17 @@ func Start(t testing.TB, users ...string) *Env {
 		HTTPListen: net.JoinHostPort("127.0.0.1", fmt.Sprint(port)),
 		ExportDir:  filepath.Join(dir, "feeds"),
 		Triagers:   []string{"alex@volunteers.example"},
+	}
+	if as != nil {
+		user := strings.ReplaceAll(Address, "@", "%40")
+		e.Data.IMAPTokenURL = "imap://" + user + "@" + dc.Addr + "/INBOX?tls=none"
+		e.Data.SMTPTokenURL = "smtp://" + user + "@" + pf.Addr + "?tls=none"
+		e.Data.TokenURL, e.Data.ClientID, e.Data.ClientSecret = as.TokenURL(), as.ClientID, as.ClientSecret
+		e.Data.RefreshTokenFile = filepath.Join(dir, "oauth-refresh-token")
+		if err := os.WriteFile(e.Data.RefreshTokenFile, []byte(as.NewRefreshToken(Address)+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e.Data.IMAPAuth, e.Data.SMTPAuth = "xoauth2", "oauthbearer"
 	}
 	e.WriteConfig(filepath.Join("testdata", "leaguemail.toml.tmpl"))
 	return e

@@ -58,10 +58,13 @@ func TestExampleConfig(t *testing.T) {
 
 // commentedOut are the keys the example may show only as comments: each
 // names a file that must exist before the key is set (check-config reads
-// it), or is an optional table.
+// it), or is an optional table, or belongs to [oauth], which only a token
+// login reads and whose values are the provider's.
 var commentedOut = []string{
 	"imap.ca_file", "smtp.ca_file", "smtp.dkim_domain", "smtp.dkim_selector", "smtp.dkim_key_file", "templates.dir",
 	"imap.mailboxes", "imap.mailboxes.url", "imap.mailboxes.processed", "imap.mailboxes.failed",
+	"oauth.provider", "oauth.tenant", "oauth.flow", "oauth.token_url", "oauth.device_url", "oauth.auth_url", "oauth.client_id",
+	"oauth.client_secret", "oauth.client_secret_file", "oauth.scope", "oauth.refresh_token_file", "oauth.command",
 }
 
 // TestExampleCoversEveryKey reads the keys of config.Config from its TOML

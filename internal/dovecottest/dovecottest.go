@@ -56,10 +56,12 @@ type Server struct {
 	TLSAddr    string // 127.0.0.1:port, implicit TLS
 	LMTPAddr   string // 127.0.0.1:port of LMTP; "" when dovecot-lmtpd is missing
 	LMTPSocket string // unix socket of LMTP; "" when dovecot-lmtpd is missing
+	AuthAddr   string // 127.0.0.1:port of the auth service, for Postfix's Dovecot SASL
 	CAFile     string // PEM of the TLS listeners' self-signed certificate
 	Dir        string // where config, mail and logs live
 
 	t        testing.TB
+	opts     Options
 	bin      string
 	conf     string
 	mailUID  int
@@ -82,9 +84,24 @@ func Binary() string {
 	return ""
 }
 
+// Options change what StartWith configures.
+type Options struct {
+	// IntrospectionURL turns on Dovecot's oauth2 passdb: XOAUTH2 and
+	// OAUTHBEARER logins, each token checked at this RFC 7662 endpoint
+	// (introspection_mode = post; see package oauthtest). Password logins
+	// keep working beside them.
+	IntrospectionURL string
+}
+
 // Start writes a configuration, starts Dovecot and waits until it takes
 // logins. It is stopped when the test ends.
 func Start(t testing.TB) *Server {
+	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, opts Options) *Server {
 	t.Helper()
 	bin := Binary()
 	if bin == "" {
@@ -103,7 +120,7 @@ func Start(t testing.TB) *Server {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Dir: dir, t: t, bin: bin, conf: filepath.Join(dir, "dovecot.conf")}
+	s := &Server{Dir: dir, t: t, opts: opts, bin: bin, conf: filepath.Join(dir, "dovecot.conf")}
 	t.Cleanup(func() {
 		if s.cmd != nil {
 			s.Stop()
@@ -139,8 +156,9 @@ type confData struct {
 	Dir, RunDir, CertFile, KeyFile         string
 	InternalUser, InternalGroup, LoginUser string
 	MailUID, MailGID                       int
-	Port, TLSPort, LMTPPort                int
+	Port, TLSPort, LMTPPort, AuthPort      int
 	LMTP                                   bool
+	OAuth                                  bool
 }
 
 func (s *Server) configure() error {
@@ -157,11 +175,26 @@ func (s *Server) configure() error {
 	if err := s.users(&d); err != nil {
 		return err
 	}
-	ports, err := freePorts(3)
+	ports, err := freePorts(4)
 	if err != nil {
 		return err
 	}
-	d.Port, d.TLSPort, d.LMTPPort = ports[0], ports[1], ports[2]
+	d.Port, d.TLSPort, d.LMTPPort, d.AuthPort = ports[0], ports[1], ports[2], ports[3]
+	s.AuthAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(d.AuthPort))
+	if s.opts.IntrospectionURL != "" {
+		d.OAuth = true
+		// Every login asks the endpoint: no tokeninfo, no cache, so that a
+		// revoked token is refused at once.
+		conf := "introspection_mode = post\n" +
+			"introspection_url = " + s.opts.IntrospectionURL + "\n" +
+			"force_introspection = yes\n" +
+			"username_attribute = username\n" +
+			"active_attribute = active\n" +
+			"active_value = true\n"
+		if err := os.WriteFile(filepath.Join(s.Dir, "oauth2.conf.ext"), []byte(conf), 0o644); err != nil {
+			return err
+		}
+	}
 	d.LMTP = lmtpInstalled()
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(d.Port))
 	s.TLSAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(d.TLSPort))

@@ -1,6 +1,7 @@
 package dovecottest
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"net"
@@ -9,6 +10,9 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/hospital-league/leaguemail/internal/oauthtest"
+	"github.com/hospital-league/leaguemail/oauth"
 )
 
 func TestServer(t *testing.T) {
@@ -64,5 +68,45 @@ func TestServer(t *testing.T) {
 	sel, err := s.Client(t, "report@league.example").Select("INBOX", nil).Wait()
 	if err != nil || sel.UIDValidity != 4242 {
 		t.Errorf("after SetUIDValidity: %v, UIDVALIDITY %d", err, sel.UIDValidity)
+	}
+}
+
+// The oauth2 passdb takes a token that the introspection endpoint says is
+// active, for its user only, and refuses it once revoked.
+func TestOAuth2Passdb(t *testing.T) {
+	as := oauthtest.Start(t, Users[0])
+	s := StartWith(t, Options{IntrospectionURL: as.IntrospectionURL()})
+	src, err := oauth.New(oauth.Config{Flow: oauth.FlowClientCredentials, TokenURL: as.TokenURL(),
+		ClientID: as.ClientID, ClientSecret: as.ClientSecret, Scope: "mail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := src.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(mech oauth.Mechanism, user, tok string) error {
+		c, err := imapclient.DialInsecure(s.Addr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.Authenticate(oauth.NewClient(mech, user, tok, "127.0.0.1", 0))
+	}
+	for _, mech := range []oauth.Mechanism{oauth.XOAUTH2, oauth.OAuthBearer} {
+		if err := login(mech, Users[0], tok); err != nil {
+			t.Errorf("%s with an active token: %v", mech, err)
+		}
+		if err := login(mech, Users[1], tok); err == nil {
+			t.Errorf("%s: another user's token was taken", mech)
+		}
+	}
+	// Password logins still work beside.
+	s.Client(t, Users[1])
+	as.RevokeAccessTokens()
+	for _, mech := range []oauth.Mechanism{oauth.XOAUTH2, oauth.OAuthBearer} {
+		if err := login(mech, Users[0], tok); err == nil {
+			t.Errorf("%s: a revoked token was taken", mech)
+		}
 	}
 }

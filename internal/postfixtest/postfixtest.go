@@ -46,6 +46,7 @@ type Server struct {
 	Dir    string // config (Dir/conf), queue, data and maillog
 
 	t         testing.TB
+	opts      Options
 	conf      string
 	running   bool
 	accessGen int
@@ -65,11 +66,26 @@ func Binary() string {
 	return ""
 }
 
+// Options change what StartWith configures.
+type Options struct {
+	// SASLAddr turns on SMTP AUTH, handed to Dovecot's auth service at this
+	// host:port (smtpd_sasl_type = dovecot; dovecottest.Server.AuthAddr):
+	// Postfix then offers the mechanisms that Dovecot offers, XOAUTH2 and
+	// OAUTHBEARER included when its oauth2 passdb is on.
+	SASLAddr string
+}
+
 // Start writes a configuration that delivers mail for users (and refuses
 // any other address of their domains) to the LMTP server at lmtpAddr
 // (host:port), starts Postfix and waits until it greets. It is stopped when
 // the test ends.
 func Start(t testing.TB, lmtpAddr string, users ...string) *Server {
+	t.Helper()
+	return StartWith(t, Options{}, lmtpAddr, users...)
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, opts Options, lmtpAddr string, users ...string) *Server {
 	t.Helper()
 	bin := Binary()
 	if bin == "" {
@@ -91,7 +107,7 @@ func Start(t testing.TB, lmtpAddr string, users ...string) *Server {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Dir: dir, t: t, conf: filepath.Join(dir, "conf")}
+	s := &Server{Dir: dir, t: t, opts: opts, conf: filepath.Join(dir, "conf")}
 	t.Cleanup(func() {
 		s.Stop()
 		if t.Failed() {
@@ -124,6 +140,7 @@ type confData struct {
 	Domains                string
 	LMTPHost, LMTPPort     string
 	SMTPAddr               string
+	SASLAddr               string
 }
 
 func (s *Server) configure(lmtpAddr string, users []string) error {
@@ -131,7 +148,7 @@ func (s *Server) configure(lmtpAddr string, users []string) error {
 	if err != nil {
 		return fmt.Errorf("postconf -d mail_version: %v", err)
 	}
-	d := confData{Version: strings.TrimSpace(string(out)), Dir: s.Dir, Conf: s.conf}
+	d := confData{Version: strings.TrimSpace(string(out)), Dir: s.Dir, Conf: s.conf, SASLAddr: s.opts.SASLAddr}
 	if major, _, _ := strings.Cut(d.Version, "."); major < "3" || len(major) != 1 {
 		return fmt.Errorf("postfix %s: the test configuration is written for Postfix 3", d.Version)
 	}
