@@ -56,6 +56,9 @@ var handlers = map[string]handler{
 	"reject":   (*cmdRun).reject,
 	"reopen":   (*cmdRun).reopen,
 	"merge":    (*cmdRun).merge,
+	// takedown.go
+	"takedown":  (*cmdRun).takedown,
+	"takedown!": (*cmdRun).takedown,
 }
 
 const savepoint = "commands"
