@@ -29,10 +29,10 @@ func (tx *Tx) PutContact(ctx context.Context, c Contact) (int64, error) {
 	c.Domain = strings.ToLower(c.Domain)
 	var id int64
 	err := tx.tx.QueryRowContext(ctx,
-		`INSERT INTO contacts (kind, name, email, domain, country, region) VALUES (?, ?, ?, ?, ?, ?)
+		`INSERT INTO contacts (kind, name, email, domain, country, region, covers) VALUES (?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (kind, email) DO UPDATE SET name = excluded.name, domain = excluded.domain,
-		   country = excluded.country, region = excluded.region
-		 RETURNING id`, c.Kind, c.Name, c.Email, c.Domain, c.Country, c.Region).Scan(&id)
+		   country = excluded.country, region = excluded.region, covers = excluded.covers
+		 RETURNING id`, c.Kind, c.Name, c.Email, c.Domain, c.Country, c.Region, c.Covers).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("save contact %s: %w", c.Email, err)
 	}

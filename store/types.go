@@ -148,15 +148,19 @@ type Correlation struct {
 	FirstSeen time.Time `json:"first_seen"`
 }
 
-// Contact is a CERT, an institution or a triager.
+// Contact is a CERT, an institution, a triager, an abuse desk or a law
+// enforcement agency.
 type Contact struct {
 	ID      int64  `json:"id"`
-	Kind    string `json:"kind"` // cert, institution, triager
+	Kind    string `json:"kind"` // cert, institution, triager, abuse, le
 	Name    string `json:"name"`
 	Email   string `json:"email"`
 	Domain  string `json:"domain"`
 	Country string `json:"country,omitempty"`
 	Region  string `json:"region,omitempty"`
+	// Covers is what an abuse desk answers for, winning over RDAP:
+	// space-separated domains, CIDRs and AS numbers ("AS64500").
+	Covers string `json:"covers,omitempty"`
 }
 
 // OutboxState is the state of a queued mail.
@@ -195,14 +199,15 @@ const (
 // Kinds are the kinds of mail the outbox takes.
 var Kinds = []string{KindAck, KindTriagerNotice, KindEscalation, KindAlert, KindReply,
 	KindCommandConfirm, KindCommandError, KindTriagerUpdate, KindTriagerDigest,
-	KindReminder, KindDailyDigest}
+	KindTakedown, KindTakedownNews, // takedown.go
+	KindReminder, KindDailyDigest} // package sla
 
 // Automatic reports whether mail of kind is automatic, counted against
 // the budget of automatic mail: what the gateway sends of itself, not
 // what a triager's command sent.
 func Automatic(kind string) bool {
 	switch kind {
-	case KindEscalation, KindAlert, KindReply:
+	case KindEscalation, KindAlert, KindReply, KindTakedown:
 		return false
 	}
 	return slices.Contains(Kinds, kind)

@@ -56,7 +56,10 @@ var handlers = map[string]handler{
 	"reject":   (*cmdRun).reject,
 	"reopen":   (*cmdRun).reopen,
 	"merge":    (*cmdRun).merge,
-	"wait":     (*cmdRun).wait,
+	// takedown.go
+	"takedown":  (*cmdRun).takedown,
+	"takedown!": (*cmdRun).takedown,
+	"wait":      (*cmdRun).wait,
 }
 
 const savepoint = "commands"

@@ -38,7 +38,7 @@ func runContacts(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return importContacts(ctx, so, pos[1], stdout)
 	case len(pos) == 1 && pos[0] == "list":
 		if *kind != "" && !slices.Contains(contactKinds, *kind) {
-			return fmt.Errorf("%w: --kind %q: want cert, institution or triager", errUsage, *kind)
+			return fmt.Errorf("%w: --kind %q: want cert, institution, triager, abuse or le", errUsage, *kind)
 		}
 		st, err := so.open(ctx)
 		if err != nil {
@@ -61,7 +61,7 @@ func runContacts(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return fmt.Errorf("%w: %s", errUsage, usage)
 }
 
-var contactKinds = []string{"cert", "institution", "triager"}
+var contactKinds = []string{"cert", "institution", "triager", "abuse", "le"}
 
 // contactRow is one contact read from a CSV file, with its line.
 type contactRow struct {
@@ -139,7 +139,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
-	cols := map[string]int{"kind": 0, "name": 1, "email": 2, "country": 3, "region": 4, "shift": 5}
+	cols := map[string]int{"kind": 0, "name": 1, "email": 2, "country": 3, "region": 4, "covers": 5, "shift": 6}
 	var rows []contactRow
 	var errs []string
 	seen := map[string]int{}
@@ -196,7 +196,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 // holding a contact: its first field is a column's name.
 func isHeader(rec []string) bool {
 	switch strings.ToLower(strings.TrimSpace(rec[0])) {
-	case "kind", "name", "email", "country", "region", "shift":
+	case "kind", "name", "email", "country", "region", "covers", "shift":
 		return true
 	}
 	return false
@@ -208,13 +208,13 @@ func csvColumns(rec []string) (map[string]int, error) {
 	for i, h := range rec {
 		h = strings.ToLower(strings.TrimSpace(h))
 		switch h {
-		case "kind", "name", "email", "country", "region", "shift":
+		case "kind", "name", "email", "country", "region", "covers", "shift":
 			if _, dup := cols[h]; dup {
 				return nil, fmt.Errorf("column %q appears twice in the header", h)
 			}
 			cols[h] = i
 		default:
-			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region, shift", h)
+			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region, covers, shift", h)
 		}
 	}
 	if _, ok := cols["email"]; !ok {
@@ -232,7 +232,7 @@ func contactOf(rec []string, cols map[string]int) (store.Contact, error) {
 		return strings.TrimSpace(rec[i])
 	}
 	if last := slices.Max(slices.Collect(maps.Values(cols))); len(rec) > last+1 {
-		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region, shift)", len(rec), last+1)
+		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region, covers, shift)", len(rec), last+1)
 	}
 	c := store.Contact{
 		Kind:    strings.ToLower(get("kind")),
@@ -240,9 +240,13 @@ func contactOf(rec []string, cols map[string]int) (store.Contact, error) {
 		Email:   strings.ToLower(get("email")),
 		Country: strings.ToUpper(get("country")),
 		Region:  get("region"),
+		Covers:  strings.Join(strings.Fields(get("covers")), " "),
 	}
 	if !slices.Contains(contactKinds, c.Kind) {
-		return c, fmt.Errorf("kind %q is not cert, institution or triager", get("kind"))
+		return c, fmt.Errorf("kind %q is not cert, institution, triager, abuse or le", get("kind"))
+	}
+	if err := checkCovers(c); err != nil {
+		return c, err
 	}
 	if c.Email == "" {
 		return c, errors.New("no email address")
@@ -270,9 +274,9 @@ func isCountryCode(s string) bool {
 
 func printContacts(w io.Writer, cs []store.Contact) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tNAME\tEMAIL\tCOUNTRY\tREGION")
+	fmt.Fprintln(tw, "KIND\tNAME\tEMAIL\tCOUNTRY\tREGION\tCOVERS")
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Kind, dashIfEmpty(c.Name), c.Email, dashIfEmpty(c.Country), dashIfEmpty(c.Region))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Kind, dashIfEmpty(c.Name), c.Email, dashIfEmpty(c.Country), dashIfEmpty(c.Region), dashIfEmpty(c.Covers))
 	}
 	tw.Flush()
 	if len(cs) == 0 {

@@ -22,6 +22,7 @@ import (
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/sla"
 	"github.com/hospital-league/leaguemail/store"
+	"github.com/hospital-league/leaguemail/takedown"
 	"github.com/hospital-league/leaguemail/triage"
 	"github.com/hospital-league/leaguemail/warninglists"
 )
@@ -48,6 +49,8 @@ type gateway struct {
 	taken func(raw []byte, o mailin.Origin)
 	// warn holds the warninglists the parser is given.
 	warn *warninglists.Set
+	// takedown works #takedown jobs and checks the URLs (takedown.go).
+	takedown *takedown.Service
 }
 
 // newGateway builds every part from the config and checks it all: a
@@ -119,6 +122,10 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	})
 	if err != nil {
 		return nil, cfg.Errorf("smtp.url", "%v", err)
+	}
+
+	if g.takedown, err = buildTakedown(cfg, log, g.st, g.reg, g.sender, g.warn); err != nil {
+		return nil, err
 	}
 
 	mm := mailin.NewMetrics(g.reg)
@@ -227,6 +234,7 @@ func (g *gateway) run(ctx context.Context) error {
 		start("imap "+in.Name(), in.Run)
 	}
 	start("outbox", g.sender.Run)
+	start("takedown", g.takedown.Run)
 	if g.feeds != nil {
 		start("feeds", g.feeds.Run)
 	}

@@ -74,10 +74,15 @@ func runTickets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
+		td, err := withTakedowns(ctx, st, d) // takedowns.go
+		if err != nil {
+			return err
+		}
 		if *asJSON {
-			return writeJSON(stdout, d)
+			return writeJSON(stdout, td)
 		}
 		printTicket(termWriter{stdout}, d)
+		printTakedowns(termWriter{stdout}, td)
 		return nil
 	}
 	return fmt.Errorf("%w: %s", errUsage, usage)

@@ -1,4 +1,4 @@
--- Version 8: response targets, waits, reminders and daily digests (issue 16).
+-- Version 9: response targets, waits, reminders and daily digests (issue 16).
 
 -- sla_waits: a ticket waits on someone's answer (#wait): its resolve
 -- clock is paused from since until the answer, or until `until` when the
