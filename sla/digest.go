@@ -65,7 +65,12 @@ func (r *tick) queueDigest(triager string, loc *time.Location, due, since time.T
 	if err != nil {
 		return 0, err
 	}
+	takedowns, pending, err := r.tx.PendingTakedowns(r.ctx, maxDigestRows)
+	if err != nil {
+		return 0, err
+	}
 	text, overdue := r.digestText(loc, due, since, camps)
+	text += takedownText(takedowns, pending, loc)
 	cfg := r.m.cfg
 	m := store.OutboxMail{
 		Kind: store.KindDailyDigest, From: cfg.Address, ReplyTo: cfg.Address, MessageID: r.m.messageID(0),
@@ -170,4 +175,29 @@ func (r *tick) digestText(loc *time.Location, due, since time.Time, camps []stor
 	}
 	w.Flush()
 	return b.String(), len(overdue)
+}
+
+// takedownText lists the takedowns not done yet, defanged.
+func takedownText(ps []store.PendingTakedown, total int, loc *time.Location) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nTakedowns pending (%d), the oldest first:\n", total)
+	if total == 0 {
+		b.WriteString("  (none)\n")
+		return b.String()
+	}
+	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, p := range ps {
+		since := p.Since.In(loc).Format("2006-01-02 15:04")
+		if p.Value == "" {
+			fmt.Fprintf(w, "  #%d\t%s\tsince %s\n", p.Ticket, p.State, since)
+			continue
+		}
+		v := indicator.Defang(indicator.Indicator{Type: indicator.Type(p.Type), Value: p.Value})
+		fmt.Fprintf(w, "  #%d\t%s\t%s\tasked of %s\tsince %s\n", p.Ticket, oneLine(v), p.State, p.Contact, since)
+	}
+	if total > len(ps) {
+		fmt.Fprintf(w, "  ... and %d more\n", total-len(ps))
+	}
+	w.Flush()
+	return b.String()
 }

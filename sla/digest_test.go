@@ -26,6 +26,13 @@ func TestDailyDigest(t *testing.T) {
 	b := h.report("it@general.example", "Same phishing at General")
 	h.command(sam, b, "#take", "#wait 2d CERT-FR")
 	h.report("it@third.example", "Unrelated")
+	if err := h.st.Update(h.ctx, func(tx *store.Tx) error {
+		_, err := tx.AddTakedownRequest(h.ctx, &store.TakedownRequest{Ticket: a, Type: "url", Value: "http://login-portal.phish.com/verify",
+			Contact: "abuse@registrar.example", Source: "rdap", RequestedAt: h.now})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	// 07:00 UTC the next day is 08:00 in Paris: alex's digest, not sam's.
 	got := kinds(h.at(22*time.Hour), store.KindDailyDigest)
 	if r := recipients(got); !slices.Equal(r, []string{alex}) {
@@ -40,6 +47,7 @@ func TestDailyDigest(t *testing.T) {
 		"New campaigns since",
 		"login-portal[.]phish[.]com",
 		"3 institutions  #1 #2 #3",
+		"Takedowns pending (1), the oldest first:\n  #1  hxxp://login-portal[.]phish[.]com/verify  requested  asked of abuse@registrar.example  since 2026-12-01 11:00",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q:\n%s", want, text)
@@ -51,7 +59,6 @@ func TestDailyDigest(t *testing.T) {
 	if !strings.Contains(got[0].Subject, "Daily digest: 3 open, 2 overdue") {
 		t.Errorf("subject %q", got[0].Subject)
 	}
-	_ = a
 	h.restart()
 	if got := kinds(h.at(22*time.Hour+30*time.Minute), store.KindDailyDigest); len(got) != 0 {
 		t.Fatalf("after a restart: %d more digests", len(got))

@@ -295,3 +295,44 @@ func (tx *Tx) Campaigns(ctx context.Context, since time.Time, limit int) ([]Camp
 	}
 	return out, rows.Err()
 }
+
+// PendingTakedown is a takedown asked and not yet seen done: the request
+// went to an abuse desk (requested, answered) or the site came back (up),
+// or the #takedown is still being looked up (State "looking up").
+type PendingTakedown struct {
+	Ticket  int64
+	Type    string
+	Value   string
+	Contact string
+	State   string
+	Since   time.Time
+}
+
+// PendingTakedowns lists the takedowns not done, the oldest first, at
+// most limit, and how many there are in all.
+func (tx *Tx) PendingTakedowns(ctx context.Context, limit int) ([]PendingTakedown, int, error) {
+	const pending = `SELECT ticket, type, value, contact, state, requested_at FROM takedown_requests
+		  WHERE state IN ('requested', 'answered', 'up')
+		UNION ALL
+		SELECT ticket, '', '', '', 'looking up', created_at FROM takedown_jobs WHERE state = 'pending'`
+	var total int
+	if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM (`+pending+`)`).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count pending takedowns: %w", err)
+	}
+	rows, err := tx.tx.QueryContext(ctx, pending+` ORDER BY 6, 1 LIMIT ?`, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list pending takedowns: %w", err)
+	}
+	defer rows.Close()
+	var out []PendingTakedown
+	for rows.Next() {
+		var p PendingTakedown
+		var since string
+		if err := rows.Scan(&p.Ticket, &p.Type, &p.Value, &p.Contact, &p.State, &since); err != nil {
+			return nil, 0, fmt.Errorf("list pending takedowns: %w", err)
+		}
+		p.Since = ptime(since)
+		out = append(out, p)
+	}
+	return out, total, rows.Err()
+}
