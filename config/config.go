@@ -25,8 +25,10 @@ type Config struct {
 	Log       Log       `toml:"log"`
 	Export    Export    `toml:"export"`
 	Crypto    Crypto    `toml:"crypto"`
+	Takedown  Takedown  `toml:"takedown"`
 	OAuth     OAuth     `toml:"oauth"`
 	Parser    Parser    `toml:"parser"`
+	SLA       SLA       `toml:"sla"`
 
 	// file is where the config was read from, lines where each key stands
 	// in it, and fromEnv the keys an environment variable set: errors
@@ -151,6 +153,30 @@ type Parser struct {
 	// folder): values on them are kept as context, not indicators. When
 	// empty, the lists embedded in the binary serve.
 	Warninglists string `toml:"warninglists"`
+}
+
+// Takedown is the takedown loop (#takedown): where RDAP servers are
+// found, how hosts are resolved, how the URLs are checked.
+type Takedown struct {
+	// RDAPBootstrap is a folder holding IANA's RDAP bootstrap files
+	// (dns.json, ipv4.json, ipv6.json, asn.json), or an https base to
+	// fetch them from (IANA's when empty), kept for a day.
+	RDAPBootstrap string `toml:"rdap_bootstrap"`
+	// Resolve looks up the A and AAAA records of a host to write to its
+	// hosters; Resolver ("host:port") asks that DNS server, not the
+	// system's.
+	Resolve  bool   `toml:"resolve"`
+	Resolver string `toml:"resolver"`
+	// CheckInterval is the first wait between checks of a URL (1h),
+	// doubling up to CheckMax (1 day); WatchFor ends them (30 days).
+	CheckInterval Duration `toml:"check_interval"`
+	CheckMax      Duration `toml:"check_max"`
+	WatchFor      Duration `toml:"watch_for"`
+	// CheckProxy sends the checks through an HTTP proxy (or socks5://):
+	// a phishing kit logs its visitors and must not see the league's
+	// address.
+	CheckProxy   string   `toml:"check_proxy"`
+	CheckTimeout Duration `toml:"check_timeout"`
 }
 
 // Duration is a time.Duration written as TOML text: "90s", "5m", "180d".

@@ -215,6 +215,12 @@ func setValue(f reflect.Value, v string) error {
 			}
 		}
 		f.Set(reflect.ValueOf(list))
+	case bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q: want true or false", v)
+		}
+		f.SetBool(b)
 	case int:
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil {
@@ -305,6 +311,12 @@ func (c *Config) check() error {
 	case "", "debug", "info", "warn", "error":
 	default:
 		return c.Errorf("log.level", "%q: want debug, info, warn or error", c.Log.Level)
+	}
+	if err := c.checkTakedown(); err != nil {
+		return err
+	}
+	if err := c.checkSLA(); err != nil {
+		return err
 	}
 	switch c.Export.TLPMax {
 	case "", "clear", "white", "green", "amber", "amber+strict", "red":

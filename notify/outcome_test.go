@@ -21,8 +21,6 @@ func kindOfTemplate(name string) string {
 		return name
 	case name == "membership-notice":
 		return store.KindTriagerNotice
-	case name == "site-down":
-		return store.KindOutcome
 	}
 	return store.KindMembership
 }
@@ -38,7 +36,7 @@ func TestRenderOutcome(t *testing.T) {
 		Actions:    []store.MailAction{{What: "escalated to CERT-XX", At: time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)}},
 		Indicators: []store.MailIndicator{{Type: "url", Value: "http://vpn-login.evil-example.com/auth", Verified: true}}, IndicatorCount: 1}
 	b, _ := json.Marshal(d)
-	for _, tmpl := range []string{"outcome", "site-down"} {
+	for _, tmpl := range []string{"outcome"} {
 		m := e.enqueue(1, store.KindOutcome, []string{"soc@hospital-a.example"}, string(b), func(m *store.OutboxMail) { m.Template = tmpl })
 		env := buildEnvelope(t, e, s, m)
 		all := env.GetHeader("Subject") + env.Text + env.HTML
@@ -46,11 +44,7 @@ func TestRenderOutcome(t *testing.T) {
 			t.Errorf("%s: a live indicator:\n%s", tmpl, all)
 		}
 		want := []string{"hxxp://vpn-login[.]evil-example[.]com/auth", "escalated to CERT-XX on 2026-11-23"}
-		if tmpl == "outcome" {
-			want = append(want, "It was an attack", "reset that password", "Blocked; the page")
-		} else {
-			want = append(want, "is down")
-		}
+		want = append(want, "It was an attack", "reset that password", "Blocked; the page")
 		if miss := contains(env.Text, want...); miss != "" {
 			t.Errorf("%s: text lacks %q:\n%s", tmpl, miss, env.Text)
 		}

@@ -24,9 +24,10 @@ import (
 // person's mail and answer them.
 func autoSubmitted(kind string) string {
 	switch kind {
-	case store.KindEscalation, store.KindAlert, store.KindReply:
+	case store.KindEscalation, store.KindAlert, store.KindReply, store.KindTakedown:
 		return ""
-	case store.KindTriagerNotice, store.KindTriagerUpdate, store.KindTriagerDigest:
+	case store.KindTriagerNotice, store.KindTriagerUpdate, store.KindTriagerDigest,
+		store.KindReminder, store.KindDailyDigest:
 		return "auto-generated"
 	}
 	// ack, command-confirm, command-error, and any kind added later
@@ -74,6 +75,11 @@ func Render(tmpl *templates.Set, m store.OutboxMail, v View) ([]byte, error) {
 			attachment{"indicators.csv", "text/csv", map[string]string{"charset": "utf-8", "header": "present"}, csvb},
 			attachment{"indicators.stix.json", "application/stix+json", map[string]string{"version": "2.1"}, stixb})
 	}
+	queued, err := queuedAttachments(m) // queued.go
+	if err != nil {
+		return nil, err
+	}
+	atts = append(atts, queued...)
 	writeBody(&b, text.Bytes(), html.Bytes(), hasHTML, atts)
 	return b.Bytes(), nil
 }

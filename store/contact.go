@@ -21,28 +21,20 @@ func (s *Store) PutContact(ctx context.Context, c Contact) (int64, error) {
 
 // PutContact adds a contact, or updates the one of the same kind and email.
 // Domain defaults to the email's domain. An update keeps the contact's
-// subscription (a hospital that left the alerts by mail is not brought
-// back by a new import: SetSubscribed says so explicitly) and its covers
-// when c has none.
+// subscription to the area alerts: a hospital that left them by mail is
+// not brought back by an import (SetSubscribed says so explicitly).
 func (tx *Tx) PutContact(ctx context.Context, c Contact) (int64, error) {
 	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
 	if c.Domain == "" {
 		_, c.Domain, _ = strings.Cut(c.Email, "@")
 	}
 	c.Domain = strings.ToLower(c.Domain)
-	covers := []string{}
-	for _, d := range c.Covers {
-		if d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), ".")); d != "" {
-			covers = append(covers, d)
-		}
-	}
 	var id int64
 	err := tx.tx.QueryRowContext(ctx,
-		`INSERT INTO contacts (kind, name, email, domain, country, region, unsubscribed, covers) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO contacts (kind, name, email, domain, country, region, covers, unsubscribed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (kind, email) DO UPDATE SET name = excluded.name, domain = excluded.domain,
-		   country = excluded.country, region = excluded.region,
-		   covers = CASE WHEN excluded.covers = '[]' THEN contacts.covers ELSE excluded.covers END
-		 RETURNING id`, c.Kind, c.Name, c.Email, c.Domain, c.Country, c.Region, btoi(c.Unsubscribed), jstr(covers)).Scan(&id)
+		   country = excluded.country, region = excluded.region, covers = excluded.covers
+		 RETURNING id`, c.Kind, c.Name, c.Email, c.Domain, c.Country, c.Region, c.Covers, btoi(c.Unsubscribed)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("save contact %s: %w", c.Email, err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-const contactColumns = `id, kind, name, email, domain, country, region, unsubscribed, covers`
+const contactColumns = `id, kind, name, email, domain, country, region, covers, unsubscribed`
 
 func contactList(ctx context.Context, q querier, where string, args ...any) ([]Contact, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts `+where, args...)
@@ -17,12 +17,8 @@ func contactList(ctx context.Context, q querier, where string, args ...any) ([]C
 	var out []Contact
 	for rows.Next() {
 		var c Contact
-		var covers string
-		if err := rows.Scan(&c.ID, &c.Kind, &c.Name, &c.Email, &c.Domain, &c.Country, &c.Region, &c.Unsubscribed, &covers); err != nil {
+		if err := rows.Scan(&c.ID, &c.Kind, &c.Name, &c.Email, &c.Domain, &c.Country, &c.Region, &c.Covers, &c.Unsubscribed); err != nil {
 			return nil, fmt.Errorf("list contacts: %w", err)
-		}
-		if c.Covers = jstrings(covers); len(c.Covers) == 0 {
-			c.Covers = nil
 		}
 		out = append(out, c)
 	}

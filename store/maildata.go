@@ -49,6 +49,9 @@ type MailData struct {
 	Area          string `json:"area,omitempty"`
 	// Digest lists the notices a triagers' digest gathers.
 	Digest []DigestEntry `json:"digest,omitempty"`
+	// Files are attached as they are: machine-readable reports built when
+	// the mail was queued (a takedown request's XARF reports).
+	Files []MailFile `json:"files,omitempty"`
 
 	// Verdict is what the league concluded of a report (an outcome):
 	// malicious, suspicious, benign, spam, duplicate, resolved.
@@ -89,6 +92,13 @@ type MailList struct {
 	URL string `json:"url,omitempty"`
 	// Subscribe is the address that brings a contact back.
 	Subscribe string `json:"subscribe"`
+}
+
+// MailFile is a file a queued mail carries; Data is base64 in the JSON.
+type MailFile struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"data"`
 }
 
 // MailIndicator is an indicator in a mail; templates defang it.

@@ -15,6 +15,8 @@ import (
 // The schema is a series of numbered SQL files, NNNN_name.sql; the
 // database's PRAGMA user_version is the number of the last one applied.
 // A released migration is never edited: changes come as a new file.
+// Numbers rise but may skip (branches written side by side each take
+// their own); the schema version is the last file's number.
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
@@ -34,12 +36,12 @@ func loadMigrations() []migration {
 	}
 	sort.Strings(names)
 	var ms []migration
-	for i, n := range names {
+	for _, n := range names {
 		base := path.Base(n)
 		num, _, ok := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v != i+1 {
-			panic(fmt.Sprintf("store: migration %s: want number %04d", base, i+1))
+		if !ok || err != nil || v < 1 || (len(ms) > 0 && v <= ms[len(ms)-1].version) {
+			panic(fmt.Sprintf("store: migration %s: want a number above the one before", base))
 		}
 		b, err := migrationFS.ReadFile(n)
 		if err != nil {
@@ -51,7 +53,7 @@ func loadMigrations() []migration {
 }
 
 // SchemaVersion is the schema version this build writes.
-func SchemaVersion() int { return len(migrations) }
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
 
 // migrate applies the migrations above the database's version up to
 // version to, each in a transaction of its own with the version bump.
@@ -60,10 +62,13 @@ func migrate(ctx context.Context, db *sql.DB, to int) error {
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if cur > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this program's %d: upgrade leaguemail", cur, len(migrations))
+	if cur > SchemaVersion() {
+		return fmt.Errorf("schema version %d is newer than this program's %d: upgrade leaguemail", cur, SchemaVersion())
 	}
-	for _, m := range migrations[cur:to] {
+	for _, m := range migrations {
+		if m.version <= cur || m.version > to {
+			continue
+		}
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)

@@ -45,7 +45,8 @@ var seedAt = map[int]string{
 	    INSERT INTO mails (sha256, received_at) VALUES ('aa', '2026-01-01T00:00:00.000000Z');
 	    INSERT INTO origins VALUES ('INBOX', 7, 1, 1, '2026-01-01T00:00:00.000000Z');
 	    INSERT INTO checkpoints VALUES ('INBOX', 7, 1, '2026-01-01T00:00:00.000000Z');`,
-	2: `INSERT INTO tickets (state, created_at, updated_at) VALUES ('new', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z');
+	2: `INSERT INTO contacts (kind, email, domain) VALUES ('institution', 'it@hospital.example', 'hospital.example');
+	    INSERT INTO tickets (state, institution, created_at, updated_at) VALUES ('new', 1, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z');
 	    INSERT INTO events (ticket, at, actor, kind) VALUES (1, '2026-01-01T00:00:00.000000Z', 'x', 'opened');`,
 	3: `INSERT INTO indicators (type, value, first_seen, last_seen) VALUES ('domain', 'evil.example', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z');
 	    INSERT INTO sightings (indicator, ticket, layer, first_mail, last_mail, first_seen, last_seen) VALUES (1, 1, 'report', 1, 1, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z');`,
@@ -94,6 +95,13 @@ func TestMigrations(t *testing.T) {
 		}
 		if from >= 1 && (c.Raw != 1 || c.Mails != 1) {
 			t.Errorf("from version %d: data lost: %+v", from, c)
+		}
+		if from >= 2 {
+			// Version 7 rebuilds contacts, which tickets point at.
+			tk, err := s.Ticket(ctx, 1)
+			if err != nil || tk.Institution == nil || tk.Institution.Email != "it@hospital.example" {
+				t.Errorf("from version %d: the ticket's institution was lost: %+v, %v", from, tk.Institution, err)
+			}
 		}
 		if from >= 3 && c.Sightings != 1 {
 			t.Errorf("from version %d: sightings lost: %+v", from, c)

@@ -104,6 +104,9 @@ func (tx *Tx) SetState(ctx context.Context, n int64, state State, ev Event) erro
 		state, tstr(ev.At), closed, n); err != nil {
 		return err
 	}
+	if err := tx.slaStateChanged(ctx, t, state, ev.At); err != nil {
+		return err
+	}
 	ev.Ticket, ev.Kind = n, "state"
 	ev.Detail = strings.TrimSpace(fmt.Sprintf("%s -> %s: %s", t.State, state, ev.Detail))
 	ev.Detail = strings.TrimSuffix(ev.Detail, ":")

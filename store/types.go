@@ -148,10 +148,11 @@ type Correlation struct {
 	FirstSeen time.Time `json:"first_seen"`
 }
 
-// Contact is a CERT, an institution or a triager.
+// Contact is a CERT, an institution, a triager, an abuse desk or a law
+// enforcement agency.
 type Contact struct {
 	ID      int64  `json:"id"`
-	Kind    string `json:"kind"` // cert, institution, triager
+	Kind    string `json:"kind"` // cert, institution, triager, abuse, le
 	Name    string `json:"name"`
 	Email   string `json:"email"`
 	Domain  string `json:"domain"`
@@ -160,8 +161,9 @@ type Contact struct {
 	// Unsubscribed says that an institution left the area alerts (by mail,
 	// the one-click link, or the contacts file): it stays a contact.
 	Unsubscribed bool `json:"unsubscribed,omitempty"`
-	// Covers are an institution's own domains, watched for lookalikes.
-	Covers []string `json:"covers,omitempty"`
+	// Covers is what an abuse desk answers for, winning over RDAP:
+	// space-separated domains, CIDRs and AS numbers ("AS64500").
+	Covers string `json:"covers,omitempty"`
 }
 
 // OutboxState is the state of a queued mail.
@@ -190,6 +192,11 @@ const (
 	// KindTriagerDigest gathers the notices a triager would have had while
 	// the budget of automatic mail was spent.
 	KindTriagerDigest = "triager-digest"
+	// KindReminder tells triagers that a ticket reached a response or
+	// resolve target, or that its wait ended (package sla).
+	KindReminder = "reminder"
+	// KindDailyDigest is a triager's daily digest of the open tickets.
+	KindDailyDigest = "daily-digest"
 	// KindOutcome tells a reporter what became of their report (#close,
 	// #reject), or, later, that the site they reported is down.
 	KindOutcome = "outcome"
@@ -203,14 +210,17 @@ const (
 
 // Kinds are the kinds of mail the outbox takes.
 var Kinds = []string{KindAck, KindTriagerNotice, KindEscalation, KindAlert, KindReply,
-	KindCommandConfirm, KindCommandError, KindTriagerUpdate, KindTriagerDigest, KindOutcome, KindMembership, KindImpersonation}
+	KindCommandConfirm, KindCommandError, KindTriagerUpdate, KindTriagerDigest,
+	KindTakedown, KindTakedownNews, // takedown.go
+	KindReminder, KindDailyDigest, // package sla
+	KindOutcome, KindMembership, KindImpersonation} // issue 15
 
 // Automatic reports whether mail of kind is automatic, counted against
 // the budget of automatic mail: what the gateway sends of itself, not
 // what a triager's command sent.
 func Automatic(kind string) bool {
 	switch kind {
-	case KindEscalation, KindAlert, KindReply, KindOutcome:
+	case KindEscalation, KindAlert, KindReply, KindTakedown, KindOutcome:
 		return false
 	}
 	return slices.Contains(Kinds, kind)

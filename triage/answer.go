@@ -9,7 +9,10 @@ import (
 // ticket (an escalation, an alert), whose mail is their answer.
 type answerer struct {
 	name string // "CERT-XX <cert@cert.example>"
-	role string // cert, institution
+	role string // cert, institution, abuse, le
+	// desk is the abuse desk's address we wrote to, when another
+	// address of its domain answers (takedown.go).
+	desk string
 }
 
 // answerer says whether the sender answers for a CERT or institution
@@ -24,7 +27,7 @@ func (in *intake) answerer(n int64) (*answerer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if role == "cert" || role == "institution" {
+	if role == "cert" || role == "institution" || role == "abuse" || role == "le" {
 		cs, err := in.tx.ContactsByEmail(in.ctx, in.from)
 		if err != nil {
 			return nil, err
@@ -58,7 +61,7 @@ func (in *intake) answerer(n int64) (*answerer, error) {
 			}
 		}
 	}
-	return nil, nil
+	return in.abuseDesk(n, domain) // takedown.go
 }
 
 // answered records a CERT's or institution's answer on ticket n and tells
@@ -68,8 +71,21 @@ func (in *intake) answered(n int64, a *answerer) error {
 		return err
 	}
 	what := "escalation"
-	if a.role == "institution" {
+	switch a.role {
+	case "institution":
 		what = "alert"
+	case "le":
+		what = "escalation to law enforcement"
+	case "abuse":
+		// An abuse desk answering our takedown request (takedown.go).
+		what = "takedown request"
+		desk := in.from
+		if a.desk != "" {
+			desk = a.desk
+		}
+		if _, err := in.tx.SetTakedownState(in.ctx, n, "", desk, "answered", in.now); err != nil {
+			return err
+		}
 	}
 	ev := in.event(n, "answer", fmt.Sprintf("%s answered the %s", a.name, what))
 	ev.Data = mustJSON(map[string]any{"role": a.role, "from": in.from})

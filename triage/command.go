@@ -56,8 +56,13 @@ var handlers = map[string]handler{
 	"reject":   (*cmdRun).rejectVerdict,
 	"reopen":   (*cmdRun).reopen,
 	"merge":    (*cmdRun).merge,
-	"approve":  (*cmdRun).approve,
-	"deny":     (*cmdRun).deny,
+	// takedown.go
+	"takedown":  (*cmdRun).takedown,
+	"takedown!": (*cmdRun).takedown,
+	"wait":      (*cmdRun).wait,
+	// membership.go
+	"approve": (*cmdRun).approve,
+	"deny":    (*cmdRun).deny,
 }
 
 const savepoint = "commands"

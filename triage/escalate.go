@@ -25,7 +25,13 @@ func (r *cmdRun) escalate(c parser.Command) (string, error) {
 	}
 	var to []store.Contact
 	if len(c.Args) > 0 {
-		to, err = pickCERTs(certs, c.Args)
+		// Law enforcement contacts are named like CERTs (issue 14); the
+		// national route is the CERT's alone.
+		var les []store.Contact
+		if les, err = r.in.tx.Contacts(r.in.ctx, "le"); err != nil {
+			return "", err
+		}
+		to, err = pickCERTs(append(certs, les...), c.Args)
 	} else {
 		to, err = r.nationalCERT(certs)
 	}
@@ -43,7 +49,11 @@ func (r *cmdRun) escalate(c parser.Command) (string, error) {
 		// Not threaded to the triager's mail: the CERT's conversation
 		// starts here, and no triager's Message-ID leaves the league.
 		m := r.in.outMail(r.n, store.KindEscalation, cert.Email, r.in.g.subject(r.n, "Escalation: ", r.t.Subject), d, false)
-		if err := r.in.enqueue(r.n, m, "cert"); err != nil {
+		role := "cert"
+		if cert.Kind == "le" {
+			role = "le"
+		}
+		if err := r.in.enqueue(r.n, m, role); err != nil {
 			return "", err
 		}
 		names = append(names, contactName(cert))

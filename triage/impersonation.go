@@ -41,7 +41,7 @@ func (r *cmdRun) watch() (string, error) {
 	}
 	var watched []store.Contact
 	for _, c := range insts {
-		if len(c.Covers) > 0 {
+		if len(coveredDomains(c)) > 0 {
 			watched = append(watched, c)
 		}
 	}
@@ -64,7 +64,7 @@ func (r *cmdRun) watch() (string, error) {
 				continue // they reported it themselves
 			}
 			own, how := "", ""
-			for _, cover := range inst.Covers {
+			for _, cover := range coveredDomains(inst) {
 				if h, ok := lookalike.Match(x.Value, cover); ok {
 					own, how = cover, h
 					break
@@ -110,4 +110,17 @@ func (r *cmdRun) watch() (string, error) {
 		parts = append(parts, "no impersonation alert: "+strings.Join(held, "; "))
 	}
 	return strings.Join(parts, "; "), nil
+}
+
+// coveredDomains are the domains among an institution's covers (which
+// also hold CIDRs and AS numbers for takedowns).
+func coveredDomains(c store.Contact) []string {
+	var out []string
+	for _, f := range strings.Fields(c.Covers) {
+		f = strings.ToLower(f)
+		if strings.Contains(f, ".") && !strings.ContainsAny(f, "/:") && !strings.HasPrefix(f, "as") {
+			out = append(out, f)
+		}
+	}
+	return out
 }

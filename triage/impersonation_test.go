@@ -12,7 +12,7 @@ import (
 func TestImpersonationWatch(t *testing.T) {
 	h := trustHarness(t)
 	if _, err := h.st.PutContact(h.ctx, store.Contact{Kind: "institution", Name: "St Mary Hospital", Email: stMary, Country: "XX",
-		Region: "North", Covers: []string{"hospital.example", "st-mary-hospital.fr"}}); err != nil {
+		Region: "North", Covers: "hospital.example st-mary-hospital.fr 192.0.2.0/24 AS64500"}); err != nil {
 		t.Fatal(err)
 	}
 	clinic := func(msgid, body string) int64 {

@@ -207,7 +207,17 @@ func (r *cmdRun) approve(c parser.Command) (string, error) {
 		name = m.Email
 	}
 	in := r.in
-	id, err := in.tx.PutContact(in.ctx, store.Contact{Kind: "institution", Name: name, Email: m.Email, Country: country, Region: region})
+	var covers string
+	olds, err := in.tx.ContactsByEmail(in.ctx, m.Email)
+	if err != nil {
+		return "", err
+	}
+	for _, o := range olds {
+		if o.Kind == "institution" {
+			covers = o.Covers // PutContact replaces them: an approval keeps them
+		}
+	}
+	id, err := in.tx.PutContact(in.ctx, store.Contact{Kind: "institution", Name: name, Email: m.Email, Country: country, Region: region, Covers: covers})
 	if err != nil {
 		return "", err
 	}

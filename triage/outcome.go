@@ -196,7 +196,7 @@ func (r *cmdRun) outcomeTo(t store.Ticket, verdict string, actions []store.MailA
 // escalations, area alerts and takedown requests that left or will.
 func (r *cmdRun) actions() ([]store.MailAction, error) {
 	in := r.in
-	as, err := in.tx.Actions(in.ctx, r.n, store.KindEscalation, store.KindAlert, kindTakedown)
+	as, err := in.tx.Actions(in.ctx, r.n, store.KindEscalation, store.KindAlert, store.KindTakedown)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +232,7 @@ func (r *cmdRun) actions() ([]store.MailAction, error) {
 				alertAt = a.At
 			}
 			alerted += len(a.Recipients)
-		case kindTakedown:
+		case store.KindTakedown:
 			out = append(out, store.MailAction{What: "takedown requested", At: a.At})
 		}
 	}
@@ -243,10 +243,6 @@ func (r *cmdRun) actions() ([]store.MailAction, error) {
 	slices.SortStableFunc(out, func(a, b store.MailAction) int { return a.At.Compare(b.At) })
 	return out, nil
 }
-
-// kindTakedown is the outbox kind of a takedown request (the takedown
-// stage queues them); until it exists no row has it.
-const kindTakedown = "takedown"
 
 // noteUnanswerable records, as ticket n opens, why its reporter must never
 // be answered, if so: the outcome, sent days later on a triager's

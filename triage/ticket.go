@@ -195,6 +195,11 @@ func (in *intake) reply(th thread) error {
 			return err
 		}
 	}
+	if ok {
+		if err := in.answerResumes(n); err != nil { // #wait, package sla
+			return err
+		}
+	}
 	if err := in.sightings(n, in.pendingWhy(!ok, th.verified || ans != nil)); err != nil {
 		return err
 	}

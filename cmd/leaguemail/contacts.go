@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"unicode"
 
+	"github.com/hospital-league/leaguemail/sla"
 	"github.com/hospital-league/leaguemail/store"
 )
 
@@ -37,7 +38,7 @@ func runContacts(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return importContacts(ctx, so, pos[1], stdout)
 	case len(pos) == 1 && pos[0] == "list":
 		if *kind != "" && !slices.Contains(contactKinds, *kind) {
-			return fmt.Errorf("%w: --kind %q: want cert, institution or triager", errUsage, *kind)
+			return fmt.Errorf("%w: --kind %q: want cert, institution, triager, abuse or le", errUsage, *kind)
 		}
 		st, err := so.open(ctx)
 		if err != nil {
@@ -60,14 +61,17 @@ func runContacts(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return fmt.Errorf("%w: %s", errUsage, usage)
 }
 
-var contactKinds = []string{"cert", "institution", "triager"}
+var contactKinds = []string{"cert", "institution", "triager", "abuse", "le"}
 
 // contactRow is one contact read from a CSV file, with its line.
 type contactRow struct {
 	store.Contact
 	line int
-	// subscribed is the row's subscribed column: "" when not given, so
-	// that a re-import does not bring back a hospital that left by mail.
+	// shift is a triager's on-call shift (package sla), "" for none.
+	shift string
+	// subscribed is the row's subscribed column, yes or no: "" when not
+	// given, so that a re-import does not bring back a hospital that left
+	// the area alerts by mail.
 	subscribed string
 }
 
@@ -103,18 +107,17 @@ func importContacts(ctx context.Context, so storeOptions, path string, stdout io
 			default:
 				updated++
 			}
-			id, err := tx.PutContact(ctx, r.Contact)
-			if err != nil {
+			if _, err := tx.PutContact(ctx, r.Contact); err != nil {
 				return fmt.Errorf("%s:%d: %w", path, r.line, err)
 			}
-			if r.subscribed != "" {
-				changed, err := tx.SetSubscribed(ctx, id, r.subscribed == "yes")
-				if err != nil {
+			if r.Kind == "triager" {
+				if err := tx.SetShift(ctx, r.Email, r.shift); err != nil {
 					return fmt.Errorf("%s:%d: %w", path, r.line, err)
 				}
-				if changed && i >= 0 && old[i].Name == r.Name && old[i].Country == r.Country && old[i].Region == r.Region {
-					same--
-					updated++
+			}
+			if r.subscribed != "" {
+				if err := setSubscribed(ctx, tx, r); err != nil {
+					return fmt.Errorf("%s:%d: %w", path, r.line, err)
 				}
 			}
 		}
@@ -145,7 +148,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
-	cols := map[string]int{"kind": 0, "name": 1, "email": 2, "country": 3, "region": 4}
+	cols := map[string]int{"kind": 0, "name": 1, "email": 2, "country": 3, "region": 4, "covers": 5, "shift": 6}
 	var rows []contactRow
 	var errs []string
 	seen := map[string]int{}
@@ -168,7 +171,15 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		c, sub, err := contactOf(rec, cols)
+		c, err := contactOf(rec, cols)
+		var shift string
+		if err == nil {
+			shift, err = shiftOf(rec, cols, c.Kind)
+		}
+		var subscribed string
+		if err == nil {
+			subscribed, err = subscribedOf(rec, cols, c.Kind)
+		}
 		if err == nil {
 			key := c.Kind + " " + c.Email
 			if prev, dup := seen[key]; dup {
@@ -180,7 +191,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 			errs = append(errs, fmt.Sprintf("%s:%d: %v", name, line, err))
 			continue
 		}
-		rows = append(rows, contactRow{Contact: c, line: line, subscribed: sub})
+		rows = append(rows, contactRow{Contact: c, line: line, shift: shift, subscribed: subscribed})
 	}
 	switch {
 	case len(errs) == 1:
@@ -198,7 +209,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 // holding a contact: its first field is a column's name.
 func isHeader(rec []string) bool {
 	switch strings.ToLower(strings.TrimSpace(rec[0])) {
-	case "kind", "name", "email", "country", "region", "subscribed", "covers":
+	case "kind", "name", "email", "country", "region", "covers", "shift", "subscribed":
 		return true
 	}
 	return false
@@ -210,13 +221,13 @@ func csvColumns(rec []string) (map[string]int, error) {
 	for i, h := range rec {
 		h = strings.ToLower(strings.TrimSpace(h))
 		switch h {
-		case "kind", "name", "email", "country", "region", "subscribed", "covers":
+		case "kind", "name", "email", "country", "region", "covers", "shift", "subscribed":
 			if _, dup := cols[h]; dup {
 				return nil, fmt.Errorf("column %q appears twice in the header", h)
 			}
 			cols[h] = i
 		default:
-			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region, and optionally subscribed and covers", h)
+			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region, covers, shift, subscribed", h)
 		}
 	}
 	if _, ok := cols["email"]; !ok {
@@ -225,43 +236,7 @@ func csvColumns(rec []string) (map[string]int, error) {
 	return cols, nil
 }
 
-func contactOf(rec []string, cols map[string]int) (store.Contact, string, error) {
-	c, err := contactFields(rec, cols)
-	if err != nil {
-		return c, "", err
-	}
-	get := func(col string) string {
-		i, ok := cols[col]
-		if !ok || i >= len(rec) {
-			return ""
-		}
-		return strings.TrimSpace(rec[i])
-	}
-	sub := strings.ToLower(get("subscribed"))
-	switch sub {
-	case "", "yes", "no":
-	case "y", "true", "1":
-		sub = "yes"
-	case "n", "false", "0":
-		sub = "no"
-	default:
-		return c, "", fmt.Errorf("subscribed %q: want yes or no", get("subscribed"))
-	}
-	if sub != "" && c.Kind != "institution" {
-		return c, "", fmt.Errorf("subscribed is for institutions (area alerts), not a %s", c.Kind)
-	}
-	c.Unsubscribed = sub == "no"
-	for _, d := range strings.FieldsFunc(get("covers"), func(r rune) bool { return r == ' ' || r == ';' || r == '|' }) {
-		d = strings.ToLower(strings.TrimSuffix(d, "."))
-		if !strings.Contains(d, ".") || strings.ContainsAny(d, "@/:") {
-			return c, "", fmt.Errorf("covers %q: %q is not a domain name (list them separated by spaces or ;)", get("covers"), d)
-		}
-		c.Covers = append(c.Covers, d)
-	}
-	return c, sub, nil
-}
-
-func contactFields(rec []string, cols map[string]int) (store.Contact, error) {
+func contactOf(rec []string, cols map[string]int) (store.Contact, error) {
 	get := func(col string) string {
 		i, ok := cols[col]
 		if !ok || i >= len(rec) {
@@ -270,7 +245,7 @@ func contactFields(rec []string, cols map[string]int) (store.Contact, error) {
 		return strings.TrimSpace(rec[i])
 	}
 	if last := slices.Max(slices.Collect(maps.Values(cols))); len(rec) > last+1 {
-		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region[, subscribed, covers])", len(rec), last+1)
+		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region, covers, shift)", len(rec), last+1)
 	}
 	c := store.Contact{
 		Kind:    strings.ToLower(get("kind")),
@@ -278,9 +253,13 @@ func contactFields(rec []string, cols map[string]int) (store.Contact, error) {
 		Email:   strings.ToLower(get("email")),
 		Country: strings.ToUpper(get("country")),
 		Region:  get("region"),
+		Covers:  strings.Join(strings.Fields(get("covers")), " "),
 	}
 	if !slices.Contains(contactKinds, c.Kind) {
-		return c, fmt.Errorf("kind %q is not cert, institution or triager", get("kind"))
+		return c, fmt.Errorf("kind %q is not cert, institution, triager, abuse or le", get("kind"))
+	}
+	if err := checkCovers(c); err != nil {
+		return c, err
 	}
 	if c.Email == "" {
 		return c, errors.New("no email address")
@@ -308,20 +287,34 @@ func isCountryCode(s string) bool {
 
 func printContacts(w io.Writer, cs []store.Contact) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tNAME\tEMAIL\tCOUNTRY\tREGION\tSUBSCRIBED\tCOVERS")
+	fmt.Fprintln(tw, "KIND\tNAME\tEMAIL\tCOUNTRY\tREGION\tCOVERS\tSUBSCRIBED")
 	for _, c := range cs {
-		sub := "-"
-		if c.Kind == "institution" {
-			sub = "yes"
-			if c.Unsubscribed {
-				sub = "no"
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Kind, dashIfEmpty(c.Name), c.Email, dashIfEmpty(c.Country), dashIfEmpty(c.Region),
-			sub, dashIfEmpty(strings.Join(c.Covers, " ")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Kind, dashIfEmpty(c.Name), c.Email, dashIfEmpty(c.Country), dashIfEmpty(c.Region), dashIfEmpty(c.Covers),
+			subscription(c))
 	}
 	tw.Flush()
 	if len(cs) == 0 {
 		fmt.Fprintln(w, "(no contacts; add them with 'leaguemail contacts import FILE.csv')")
 	}
+}
+
+// shiftOf reads a triager's on-call shift, "Mon-Fri 08:00-16:00
+// Europe/Paris; Sat 10:00-14:00 UTC" (package sla), checked here so that
+// the store holds only shifts that parse.
+func shiftOf(rec []string, cols map[string]int, kind string) (string, error) {
+	i, ok := cols["shift"]
+	if !ok || i >= len(rec) {
+		return "", nil
+	}
+	s := strings.TrimSpace(rec[i])
+	if s == "" {
+		return "", nil
+	}
+	if kind != "triager" {
+		return "", fmt.Errorf("a %s has no shift: only triagers are on call", kind)
+	}
+	if _, err := sla.ParseShift(s); err != nil {
+		return "", err
+	}
+	return s, nil
 }

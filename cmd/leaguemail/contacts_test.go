@@ -89,15 +89,21 @@ func TestContactsCommand(t *testing.T) {
 	bad := []struct {
 		name, body, want string
 	}{
-		{"bad kind", "cert,CERT-XX,incident@cert-xx.example,XX,\nbank,Big Bank,it@bank.example,XX,\n", `bad-kind.csv:2: kind "bank" is not cert, institution or triager`},
+		{"bad kind", "cert,CERT-XX,incident@cert-xx.example,XX,\nbank,Big Bank,it@bank.example,XX,\n", `bad-kind.csv:2: kind "bank" is not cert, institution, triager, abuse or le`},
 		{"bad email", "kind,name,email\n\ncert,CERT-YY,not an address\n", `bad-email.csv:3: "not an address" is not a bare mail address`},
 		{"bad country", "institution,Far Hospital,sec@far.example,France,\n", `bad-country.csv:1: country "France" is not a two-letter ISO 3166 code`},
 		{"no name", "cert,,cert@cert-zz.example,ZZ,\n", `no-name.csv:1: a cert needs a name`},
 		{"duplicate", "triager,,a@x.example\ntriager,,A@x.example\n", `duplicate.csv:2: triager a@x.example is on line 1 already`},
-		{"too many fields", "triager,,a@x.example,,,extra\n", `too-many-fields.csv:1: 6 fields`},
+		{"too many fields", "triager,,a@x.example,,,,,extra\n", `too-many-fields.csv:1: 8 fields`},
+		{"abuse without covers", "abuse,Hoster Abuse,abuse@hoster.example,,\n", `abuse-without-covers.csv:1: an abuse contact needs covers`},
+		{"bad covers", "kind,name,email,covers\nabuse,Hoster Abuse,abuse@hoster.example,192.0.2.0/99\n", `bad-covers.csv:2: covers: "192.0.2.0/99" is not a CIDR range`},
+		{"covers on a cert", "cert,CERT-XX,incident@cert-xx.example,XX,,cert-xx.example\n", `covers-on-a-cert.csv:1: covers is for abuse contacts and institutions, not a cert`},
+		{"le without country", "le,Cyber Police,cyber@police.example,,\n", `le-without-country.csv:1: a law enforcement contact needs a country`},
+		{"bad shift", "triager,,a@x.example,,,,Mon 8-16 UTC\n", `bad-shift.csv:1: shift "Mon 8-16 UTC": "8" is not a time of day`},
+		{"shift of a cert", "cert,CERT-Q,c@q.example,QQ,,,Mon 08:00-16:00 UTC\n", `shift-of-a-cert.csv:1: a cert has no shift`},
 		{"unknown column", "kind,email,phone\n", `unknown-column.csv:1: unknown column "phone"`},
 		{"broken quoting", "cert,\"CERT-XX,incident@cert-xx.example\n", `broken-quoting.csv`},
-		{"several bad lines", "bank,,a@x.example\nbank,,b@x.example\n", `several-bad-lines.csv:1: kind "bank" is not cert, institution or triager (and 1 more bad line)`},
+		{"several bad lines", "bank,,a@x.example\nbank,,b@x.example\n", `several-bad-lines.csv:1: kind "bank" is not cert, institution, triager, abuse or le (and 1 more bad line)`},
 		{"empty", "# nothing\n", "no contacts in it"},
 	}
 	for _, tt := range bad {
@@ -125,5 +131,33 @@ func TestContactsCommand(t *testing.T) {
 	code, out, _ = leaguemail("contacts", "list", "--kind", "cert")
 	if code != 0 || !strings.Contains(out, "CERT-XX") || strings.Contains(out, "Clinic") {
 		t.Errorf("list --kind cert: %d\n%s", code, out)
+	}
+}
+
+// A triager's shift column is the on-call rota that package sla reads.
+func TestContactsShift(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "test.db")
+	p := filepath.Join(dir, "c.csv")
+	body := "kind,email,shift\ntriager,alex@volunteers.example,Mon-Fri 08:00-16:00 Europe/Paris; Sat 10:00-14:00 UTC\ntriager,sam@volunteers.example,\n"
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"contacts", "import", p, "--db", db}, &out, &errb); code != 0 {
+		t.Fatalf("import: %d %s", code, errb.String())
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var shifts map[string]string
+	if err := st.Update(ctx, func(tx *store.Tx) (err error) { shifts, err = tx.Shifts(ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if len(shifts) != 1 || shifts["alex@volunteers.example"] != "Mon-Fri 08:00-16:00 Europe/Paris; Sat 10:00-14:00 UTC" {
+		t.Errorf("shifts = %q", shifts)
 	}
 }

@@ -35,6 +35,8 @@ type demo struct {
 	stopped chan struct{} // closed when the gateway's run returned
 	runErr  error         // run's result, once stopped is closed
 
+	world *takedownWorld // the RDAP server and phishing site (demo_takedown.go)
+
 	in    []inMail       // mails the gateway took in, in order
 	out   []outMail      // mails the gateway sent and the SMTP server delivered
 	shown map[int64]bool // mails whose taking-in was printed
@@ -75,6 +77,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer d.srv.Close()
 
 	cfg := demoConfig(d.srv, filepath.Join(dir, "leaguemail.db"))
+	if d.world, err = startTakedownWorld(dir); err != nil {
+		return err
+	}
+	defer d.world.Close()
+	d.world.configure(cfg)
 	// Warnings and errors only: the story says what happens.
 	g, err := newGateway(ctx, cfg, newLogger(config.Log{Level: "warn"}, stderr))
 	if err != nil {
@@ -226,7 +233,10 @@ func (d *demo) story(ctx context.Context) error {
 		d.sent(store.KindCommandConfirm, demoTriager, first)); err != nil {
 		return err
 	}
-	return d.showOutcome(ctx, first)
+	if err := d.showOutcome(ctx, first); err != nil {
+		return err
+	}
+	return d.takedownStep(ctx, first, notice, seedReports(time.Now())[0].From)
 }
 
 // showOutcome prints what the triager's commands made of ticket n.

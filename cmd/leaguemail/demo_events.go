@@ -243,6 +243,16 @@ func (d *demo) showDelivered(ctx context.Context, dl *delivery) error {
 			with = " with " + strings.Join(files, " and ")
 		}
 		d.printf("← escalation to %s (ticket #%d)%s\n", to, o.Ticket, with)
+	case store.KindTakedown:
+		var files []string
+		for _, a := range parser.Parse(dl.Raw, parser.Options{}).Attachments {
+			if a.Depth == 0 && a.Filename != "" {
+				files = append(files, a.Filename)
+			}
+		}
+		d.printf("← takedown request to %s (ticket #%d) with %s\n", to, o.Ticket, strings.Join(files, ", "))
+	case store.KindTakedownNews:
+		d.printf("← the site is down: told the reporter %s (ticket #%d)\n", to, o.Ticket)
 	case store.KindCommandConfirm:
 		d.printf("← confirmation to %s (ticket #%d): %q\n", to, o.Ticket, o.Subject)
 	default:

@@ -43,7 +43,7 @@ var demoContacts = []store.Contact{
 // demoUsers are the mailboxes of the demo's IMAP server: everyone who
 // sends or receives mail in the story, and the contacts' addresses.
 func demoUsers() []string {
-	users := []string{demoLeague, demoTriager, camille, julien, nadia, sophie}
+	users := []string{demoLeague, demoTriager, camille, julien, nadia, sophie, demoAbuseDesk}
 	for _, c := range demoContacts {
 		users = append(users, c.Email)
 	}

@@ -52,6 +52,10 @@ func TestDemo(t *testing.T) {
 		"← confirmation to alex@volunteers.example (ticket #1)",
 		"escalated to CERT-FR <cert@cert.example>",
 		"tickets:     4 (#1 escalated, #2 new, #3 new, #4 new)",
+		"#takedown: takedown of 5 indicators queued",
+		"← takedown request to abuse@registrar-exemple.example (ticket #1) with xarf-1.json, xarf-2.json",
+		"← the site is down: told the reporter camille.martin@hopital-nord.example (ticket #1)",
+		"ticket #1: 5 takedown requests to abuse@registrar-exemple.example, 5 down",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q", want)

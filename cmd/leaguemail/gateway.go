@@ -20,7 +20,9 @@ import (
 	"github.com/hospital-league/leaguemail/notify"
 	"github.com/hospital-league/leaguemail/oauth"
 	"github.com/hospital-league/leaguemail/parser"
+	"github.com/hospital-league/leaguemail/sla"
 	"github.com/hospital-league/leaguemail/store"
+	"github.com/hospital-league/leaguemail/takedown"
 	"github.com/hospital-league/leaguemail/triage"
 	"github.com/hospital-league/leaguemail/warninglists"
 )
@@ -40,12 +42,15 @@ type gateway struct {
 	intakes []*mailin.Intake
 	oauth   *oauth.Source // nil unless a login is by token
 	feeds   *export.Scheduler
+	sla     *sla.Monitor
 	http    *http.Server
 	crypto  *cryptoParts
 	// taken is called after each mail committed, for the demo's story.
 	taken func(raw []byte, o mailin.Origin)
 	// warn holds the warninglists the parser is given.
 	warn *warninglists.Set
+	// takedown works #takedown jobs and checks the URLs (takedown.go).
+	takedown *takedown.Service
 }
 
 // newGateway builds every part from the config and checks it all: a
@@ -119,6 +124,10 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		return nil, cfg.Errorf("smtp.url", "%v", err)
 	}
 
+	if g.takedown, err = buildTakedown(cfg, log, g.st, g.reg, g.sender, g.warn); err != nil {
+		return nil, err
+	}
+
 	mm := mailin.NewMetrics(g.reg)
 	boxes := append([]config.Mailbox{{URL: cfg.IMAP.URL, Processed: cfg.IMAP.Processed, Failed: cfg.IMAP.Failed}}, cfg.IMAP.Mailboxes...)
 	for i, b := range boxes {
@@ -149,6 +158,10 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 			g.feeds.Interval = 10 * time.Minute
 		}
 	}
+	if g.sla, err = newSLA(cfg, log, st, g.sender.Wake); err != nil {
+		return nil, err
+	}
+	g.reg.MustRegister(sla.NewCollector(st, g.sla.Targets(), nil))
 	if cfg.HTTP.Listen != "" {
 		g.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: g.routes(), ReadHeaderTimeout: 10 * time.Second}
 	}
@@ -221,9 +234,11 @@ func (g *gateway) run(ctx context.Context) error {
 		start("imap "+in.Name(), in.Run)
 	}
 	start("outbox", g.sender.Run)
+	start("takedown", g.takedown.Run)
 	if g.feeds != nil {
 		start("feeds", g.feeds.Run)
 	}
+	start("sla", g.sla.Run)
 	if g.http != nil {
 		ln, err := net.Listen("tcp", g.http.Addr)
 		if err != nil {

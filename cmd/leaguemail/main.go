@@ -36,8 +36,9 @@ func commands() []command {
 		{"ingest", "take .eml, mbox and Maildir files into the store: ingest [--db F] PATH...", runIngest},
 		{"tickets", "list or show tickets: tickets list|show N [--json]", runTickets},
 		{"outbox", "list queued mails: outbox list [--json]", runOutbox},
-		{"contacts", "import or list CERTs, institutions, triagers: contacts import FILE.csv | contacts list [--json]", runContacts},
+		{"contacts", "import or list CERTs, institutions, triagers, abuse desks, LE: contacts import FILE.csv | contacts list [--json]", runContacts},
 		{"keys", "the league's OpenPGP key and contacts' keys: keys generate | keys import FILE.asc|FILE.pem... | keys list [--json]", runKeys},
+		{"takedowns", "list the open takedown requests: takedowns list [--json]", runTakedowns},
 		{"export", "write the STIX 2.1, MISP or CSV feed: export --format stix|misp|csv --out PATH", runExport},
 		{"purge", "drop raw mail past retention, keep tickets: purge --older-than 180d", runPurge},
 	}

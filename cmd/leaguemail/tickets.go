@@ -24,16 +24,21 @@ func runTickets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	so.register(fs)
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	state := fs.String("state", "", "list only tickets in this `state`")
+	overdue := fs.Bool("overdue", false, "list only the open tickets past their response or resolve target")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
-	const usage = "tickets list [--state S] [--json] | tickets show N [--json]"
+	const usage = "tickets list [--state S] [--overdue] [--json] | tickets show N [--json]"
 	if len(pos) == 0 {
 		return fmt.Errorf("%w: %s", errUsage, usage)
 	}
 	switch {
 	case pos[0] == "list" && len(pos) == 1:
+		cfg, err := so.load()
+		if err != nil {
+			return err
+		}
 		st, err := so.open(ctx)
 		if err != nil {
 			return err
@@ -43,13 +48,14 @@ func runTickets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			if ts == nil {
-				ts = []store.TicketSummary{}
-			}
-			return writeJSON(stdout, ts)
+		lines, err := withDue(ctx, st, slaTargets(cfg.SLA), ts, time.Now(), *overdue)
+		if err != nil {
+			return err
 		}
-		printTickets(termWriter{stdout}, ts)
+		if *asJSON {
+			return writeJSON(stdout, lines)
+		}
+		printTickets(termWriter{stdout}, lines)
 		return nil
 	case pos[0] == "show" && len(pos) == 2:
 		n, err := strconv.ParseInt(strings.TrimPrefix(pos[1], "#"), 10, 64)
@@ -68,10 +74,15 @@ func runTickets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
+		td, err := withTakedowns(ctx, st, d) // takedowns.go
+		if err != nil {
+			return err
+		}
 		if *asJSON {
-			return writeJSON(stdout, d)
+			return writeJSON(stdout, td)
 		}
 		printTicket(termWriter{stdout}, d)
+		printTakedowns(termWriter{stdout}, td)
 		return nil
 	}
 	return fmt.Errorf("%w: %s", errUsage, usage)
@@ -85,16 +96,19 @@ func writeJSON(w io.Writer, v any) error {
 
 const dateFormat = "2006-01-02 15:04"
 
-func printTickets(w io.Writer, ts []store.TicketSummary) {
+func printTickets(w io.Writer, ts []ticketLine) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TICKET\tSTATE\tOPENED\tREPORTER\tMAILS\tIOCS\tSUBJECT")
+	fmt.Fprintln(tw, "TICKET\tSTATE\tOPENED\tDUE\tREPORTER\tMAILS\tIOCS\tSUBJECT")
 	for _, t := range ts {
 		state := string(t.State)
+		if t.Waiting {
+			state = "waiting"
+		}
 		if t.Flagged {
 			state += "!"
 		}
-		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%d\t%d\t%s\n", t.Number, state, t.CreatedAt.Local().Format(dateFormat),
-			dashIfEmpty(t.Reporter), t.Mails, t.Indicators, clip(t.Subject, 60))
+		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", t.Number, state, t.CreatedAt.Local().Format(dateFormat),
+			t.dueText(), dashIfEmpty(t.Reporter), t.Mails, t.Indicators, clip(t.Subject, 60))
 	}
 	tw.Flush()
 	if len(ts) == 0 {

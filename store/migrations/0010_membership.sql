@@ -1,10 +1,9 @@
--- Version 8: hospitals hear back and join by mail (issue 15).
+-- Version 10: hospitals hear back and join by mail (issue 15).
 
 -- A contact that left the area alerts stays (its tickets keep their
--- institution) but gets no more alerts. covers are the institution's own
--- domains, a JSON array, watched for lookalikes.
+-- institution) but gets no more alerts. (Its covers, from version 8, are
+-- also the domains the impersonation watch compares with.)
 ALTER TABLE contacts ADD COLUMN unsubscribed INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE contacts ADD COLUMN covers TEXT NOT NULL DEFAULT '[]';
 
 -- verdicts: what a triager concluded when closing a ticket (#close
 -- malicious, #reject = benign).

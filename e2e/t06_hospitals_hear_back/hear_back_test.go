@@ -1,11 +1,11 @@
-// Package t05_hospitals_hear_back proves issue 15 end to end through the
+// Package t06_hospitals_hear_back proves issue 15 end to end through the
 // built binary, a real Postfix and a real Dovecot: a hospital asks to join
 // by mail and a triager approves it; an area alert reaches it with a
 // working List-Unsubscribe (the mailto and, after it came back, the
 // one-click POST); once it left it gets no further alert; and a reporter
 // gets the outcome of #close malicious with the triager's words and
 // nothing of what they quoted.
-package t05_hospitals_hear_back
+package t06_hospitals_hear_back
 
 import (
 	"encoding/json"
@@ -51,7 +51,7 @@ func reply(of *e2etest.Mail, msgID, body string) (e2etest.Compose, []string) {
 func report(e *e2etest.Env, n int, subject, body string) *e2etest.Mail {
 	e.T.Helper()
 	r := e2etest.Compose{From: "Hospital A SOC <" + reporter + ">", To: e2etest.Address, Subject: subject,
-		MessageID: "<report-" + subject[:4] + ".t05@hospital-a.example>", Body: body}
+		MessageID: "<report-" + subject[:4] + ".t06@hospital-a.example>", Body: body}
 	e.Send(reporter, []string{e2etest.Address}, r.Bytes())
 	tag := "[League #" + string(rune('0'+n)) + "]"
 	e.WaitMail(reporter, "INBOX", "the acknowledgement of "+tag, 30*time.Second, e2etest.SubjectHas(tag, "Received"))
@@ -80,7 +80,7 @@ func TestHospitalsHearBack(t *testing.T) {
 
 	// Hospital B asks to join, at the plus address join.
 	join := e2etest.Compose{From: "Dr B. Martin <" + joiner + ">", To: "report+join@league.example", Subject: "Joining the league",
-		MessageID: "<join-1.t05@hospital-b.example>",
+		MessageID: "<join-1.t06@hospital-b.example>",
 		Body:      "Hello,\nwe are the IT security team of Hospital B in Toulouse and would like to receive your alerts.\n\nB. Martin\n"}
 	e.Send(joiner, []string{"report+join@league.example"}, join.Bytes())
 	notice := e.WaitMail(triager, "INBOX", "the membership notice", 30*time.Second, e2etest.SubjectHas("[League #1]", "Membership request"))
@@ -89,7 +89,7 @@ func TestHospitalsHearBack(t *testing.T) {
 			t.Errorf("membership notice lacks %q:\n%s", want, notice.Text)
 		}
 	}
-	approve, to := reply(notice, "<approve-1.t05@volunteers.example>", `#approve FR Occitanie "Hospital B"`+"\nWelcome, and thank you for joining.\n")
+	approve, to := reply(notice, "<approve-1.t06@volunteers.example>", `#approve FR Occitanie "Hospital B"`+"\nWelcome, and thank you for joining.\n")
 	e.Send(triager, to, approve.Bytes())
 	welcome := e.WaitMail(joiner, "INBOX", "the welcome", 30*time.Second, e2etest.SubjectHas("[League #1]", "Welcome"))
 	if welcome.Header("In-Reply-To") != join.MessageID || !strings.Contains(welcome.Text, "Welcome, and thank you for joining.") ||
@@ -100,7 +100,7 @@ func TestHospitalsHearBack(t *testing.T) {
 
 	// A report from Hospital A, verified and alerted to its area.
 	n2 := report(e, 2, "Phishing against our nurses", "Our nurses got mails linking to "+badURL+"\n")
-	alert2, to := reply(n2, "<alert-2.t05@volunteers.example>", "#verify\n#alert\n")
+	alert2, to := reply(n2, "<alert-2.t06@volunteers.example>", "#verify\n#alert\n")
 	e.Send(triager, to, alert2.Bytes())
 	alert := e.WaitMail(joiner, "INBOX", "the area alert", 30*time.Second, e2etest.SubjectHas("[League #2]", "Alert for"))
 	if got := alert.Header("List-Id"); got != "<alerts.league.example>" {
@@ -128,7 +128,7 @@ func TestHospitalsHearBack(t *testing.T) {
 	// Leaving by the mailto, as a mail client's unsubscribe button does.
 	addr, query, _ := strings.Cut(mailto, "?")
 	subject, _ := url.ParseQuery(query)
-	leave := e2etest.Compose{From: joiner, To: addr, Subject: subject.Get("subject"), MessageID: "<leave-1.t05@hospital-b.example>",
+	leave := e2etest.Compose{From: joiner, To: addr, Subject: subject.Get("subject"), MessageID: "<leave-1.t06@hospital-b.example>",
 		Body: "This message was automatically generated.\n"}
 	e.Send(joiner, []string{addr}, leave.Bytes())
 	e.WaitMail(joiner, "INBOX", "the confirmation of leaving", 30*time.Second, e2etest.SubjectHas("You left the area alerts"))
@@ -138,7 +138,7 @@ func TestHospitalsHearBack(t *testing.T) {
 
 	// Back by mail, then out by the one-click POST (RFC 8058 section 3.2),
 	// sent where the TLS front end would forward it.
-	back := e2etest.Compose{From: joiner, To: "report+subscribe@league.example", Subject: "subscribe", MessageID: "<back-1.t05@hospital-b.example>",
+	back := e2etest.Compose{From: joiner, To: "report+subscribe@league.example", Subject: "subscribe", MessageID: "<back-1.t06@hospital-b.example>",
 		Body: "We want the alerts again.\n"}
 	e.Send(joiner, []string{"report+subscribe@league.example"}, back.Bytes())
 	e.WaitMail(joiner, "INBOX", "the confirmation of coming back", 30*time.Second, e2etest.SubjectHas("area alerts again"))
@@ -162,7 +162,7 @@ func TestHospitalsHearBack(t *testing.T) {
 
 	// Another attack in the area: Hospital B is not told.
 	n3 := report(e, 3, "More phishing", "Again: http://hr-portal.payroll-update.com/login\n")
-	alert3, to := reply(n3, "<alert-3.t05@volunteers.example>", "#verify\n#alert\n")
+	alert3, to := reply(n3, "<alert-3.t06@volunteers.example>", "#verify\n#alert\n")
 	e.Send(triager, to, alert3.Bytes())
 	refused := e.WaitMail(triager, "INBOX", "the refusal of an alert to no one", 30*time.Second, e2etest.SubjectHas("[League #3]", "Not done"))
 	if !strings.Contains(refused.Text, "subscribed") {
@@ -171,7 +171,7 @@ func TestHospitalsHearBack(t *testing.T) {
 
 	// The outcome of #2 reaches its reporter, with the triager's words
 	// and nothing of the quote below them.
-	closeMail, to := reply(n2, "<close-2.t05@volunteers.example>",
+	closeMail, to := reply(n2, "<close-2.t06@volunteers.example>",
 		"#close malicious\nThe same page hit three hospitals of the region; it is blocked at the national resolvers.\n")
 	e.Send(triager, to, closeMail.Bytes())
 	outcome := e.WaitMail(reporter, "INBOX", "the outcome", 30*time.Second, e2etest.SubjectHas("[League #2]", "Outcome"))
@@ -186,7 +186,7 @@ func TestHospitalsHearBack(t *testing.T) {
 			t.Errorf("outcome holds %q:\n%s", never, outcome.Raw)
 		}
 	}
-	if outcome.Header("In-Reply-To") != "<report-Phis.t05@hospital-a.example>" {
+	if outcome.Header("In-Reply-To") != "<report-Phis.t06@hospital-a.example>" {
 		t.Errorf("outcome In-Reply-To %q", outcome.Header("In-Reply-To"))
 	}
 
