@@ -1,0 +1,419 @@
+// Package pdf implements reading PDF attachments for the links, text and
+// pictures a phish puts in them.
+//
+// A phishing PDF is most often one page with a button: a link annotation
+// whose URI action (ISO 32000-1, 12.6.4.7) is the phish, or a QR code
+// picture. Read collects every URI, Launch, SubmitForm and JavaScript action
+// of the file wherever it sits (annotations, the open action, outlines,
+// form fields), the text shown on the pages, and the picture XObjects, for
+// the caller to look for QR codes in.
+//
+// The file is parsed by pdfcpu, which is not hardened against hostile input:
+// Read recovers from its panics and returns an error, caps the objects,
+// pages, pictures and decompressed bytes, and stops when ctx is done.
+package pdf
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+func init() {
+	// pdfcpu would otherwise read and write a configuration folder in the
+	// user's home the first time a configuration is asked for: a parser
+	// does no I/O.
+	model.ConfigPath = "disable"
+}
+
+// Defaults for the zero fields of Limits.
+const (
+	DefaultMaxObjects      = 100000
+	DefaultMaxPages        = 200
+	DefaultMaxImages       = 32
+	DefaultMaxDecodedBytes = 64 << 20
+	DefaultMaxImagePixels  = 12 << 20
+)
+
+// Limits bound the work Read does. A zero field takes its default.
+type Limits struct {
+	// MaxObjects is the most objects of the file read.
+	MaxObjects int
+	// MaxPages is the most pages whose text is read.
+	MaxPages int
+	// MaxImages is the most pictures returned.
+	MaxImages int
+	// MaxDecodedBytes is the most bytes decompressed, over all streams.
+	MaxDecodedBytes int64
+	// MaxImagePixels is the largest picture, in pixels, that is extracted.
+	MaxImagePixels int64
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxObjects <= 0 {
+		l.MaxObjects = DefaultMaxObjects
+	}
+	if l.MaxPages <= 0 {
+		l.MaxPages = DefaultMaxPages
+	}
+	if l.MaxImages <= 0 {
+		l.MaxImages = DefaultMaxImages
+	}
+	if l.MaxDecodedBytes <= 0 {
+		l.MaxDecodedBytes = DefaultMaxDecodedBytes
+	}
+	if l.MaxImagePixels <= 0 {
+		l.MaxImagePixels = DefaultMaxImagePixels
+	}
+	return l
+}
+
+// Document is what Read found in one file.
+type Document struct {
+	Links []Link
+	// Text is the text shown on the pages, one text line to a line, and
+	// the JavaScript of the file's actions.
+	Text string
+	// Images are the pictures of the file, each encoded as PNG, JPEG or TIFF.
+	Images []Image
+	// Pages is the number of pages the file declares.
+	Pages int
+	// Errors say what could not be read; the rest of the file still was.
+	Errors []string
+}
+
+// Link is a target of an action (ISO 32000-1, 12.6.4).
+type Link struct {
+	URL string
+	// Kind is uri, launch or submit-form.
+	Kind string
+}
+
+// Image is one picture XObject.
+type Image struct {
+	// Name is "object N.jpg", N the object's number.
+	Name string
+	Data []byte
+}
+
+// ErrNotPDF is returned for data that does not start like a PDF.
+var ErrNotPDF = errors.New("pdf: not a PDF file")
+
+// Read reads a PDF file within lim, until ctx is done. The error is non-nil
+// only when the file cannot be read at all.
+func Read(ctx context.Context, data []byte, lim Limits) (doc *Document, err error) {
+	lim = lim.withDefaults()
+	head := data
+	if len(head) > 1024 {
+		head = head[:1024]
+	}
+	if !bytes.Contains(head, []byte("%PDF-")) {
+		return nil, ErrNotPDF
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("pdf: the parser failed on this file: %v", r)
+		}
+	}()
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	conf.Offline = true
+	conf.Limits.MaxDecodeBytes = lim.MaxDecodedBytes
+	conf.Limits.MaxStreamBytes = int64(len(data))
+	conf.Limits.MaxImagePixels = lim.MaxImagePixels
+	conf.Limits.MaxImageBytes = lim.MaxDecodedBytes
+	conf.Limits.MaxObjectCount = lim.MaxObjects
+	conf.Limits.MaxXRefEntries = lim.MaxObjects
+	conf.Limits.MaxObjectStreamCount = lim.MaxObjects
+	conf.Limits.MaxRecursionDepth = 32
+	pc, err := pdfcpu.ReadWithContext(ctx, bytes.NewReader(data), conf)
+	if err != nil {
+		return nil, fmt.Errorf("pdf: %w", err)
+	}
+	r := &reader{ctx: ctx, pc: pc, lim: lim, doc: &Document{}, seen: map[Link]bool{}}
+	r.objects()
+	r.pages()
+	return r.doc, nil
+}
+
+type reader struct {
+	ctx     context.Context
+	pc      *model.Context
+	lim     Limits
+	doc     *Document
+	seen    map[Link]bool
+	decoded int64
+	text    bytes.Buffer
+}
+
+func (r *reader) errorf(format string, args ...any) {
+	if len(r.doc.Errors) < 50 {
+		r.doc.Errors = append(r.doc.Errors, fmt.Sprintf(format, args...))
+	}
+}
+
+// objects walks every object of the file for actions and pictures, in
+// object order, so that an action is found wherever the file hides it.
+func (r *reader) objects() {
+	nrs := make([]int, 0, len(r.pc.Table))
+	for nr := range r.pc.Table {
+		nrs = append(nrs, nr)
+	}
+	sort.Ints(nrs)
+	if len(nrs) > r.lim.MaxObjects {
+		r.errorf("%d objects: only the first %d read", len(nrs), r.lim.MaxObjects)
+		nrs = nrs[:r.lim.MaxObjects]
+	}
+	for _, nr := range nrs {
+		if err := r.ctx.Err(); err != nil {
+			r.errorf("stopped reading objects: %v", err)
+			return
+		}
+		e := r.pc.Table[nr]
+		if e == nil || e.Free || e.Object == nil {
+			continue
+		}
+		switch o := e.Object.(type) {
+		case types.Dict:
+			r.actions(o, 0)
+		case types.StreamDict:
+			r.actions(o.Dict, 0)
+			if o.Dict.Subtype() != nil && *o.Dict.Subtype() == "Image" {
+				r.image(&o, nr)
+			}
+		case types.Array:
+			r.array(o, 0)
+		}
+	}
+}
+
+const maxNesting = 16
+
+// actions reads the actions of a dictionary and of the dictionaries
+// written inside it (an annotation's /A, a field's /AA).
+func (r *reader) actions(d types.Dict, depth int) {
+	if depth > maxNesting {
+		return
+	}
+	if u, ok := r.str(d["URI"]); ok {
+		r.link(u, "uri")
+	}
+	if s := d.NameEntry("S"); s != nil {
+		switch *s {
+		case "Launch":
+			r.fileLink(d["F"], "launch")
+			if win, ok := d["Win"].(types.Dict); ok {
+				r.fileLink(win["F"], "launch")
+			}
+		case "SubmitForm", "ImportData", "GoToR", "GoToE":
+			r.fileLink(d["F"], "submit-form")
+		case "JavaScript":
+			r.script(d["JS"])
+		}
+	}
+	for k, v := range d {
+		if k == "Parent" || k == "P" {
+			continue
+		}
+		switch v := v.(type) {
+		case types.Dict:
+			r.actions(v, depth+1)
+		case types.Array:
+			r.array(v, depth+1)
+		}
+	}
+}
+
+func (r *reader) array(a types.Array, depth int) {
+	if depth > maxNesting {
+		return
+	}
+	for _, v := range a {
+		switch v := v.(type) {
+		case types.Dict:
+			r.actions(v, depth+1)
+		case types.Array:
+			r.array(v, depth+1)
+		}
+	}
+}
+
+// fileLink reads a file specification (ISO 32000-1, 7.11): a string, or a
+// dictionary whose /FS /URL says the /F is a URL.
+func (r *reader) fileLink(o types.Object, kind string) {
+	o = r.deref(o)
+	if s, ok := r.str(o); ok {
+		r.link(s, kind)
+		return
+	}
+	if d, ok := o.(types.Dict); ok {
+		for _, k := range []string{"UF", "F", "Unix", "DOS", "Mac"} {
+			if s, ok := r.str(d[k]); ok {
+				r.link(s, kind)
+				return
+			}
+		}
+	}
+}
+
+// script keeps the JavaScript of an action as text: the URL of
+// app.launchURL("...") is found there like any URL of a text.
+func (r *reader) script(o types.Object) {
+	o = r.deref(o)
+	if s, ok := r.str(o); ok {
+		r.addText(s)
+		return
+	}
+	if sd, ok := o.(types.StreamDict); ok {
+		if b, ok := r.decode(&sd); ok {
+			r.addText(string(b))
+		}
+	}
+}
+
+func (r *reader) link(u, kind string) {
+	l := Link{URL: u, Kind: kind}
+	if u == "" || r.seen[l] || len(r.doc.Links) >= 10000 {
+		return
+	}
+	r.seen[l] = true
+	r.doc.Links = append(r.doc.Links, l)
+}
+
+func (r *reader) deref(o types.Object) types.Object {
+	if o == nil {
+		return nil
+	}
+	v, err := r.pc.Dereference(o)
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+// str returns a string or hex string object as text (PDFDocEncoding or
+// UTF-16BE with a byte order mark, ISO 32000-1 7.9.2.2).
+func (r *reader) str(o types.Object) (string, bool) {
+	switch o.(type) {
+	case types.StringLiteral, types.HexLiteral, types.IndirectRef:
+	default:
+		return "", false
+	}
+	s, err := r.pc.DereferenceText(o)
+	if err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// decode decompresses a stream within what is left of the budget.
+func (r *reader) decode(sd *types.StreamDict) ([]byte, bool) {
+	left := r.lim.MaxDecodedBytes - r.decoded
+	if left <= 0 {
+		r.errorf("decompressed-size budget of %d bytes spent", r.lim.MaxDecodedBytes)
+		return nil, false
+	}
+	if err := sd.DecodeWithLimit(left); err != nil {
+		r.errorf("stream: %v", err)
+		return nil, false
+	}
+	r.decoded += int64(len(sd.Content))
+	return sd.Content, true
+}
+
+// image extracts a picture XObject as an image file.
+func (r *reader) image(sd *types.StreamDict, nr int) {
+	if len(r.doc.Images) >= r.lim.MaxImages {
+		return
+	}
+	w, _ := sd.Dict.Find("Width")
+	h, _ := sd.Dict.Find("Height")
+	wi, _ := w.(types.Integer)
+	hi, _ := h.(types.Integer)
+	if wi < 21 || hi < 21 {
+		return // a mask, a rule or an icon: too small for a QR code
+	}
+	if int64(wi)*int64(hi) > r.lim.MaxImagePixels {
+		r.errorf("picture %d: %dx%d over %d pixels: not read", nr, wi, hi, r.lim.MaxImagePixels)
+		return
+	}
+	img, err := pdfcpu.ExtractImage(r.pc, sd, false, "", nr, false)
+	if err != nil || img == nil || img.Reader == nil {
+		if err != nil {
+			r.errorf("picture %d: %v", nr, err)
+		}
+		return
+	}
+	left := r.lim.MaxDecodedBytes - r.decoded
+	data, err := io.ReadAll(io.LimitReader(img, left+1))
+	if err != nil || int64(len(data)) > left {
+		r.errorf("picture %d: decompressed-size budget spent", nr)
+		return
+	}
+	r.decoded += int64(len(data))
+	r.doc.Images = append(r.doc.Images, Image{Name: fmt.Sprintf("object %d.%s", nr, img.FileType), Data: data})
+}
+
+// pages reads the text of each page's content streams.
+func (r *reader) pages() {
+	if err := r.pc.EnsurePageCount(); err != nil {
+		r.errorf("page tree: %v", err)
+		return
+	}
+	r.doc.Pages = r.pc.PageCount
+	n := r.pc.PageCount
+	if n > r.lim.MaxPages {
+		r.errorf("%d pages: the text of the first %d read", n, r.lim.MaxPages)
+		n = r.lim.MaxPages
+	}
+	for i := 1; i <= n; i++ {
+		if err := r.ctx.Err(); err != nil {
+			r.errorf("stopped reading pages: %v", err)
+			break
+		}
+		d, _, _, err := r.pc.PageDict(i, false)
+		if err != nil || d == nil {
+			if err != nil {
+				r.errorf("page %d: %v", i, err)
+			}
+			continue
+		}
+		for _, sd := range r.contents(d["Contents"]) {
+			if b, ok := r.decode(sd); ok {
+				contentText(b, &r.text)
+			}
+		}
+	}
+	r.doc.Text = r.text.String()
+}
+
+// contents returns the content streams of a page: one stream or an array.
+func (r *reader) contents(o types.Object) []*types.StreamDict {
+	var out []*types.StreamDict
+	switch v := r.deref(o).(type) {
+	case types.StreamDict:
+		out = append(out, &v)
+	case types.Array:
+		for _, e := range v {
+			if sd, ok := r.deref(e).(types.StreamDict); ok {
+				out = append(out, &sd)
+			}
+		}
+	}
+	return out
+}
+
+func (r *reader) addText(s string) {
+	if int64(r.text.Len()+len(s)) > r.lim.MaxDecodedBytes {
+		return
+	}
+	r.text.WriteString(s)
+	r.text.WriteByte('\n')
+}
