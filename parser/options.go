@@ -1,6 +1,9 @@
 package parser
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Options tells the parser who the league is and how far to read.
 type Options struct {
@@ -33,6 +36,8 @@ type Limits struct {
 	MaxIndicators int
 	// MaxTextScan is the most bytes of one text scanned for indicators.
 	MaxTextScan int
+	// MaxReaderTime is the most time the reader of one PDF may take.
+	MaxReaderTime time.Duration
 }
 
 // DefaultLimits are generous for real reports and small for attacks:
@@ -46,6 +51,7 @@ var DefaultLimits = Limits{
 	MaxDecoded:        100 << 20,
 	MaxIndicators:     10000,
 	MaxTextScan:       16 << 20,
+	MaxReaderTime:     10 * time.Second,
 }
 
 func (o Options) withDefaults() Options {
@@ -71,6 +77,9 @@ func (o Options) withDefaults() Options {
 	}
 	if l.MaxTextScan <= 0 {
 		l.MaxTextScan = d.MaxTextScan
+	}
+	if l.MaxReaderTime <= 0 {
+		l.MaxReaderTime = d.MaxReaderTime
 	}
 	if o.Tag == "" {
 		o.Tag = "League"
