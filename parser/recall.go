@@ -83,6 +83,13 @@ func (p *parse) pdfFile(data []byte, name string, layer Layer) {
 	}
 	p.col.text([]byte(doc.Text), "pdf:"+name, layer)
 	for _, img := range doc.Images {
+		if img.Gray != nil {
+			texts, _ := qr.DecodeImage(img.Gray, qr.Limits{})
+			for _, t := range texts {
+				p.col.text([]byte(t), "qr:"+name, layer)
+			}
+			continue
+		}
 		p.decoded += int64(len(img.Data))
 		p.qrImage(img.Data, name, layer)
 	}

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"sort"
 
@@ -96,11 +97,14 @@ type Link struct {
 	Kind string
 }
 
-// Image is one picture XObject.
+// Image is one picture XObject: encoded (JPEG as the file holds it, or
+// PNG and TIFF as pdfcpu writes them) or, for the 8-bit grey and RGB
+// pictures of most producers, as grey levels read straight from the stream.
 type Image struct {
 	// Name is "object N.jpg", N the object's number.
 	Name string
 	Data []byte
+	Gray *image.Gray
 }
 
 // ErrNotPDF is returned for data that does not start like a PDF.
@@ -344,6 +348,10 @@ func (r *reader) image(sd *types.StreamDict, nr int) {
 		r.errorf("picture %d: %dx%d over %d pixels: not read", nr, wi, hi, r.lim.MaxImagePixels)
 		return
 	}
+	if g, ok := r.grey(sd, int(wi), int(hi)); ok {
+		r.doc.Images = append(r.doc.Images, Image{Name: fmt.Sprintf("object %d", nr), Gray: g})
+		return
+	}
 	img, err := pdfcpu.ExtractImage(r.pc, sd, false, "", nr, false)
 	if err != nil || img == nil || img.Reader == nil {
 		if err != nil {
@@ -416,4 +424,53 @@ func (r *reader) addText(s string) {
 	}
 	r.text.WriteString(s)
 	r.text.WriteByte('\n')
+}
+
+// grey reads an 8-bit grey or RGB picture that is not JPEG, JPEG 2000 or
+// fax-coded as grey levels: pdfcpu would encode it as a PNG for the QR
+// reader to decode again.
+func (r *reader) grey(sd *types.StreamDict, w, h int) (*image.Gray, bool) {
+	if bpc, _ := sd.Dict.Find("BitsPerComponent"); r.deref(bpc) != types.Integer(8) {
+		return nil, false
+	}
+	for _, f := range sd.FilterPipeline {
+		switch f.Name {
+		case "DCTDecode", "JPXDecode", "CCITTFaxDecode", "JBIG2Decode":
+			return nil, false
+		}
+	}
+	cs, _ := sd.Dict.Find("ColorSpace")
+	switch v := r.deref(cs).(type) {
+	case types.Name:
+		if v != "DeviceGray" && v != "DeviceRGB" && v != "CalGray" && v != "CalRGB" {
+			return nil, false
+		}
+	case types.Array:
+		if len(v) == 0 {
+			return nil, false
+		}
+		if n, ok := v[0].(types.Name); !ok || n != "ICCBased" {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	comps, err := pdfcpu.ColorSpaceComponents(r.pc.XRefTable, sd)
+	if err != nil || comps != 1 && comps != 3 {
+		return nil, false
+	}
+	b, ok := r.decode(sd)
+	if !ok || len(b) < w*h*comps {
+		return nil, false
+	}
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	if comps == 1 {
+		copy(g.Pix, b)
+		return g, true
+	}
+	for i := range g.Pix {
+		p := b[3*i : 3*i+3]
+		g.Pix[i] = byte((int(p[0]) + 2*int(p[1]) + int(p[2])) / 4)
+	}
+	return g, true
 }

@@ -201,3 +201,43 @@ func TestContentText(t *testing.T) {
 		}
 	}
 }
+
+func TestReadFlatePictures(t *testing.T) {
+	m, err := qrcode.NewQRCodeWriter().Encode("https://flate-qr.example-phish.top/", gozxing.BarcodeFormat_QR_CODE, 120, 120, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grey := make([]byte, 0, 120*120)
+	rgb := make([]byte, 0, 3*120*120)
+	for y := 0; y < 120; y++ {
+		for x := 0; x < 120; x++ {
+			v := byte(255)
+			if m.Get(x, y) {
+				v = 0
+			}
+			grey = append(grey, v)
+			rgb = append(rgb, v, v, v)
+		}
+	}
+	var b builder
+	root := b.add("<< /Type /Catalog /Pages 2 0 R >>")
+	b.add("<< /Type /Pages /Kids [] /Count 0 >>")
+	b.add(stream("/Type /XObject /Subtype /Image /Width 120 /Height 120 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", deflate(grey)))
+	b.add(stream("/Type /XObject /Subtype /Image /Width 120 /Height 120 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode", deflate(rgb)))
+	d, err := Read(context.Background(), b.bytes(root), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Images) != 2 {
+		t.Fatalf("%d pictures, want 2 (errors %q)", len(d.Images), d.Errors)
+	}
+	for _, img := range d.Images {
+		if img.Gray == nil {
+			t.Fatalf("%s: not read as grey levels", img.Name)
+		}
+		texts, err := qr.DecodeImage(img.Gray, qr.Limits{})
+		if err != nil || !slices.Equal(texts, []string{"https://flate-qr.example-phish.top/"}) {
+			t.Errorf("%s: %q, %v", img.Name, texts, err)
+		}
+	}
+}

@@ -70,18 +70,34 @@ func Decode(data []byte, lim Limits) (texts []string, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("qr: decoding image: %w", err)
 	}
-	return DecodeImage(img), nil
+	return decode(img), nil
 }
 
-// DecodeImage returns the texts of the QR codes in a decoded image. The
-// caller bounds its size; it may panic on an image that trips the decoder
-// (Decode recovers).
-func DecodeImage(img image.Image) []string {
+// DecodeImage returns the texts of the QR codes in a decoded image, within
+// the same limits as Decode.
+func DecodeImage(img image.Image, lim Limits) (texts []string, err error) {
+	max := lim.MaxPixels
+	if max <= 0 {
+		max = DefaultMaxPixels
+	}
+	b := img.Bounds()
+	if int64(b.Dx())*int64(b.Dy()) > int64(max) {
+		return nil, fmt.Errorf("%w: %dx%d over %d pixels", ErrTooLarge, b.Dx(), b.Dy(), max)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			texts, err = nil, fmt.Errorf("qr: decoder failed on this image: %v", r)
+		}
+	}()
+	return decode(img), nil
+}
+
+func decode(img image.Image) []string {
 	b := img.Bounds()
 	if b.Dx() < minSide || b.Dy() < minSide {
 		return nil
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	bmp, err := bitmap(img)
 	if err != nil {
 		return nil
 	}

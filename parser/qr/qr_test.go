@@ -132,3 +132,33 @@ func sameSet(a, b []string) bool {
 	}
 	return true
 }
+
+func TestLuminanceMatchesGozxing(t *testing.T) {
+	// The fast paths give the grey levels gozxing's own conversion gives,
+	// within rounding, for each image type they read.
+	src := flyer(code(t, "https://x.example/", 120))
+	var imgs []image.Image
+	rgba := src.(*image.RGBA)
+	imgs = append(imgs, rgba)
+	nrgba := image.NewNRGBA(rgba.Bounds())
+	draw.Draw(nrgba, nrgba.Bounds(), rgba, image.Point{}, draw.Src)
+	gray := image.NewGray(rgba.Bounds())
+	draw.Draw(gray, gray.Bounds(), rgba, image.Point{}, draw.Src)
+	jp, err := jpeg.Decode(bytes.NewReader(encodeJPEG(t, rgba)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs = append(imgs, nrgba, gray, jp, rgba.SubImage(image.Rect(30, 190, 300, 400)))
+	for _, img := range imgs {
+		want := gozxing.NewLuminanceSourceFromImage(img).GetMatrix()
+		got := luminance(img)
+		if len(got) != len(want) {
+			t.Fatalf("%T: %d bytes, want %d", img, len(got), len(want))
+		}
+		for i := range got {
+			if d := int(got[i]) - int(want[i]); d > 20 || d < -20 {
+				t.Fatalf("%T: pixel %d grey %d, gozxing %d", img, i, got[i], want[i])
+			}
+		}
+	}
+}
