@@ -105,6 +105,9 @@ type parse struct {
 	// winmail.dat, read when its text parts are empty.
 	tnefPlains []string
 	tnefHTMLs  [][]byte
+	// qrPixels is what is left of the pixels searched for QR codes.
+	qrPixels int64
+	qrFull   bool
 }
 
 func (p *parse) errorf(format string, args ...any) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"strings"
 
 	"github.com/hospital-league/leaguemail/parser/archive"
@@ -26,9 +27,34 @@ var qrImages = map[string]bool{
 	"image/webp": true, "image/tiff": true,
 }
 
+// maxQRPixels bounds the pixels of one mail searched for QR codes: eight
+// full-page scans at 300 dpi. A PDF of a hundred scanned pages costs no
+// more than its first eight.
+const maxQRPixels = 8 * 2480 * 3508
+
+// qrSpend takes w x h pixels from the mail's budget, or says it is spent.
+func (p *parse) qrSpend(w, h int, file string) bool {
+	if p.qrPixels == 0 && !p.qrFull {
+		p.qrPixels = maxQRPixels
+	}
+	n := int64(w) * int64(h)
+	if n > p.qrPixels {
+		if !p.qrFull {
+			p.qrFull = true
+			p.errorf("%q: over the %d pixels searched for QR codes in one mail: not searched", file, maxQRPixels)
+		}
+		return false
+	}
+	p.qrPixels -= n
+	return true
+}
+
 // qrImage reads the QR codes of a picture; source is the file it was found
 // in, so that a triager can see which picture held the link.
 func (p *parse) qrImage(data []byte, file string, layer Layer) {
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && !p.qrSpend(cfg.Width, cfg.Height, file) {
+		return
+	}
 	texts, err := qr.Decode(data, qr.Limits{})
 	if err != nil {
 		if errors.Is(err, qr.ErrTooLarge) {
@@ -84,6 +110,9 @@ func (p *parse) pdfFile(data []byte, name string, layer Layer) {
 	p.col.text([]byte(doc.Text), "pdf:"+name, layer)
 	for _, img := range doc.Images {
 		if img.Gray != nil {
+			if b := img.Gray.Bounds(); !p.qrSpend(b.Dx(), b.Dy(), name) {
+				continue
+			}
 			texts, _ := qr.DecodeImage(img.Gray, qr.Limits{})
 			for _, t := range texts {
 				p.col.text([]byte(t), "qr:"+name, layer)
