@@ -440,6 +440,21 @@ func (r *reader) grey(sd *types.StreamDict, w, h int) (*image.Gray, bool) {
 		}
 	}
 	cs, _ := sd.Dict.Find("ColorSpace")
+	var palette []byte // grey of each index of an Indexed colour space
+	if a, ok := r.deref(cs).(types.Array); ok && len(a) == 4 && a[0] == types.Name("Indexed") {
+		if palette = r.palette(a); palette == nil {
+			return nil, false
+		}
+		b, ok := r.decode(sd)
+		if !ok || len(b) < w*h {
+			return nil, false
+		}
+		g := image.NewGray(image.Rect(0, 0, w, h))
+		for i := range g.Pix {
+			g.Pix[i] = palette[b[i]]
+		}
+		return g, true
+	}
 	switch v := r.deref(cs).(type) {
 	case types.Name:
 		if v != "DeviceGray" && v != "DeviceRGB" && v != "CalGray" && v != "CalRGB" {
@@ -473,4 +488,55 @@ func (r *reader) grey(sd *types.StreamDict, w, h int) (*image.Gray, bool) {
 		g.Pix[i] = byte((int(p[0]) + 2*int(p[1]) + int(p[2])) / 4)
 	}
 	return g, true
+}
+
+// palette reads the lookup table of an Indexed colour space (ISO 32000-1,
+// 8.6.6.3) over DeviceRGB or DeviceGray as 256 grey levels.
+func (r *reader) palette(a types.Array) []byte {
+	comps := 0
+	switch r.deref(a[1]) {
+	case types.Name("DeviceRGB"):
+		comps = 3
+	case types.Name("DeviceGray"):
+		comps = 1
+	default:
+		return nil
+	}
+	var table []byte
+	switch v := r.deref(a[3]).(type) {
+	case types.StringLiteral:
+		b, err := types.Unescape(string(v))
+		if err != nil {
+			return nil
+		}
+		table = b
+	case types.HexLiteral:
+		b, err := v.Bytes()
+		if err != nil {
+			return nil
+		}
+		table = b
+	case types.StreamDict:
+		b, ok := r.decode(&v)
+		if !ok {
+			return nil
+		}
+		table = b
+	default:
+		return nil
+	}
+	grey := make([]byte, 256)
+	for i := range grey {
+		grey[i] = 255
+		if (i+1)*comps > len(table) {
+			continue
+		}
+		p := table[i*comps : (i+1)*comps]
+		if comps == 1 {
+			grey[i] = p[0]
+		} else {
+			grey[i] = byte((int(p[0]) + 2*int(p[1]) + int(p[2])) / 4)
+		}
+	}
+	return grey
 }

@@ -209,6 +209,7 @@ func TestReadFlatePictures(t *testing.T) {
 	}
 	grey := make([]byte, 0, 120*120)
 	rgb := make([]byte, 0, 3*120*120)
+	indexed := make([]byte, 0, 120*120)
 	for y := 0; y < 120; y++ {
 		for x := 0; x < 120; x++ {
 			v := byte(255)
@@ -217,6 +218,7 @@ func TestReadFlatePictures(t *testing.T) {
 			}
 			grey = append(grey, v)
 			rgb = append(rgb, v, v, v)
+			indexed = append(indexed, 1-v/255) // palette: 0 white, 1 black
 		}
 	}
 	var b builder
@@ -224,12 +226,13 @@ func TestReadFlatePictures(t *testing.T) {
 	b.add("<< /Type /Pages /Kids [] /Count 0 >>")
 	b.add(stream("/Type /XObject /Subtype /Image /Width 120 /Height 120 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", deflate(grey)))
 	b.add(stream("/Type /XObject /Subtype /Image /Width 120 /Height 120 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode", deflate(rgb)))
+	b.add(stream("/Type /XObject /Subtype /Image /Width 120 /Height 120 /ColorSpace [/Indexed /DeviceRGB 1 <FFFFFF000000>] /BitsPerComponent 8 /Filter /FlateDecode", deflate(indexed)))
 	d, err := Read(context.Background(), b.bytes(root), Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Images) != 2 {
-		t.Fatalf("%d pictures, want 2 (errors %q)", len(d.Images), d.Errors)
+	if len(d.Images) != 3 {
+		t.Fatalf("%d pictures, want 3 (errors %q)", len(d.Images), d.Errors)
 	}
 	for _, img := range d.Images {
 		if img.Gray == nil {
