@@ -142,9 +142,22 @@ func Read(ctx context.Context, data []byte, lim Limits) (doc *Document, err erro
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
 	r := &reader{ctx: ctx, pc: pc, lim: lim, doc: &Document{}, seen: map[Link]bool{}}
-	r.objects()
-	r.pages()
+	// Each stage keeps what it found when the next one trips pdfcpu: its
+	// page tree code dereferences a missing /Pages (a nil pointer) and
+	// indexes short arrays, found by fuzzing.
+	r.guard("objects", r.objects)
+	r.guard("pages", r.pages)
+	r.doc.Text = r.text.String()
 	return r.doc, nil
+}
+
+func (r *reader) guard(stage string, f func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.errorf("reading %s: the parser failed: %v", stage, p)
+		}
+	}()
+	f()
 }
 
 type reader struct {
@@ -399,7 +412,6 @@ func (r *reader) pages() {
 			}
 		}
 	}
-	r.doc.Text = r.text.String()
 }
 
 // contents returns the content streams of a page: one stream or an array.

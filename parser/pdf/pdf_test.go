@@ -244,3 +244,20 @@ func TestReadFlatePictures(t *testing.T) {
 		}
 	}
 }
+
+func TestReadNoPageTree(t *testing.T) {
+	// A catalog without /Pages trips pdfcpu's page count (a nil pointer):
+	// the links found before are kept, and the failure is said.
+	var b builder
+	root := b.add("<< /Type /Catalog /OpenAction << /S /URI /URI (https://no-pages.example-phish.top/) >> >>")
+	d, err := Read(context.Background(), b.bytes(root), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(d.Links, Link{"https://no-pages.example-phish.top/", "uri"}) {
+		t.Errorf("links %+v", d.Links)
+	}
+	if len(d.Errors) != 1 || !strings.Contains(d.Errors[0], "pages") {
+		t.Errorf("errors %q: want the page tree's failure", d.Errors)
+	}
+}
