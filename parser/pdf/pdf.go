@@ -15,12 +15,14 @@ package pdf
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
 	"image"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -137,16 +139,30 @@ func Read(ctx context.Context, data []byte, lim Limits) (doc *Document, err erro
 	conf.Limits.MaxXRefEntries = lim.MaxObjects
 	conf.Limits.MaxObjectStreamCount = lim.MaxObjects
 	conf.Limits.MaxRecursionDepth = 32
+	r := &reader{ctx: ctx, lim: lim, doc: &Document{}, seen: map[Link]bool{}}
+	// URI actions written in the clear are found even where pdfcpu reads
+	// no object: it misses those of files that put every token on a line
+	// of its own (as Google Slides exports do) and of damaged files.
+	r.rawLinks(data)
 	pc, err := pdfcpu.ReadWithContext(ctx, bytes.NewReader(data), conf)
 	if err != nil {
-		return nil, fmt.Errorf("pdf: %w", err)
+		r.rawText(data)
+		r.doc.Text = r.text.String()
+		if len(r.doc.Links) == 0 && strings.TrimSpace(r.doc.Text) == "" {
+			return nil, fmt.Errorf("pdf: %w", err)
+		}
+		r.errorf("%v: only the links and text written plainly read", err)
+		return r.doc, nil
 	}
-	r := &reader{ctx: ctx, pc: pc, lim: lim, doc: &Document{}, seen: map[Link]bool{}}
-	// Each stage keeps what it found when the next one trips pdfcpu: its
-	// page tree code dereferences a missing /Pages (a nil pointer) and
-	// indexes short arrays, found by fuzzing.
+	r.pc = pc
+	// Each stage keeps what it found when a later one trips pdfcpu: its
+	// image extraction dereferences nil pointers and indexes short arrays
+	// on real phishing PDFs and fuzzed ones.
 	r.guard("objects", r.objects)
 	r.guard("pages", r.pages)
+	if len(r.pageDicts) == 0 {
+		r.rawText(data)
+	}
 	r.doc.Text = r.text.String()
 	return r.doc, nil
 }
@@ -167,7 +183,11 @@ type reader struct {
 	doc     *Document
 	seen    map[Link]bool
 	decoded int64
-	text    bytes.Buffer
+	// pageDicts are the page objects of the file, in object order: read
+	// from the objects, not the page tree, which a broken or hostile
+	// file may not have and which pdfcpu's walk panics on.
+	pageDicts []types.Dict
+	text      bytes.Buffer
 }
 
 func (r *reader) errorf(format string, args ...any) {
@@ -200,10 +220,13 @@ func (r *reader) objects() {
 		switch o := e.Object.(type) {
 		case types.Dict:
 			r.actions(o, 0)
+			if t := o.Type(); t != nil && *t == "Page" {
+				r.pageDicts = append(r.pageDicts, o)
+			}
 		case types.StreamDict:
 			r.actions(o.Dict, 0)
 			if o.Dict.Subtype() != nil && *o.Dict.Subtype() == "Image" {
-				r.image(&o, nr)
+				r.guard(fmt.Sprintf("picture %d", nr), func() { r.image(&o, nr) })
 			}
 		case types.Array:
 			r.array(o, 0)
@@ -384,27 +407,16 @@ func (r *reader) image(sd *types.StreamDict, nr int) {
 
 // pages reads the text of each page's content streams.
 func (r *reader) pages() {
-	if err := r.pc.EnsurePageCount(); err != nil {
-		r.errorf("page tree: %v", err)
-		return
+	r.doc.Pages = len(r.pageDicts)
+	pages := r.pageDicts
+	if len(pages) > r.lim.MaxPages {
+		r.errorf("%d pages: the text of the first %d read", len(pages), r.lim.MaxPages)
+		pages = pages[:r.lim.MaxPages]
 	}
-	r.doc.Pages = r.pc.PageCount
-	n := r.pc.PageCount
-	if n > r.lim.MaxPages {
-		r.errorf("%d pages: the text of the first %d read", n, r.lim.MaxPages)
-		n = r.lim.MaxPages
-	}
-	for i := 1; i <= n; i++ {
+	for _, d := range pages {
 		if err := r.ctx.Err(); err != nil {
 			r.errorf("stopped reading pages: %v", err)
 			break
-		}
-		d, _, _, err := r.pc.PageDict(i, false)
-		if err != nil || d == nil {
-			if err != nil {
-				r.errorf("page %d: %v", i, err)
-			}
-			continue
 		}
 		for _, sd := range r.contents(d["Contents"]) {
 			if b, ok := r.decode(sd); ok {
@@ -551,4 +563,71 @@ func (r *reader) palette(a types.Array) []byte {
 		}
 	}
 	return grey
+}
+
+// rawLinks finds the /URI entries of the file's uncompressed bytes
+// (ISO 32000-1, 12.6.4.7): a literal or hex string after the name.
+func (r *reader) rawLinks(data []byte) {
+	for rest := data; len(r.doc.Links) < 10000; {
+		i := bytes.Index(rest, []byte("/URI"))
+		if i < 0 {
+			return
+		}
+		rest = rest[i+4:]
+		j := 0
+		for j < len(rest) && isSpace(rest[j]) {
+			j++
+		}
+		if j == len(rest) {
+			return
+		}
+		var s []byte
+		switch {
+		case rest[j] == '(':
+			s, _ = literal(rest[j:])
+		case rest[j] == '<' && (j+1 >= len(rest) || rest[j+1] != '<'):
+			s, _ = hexString(rest[j:])
+		default:
+			continue
+		}
+		r.link(showText(s), "uri")
+	}
+}
+
+// rawText reads the text of the Flate streams of a file whose pages
+// pdfcpu did not find: each stream that inflates to a content stream (one
+// with a text object) is read as a page.
+func (r *reader) rawText(data []byte) {
+	for rest, n := data, 0; n < r.lim.MaxObjects; n++ {
+		i := bytes.Index(rest, []byte("stream"))
+		if i < 0 {
+			return
+		}
+		rest = rest[i+len("stream"):]
+		if bytes.HasPrefix(rest, []byte("\r\n")) {
+			rest = rest[2:]
+		} else if len(rest) > 0 && (rest[0] == '\n' || rest[0] == '\r') {
+			rest = rest[1:]
+		} else {
+			continue // "endstream", or the word in text
+		}
+		end := bytes.Index(rest, []byte("endstream"))
+		if end < 0 {
+			return
+		}
+		left := r.lim.MaxDecodedBytes - r.decoded
+		if left <= 0 {
+			r.errorf("decompressed-size budget of %d bytes spent", r.lim.MaxDecodedBytes)
+			return
+		}
+		zr, err := zlib.NewReader(bytes.NewReader(rest[:end]))
+		if err == nil {
+			b, _ := io.ReadAll(io.LimitReader(zr, left))
+			r.decoded += int64(len(b))
+			if bytes.Contains(b, []byte("BT")) {
+				contentText(b, &r.text)
+			}
+		}
+		rest = rest[end:]
+	}
 }
