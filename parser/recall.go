@@ -27,10 +27,11 @@ var qrImages = map[string]bool{
 	"image/webp": true, "image/tiff": true,
 }
 
-// maxQRPixels bounds the pixels of one mail searched for QR codes: eight
-// full-page scans at 300 dpi. A PDF of a hundred scanned pages costs no
-// more than its first eight.
-const maxQRPixels = 8 * 2480 * 3508
+// maxQRPixels bounds the pixels of one mail searched for QR codes: four
+// full-page scans at 300 dpi, a second of work at most. A phish shows its
+// code on the first page; a PDF of a hundred scanned pages costs no more
+// than its first four.
+const maxQRPixels = 4 * 2480 * 3508
 
 // qrSpend takes w x h pixels from the mail's budget, or says it is spent.
 func (p *parse) qrSpend(w, h int, file string) bool {
