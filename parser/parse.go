@@ -105,7 +105,7 @@ type parse struct {
 	// winmail.dat, read when its text parts are empty.
 	tnefPlains []string
 	tnefHTMLs  [][]byte
-	// qrPixels is what is left of the pixels searched for QR codes.
+	// qrPixels counts the pixels searched for QR codes so far.
 	qrPixels int64
 	qrFull   bool
 }

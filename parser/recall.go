@@ -35,18 +35,15 @@ const maxQRPixels = 4 * 2480 * 3508
 
 // qrSpend takes w x h pixels from the mail's budget, or says it is spent.
 func (p *parse) qrSpend(w, h int, file string) bool {
-	if p.qrPixels == 0 && !p.qrFull {
-		p.qrPixels = maxQRPixels
-	}
 	n := int64(w) * int64(h)
-	if n > p.qrPixels {
+	if p.qrPixels+n > maxQRPixels {
 		if !p.qrFull {
 			p.qrFull = true
 			p.errorf("%q: over the %d pixels searched for QR codes in one mail: not searched", file, maxQRPixels)
 		}
 		return false
 	}
-	p.qrPixels -= n
+	p.qrPixels += n
 	return true
 }
 

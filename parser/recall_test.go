@@ -247,3 +247,25 @@ func TestParseRecallHostile(t *testing.T) {
 		t.Errorf("errors %q: want x.pdf and huge.png named", m.Errors)
 	}
 }
+
+func TestParseQRBudget(t *testing.T) {
+	// Five A4 pages scanned at 300 dpi: four are searched, the fifth is
+	// not, and the mail says so once.
+	page := image.NewGray(image.Rect(0, 0, 2480, 3508))
+	draw.Draw(page, page.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	scan := pngOf(t, page)
+	var parts []part
+	for i := 1; i <= 5; i++ {
+		parts = append(parts, part{ctype: "image/png", filename: fmt.Sprintf("scan%d.png", i), disposition: "attachment", data: scan})
+	}
+	m := Parse(mailParts("scans attached", parts...), testOpts)
+	var over []string
+	for _, e := range m.Errors {
+		if strings.Contains(e, "pixels searched for QR codes") {
+			over = append(over, e)
+		}
+	}
+	if len(over) != 1 || !strings.Contains(over[0], "scan5.png") {
+		t.Errorf("errors %q: want one naming scan5.png", m.Errors)
+	}
+}
