@@ -56,15 +56,26 @@ func (p *parse) attachment(data []byte, name, ctype string, depth int, container
 	case bytes.HasPrefix(data, tnefMagic):
 		p.tnefFile(data, name, depth, layer)
 		return
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")) || bytes.HasPrefix(data, []byte("PK\x05\x06")):
+	case archive.Kind(data) == "zip" && isOffice(a.SniffedType, ext) && p.officeFile(data, name, depth, layer):
+		// Read as a document; a zip named .docx that is none is read as a zip below.
+	case archive.Kind(data) != "":
 		p.zipFile(data, name, depth, layer)
-	case ctype == "text/html" || ext == ".html" || ext == ".htm" || a.SniffedType == "text/html":
+	case isPDF(data, a.SniffedType):
+		p.pdfFile(data, name, layer)
+	case qrImages[a.SniffedType]:
+		p.qrImage(data, name, layer)
+	case ctype == "text/html" || ext == ".html" || ext == ".htm" || ext == ".shtml" || a.SniffedType == "text/html":
 		r := renderHTML(data)
 		src := "attachment:" + name
 		p.col.text([]byte(r.text), src, layer)
 		for _, l := range r.links {
 			p.link(l, regionOwn, layer)
 		}
+		p.htmlAttachment(data, name, depth, layer)
+	case ext == ".svg" || a.SniffedType == "image/svg+xml":
+		// SVG carries scripts like HTML, and smuggles like it.
+		p.col.text(data, "attachment:"+name, layer)
+		p.htmlAttachment(data, name, depth, layer)
 	case ext == ".csv" || ext == ".tsv" || ctype == "text/csv":
 		// A comma is valid in a URL, but in a list it ends the field.
 		p.col.text(csvFields(data), "attachment:"+name, layer)
@@ -97,7 +108,8 @@ func hashIsIndicator(a Attachment, layer Layer, container string) bool {
 	// A reporter may attach the malicious file itself, not zipped.
 	switch {
 	case strings.HasPrefix(a.SniffedType, "image/"), strings.HasPrefix(a.SniffedType, "text/"),
-		a.SniffedType == "application/zip", strings.HasPrefix(a.ContentType, "image/"):
+		a.SniffedType == "application/zip", a.SniffedType == "application/x-7z-compressed",
+		a.SniffedType == "application/x-rar-compressed", strings.HasPrefix(a.ContentType, "image/"):
 		return false
 	}
 	return true
@@ -203,8 +215,9 @@ func (p *parse) outlookMessage(msg *outlook.Message, depth int) {
 	}
 }
 
-// zipFile lists a zip's members and reads each as an attachment one
-// level deeper; inflation is bounded by what is left of the budget.
+// zipFile lists the members of an archive (zip, 7z, RAR) and reads each as
+// an attachment one level deeper; inflation is bounded by what is left of
+// the budget, and archives in archives by the mail's nesting limit.
 func (p *parse) zipFile(data []byte, name string, depth int, layer Layer) {
 	if depth+1 > p.opts.Limits.MaxNesting {
 		p.errorf("%q: nested more than %d deep: not opened", name, p.opts.Limits.MaxNesting)
@@ -219,7 +232,7 @@ func (p *parse) zipFile(data []byte, name string, depth int, layer Layer) {
 	if member > 64<<20 {
 		member = 64 << 20
 	}
-	list, err := archive.ReadZip(data, archive.Limits{MaxEntries: 500, MaxMemberBytes: member, MaxTotalBytes: budget, MaxDepth: -1})
+	list, err := archive.Read(data, archive.Limits{MaxEntries: 500, MaxMemberBytes: member, MaxTotalBytes: budget, MaxDepth: -1})
 	if err != nil {
 		p.errorf("%q: %v", name, err)
 		return

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"strings"
+	"time"
 
 	"github.com/hospital-league/leaguemail/warninglists"
 )
@@ -42,6 +43,8 @@ type Limits struct {
 	MaxIndicators int
 	// MaxTextScan is the most bytes of one text scanned for indicators.
 	MaxTextScan int
+	// MaxReaderTime is the most time the reader of one PDF may take.
+	MaxReaderTime time.Duration
 }
 
 // DefaultLimits are generous for real reports and small for attacks:
@@ -55,6 +58,7 @@ var DefaultLimits = Limits{
 	MaxDecoded:        100 << 20,
 	MaxIndicators:     10000,
 	MaxTextScan:       16 << 20,
+	MaxReaderTime:     10 * time.Second,
 }
 
 func (o Options) withDefaults() Options {
@@ -80,6 +84,9 @@ func (o Options) withDefaults() Options {
 	}
 	if l.MaxTextScan <= 0 {
 		l.MaxTextScan = d.MaxTextScan
+	}
+	if l.MaxReaderTime <= 0 {
+		l.MaxReaderTime = d.MaxReaderTime
 	}
 	if o.Warninglists == nil {
 		o.Warninglists = warninglists.Default()

@@ -114,6 +114,9 @@ type parse struct {
 	// winmail.dat, read when its text parts are empty.
 	tnefPlains []string
 	tnefHTMLs  [][]byte
+	// qrPixels counts the pixels searched for QR codes so far.
+	qrPixels int64
+	qrFull   bool
 }
 
 func (p *parse) errorf(format string, args ...any) {

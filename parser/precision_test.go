@@ -7,7 +7,7 @@ import (
 	"github.com/hospital-league/leaguemail/warninglists"
 )
 
-func context(m *Message, value string) (Indicator, bool) {
+func contextOf(m *Message, value string) (Indicator, bool) {
 	for _, c := range m.Context {
 		if c.Value == value {
 			return c, true
@@ -57,7 +57,7 @@ func TestPrecisionFreemailBEC(t *testing.T) {
 		{"https://www.ameli.fr/facture/8812", "", "deceptive_links"},
 		{"www.ameli.fr", "", "deceptive_links"},
 	} {
-		got, ok := context(m, c.value)
+		got, ok := contextOf(m, c.value)
 		if !ok {
 			t.Errorf("%s missing from context", c.value)
 			continue
@@ -94,7 +94,7 @@ func TestReceivedFirstExternalHop(t *testing.T) {
 		if hasValue(m.Indicators, v) {
 			t.Errorf("%s is an indicator", v)
 		}
-		if _, ok := context(m, v); !ok {
+		if _, ok := contextOf(m, v); !ok {
 			t.Errorf("%s missing from context", v)
 		}
 	}
@@ -128,7 +128,7 @@ func TestWarninglistsOption(t *testing.T) {
 	}
 	opts.Warninglists = set
 	m = Parse(raw, opts)
-	if c, ok := context(m, "40.107.5.100"); !ok || c.Warning != "List of known Office 365 IP address ranges" {
+	if c, ok := contextOf(m, "40.107.5.100"); !ok || c.Warning != "List of known Office 365 IP address ranges" {
 		t.Errorf("with the checkout, 40.107.5.100 in context as %+v", c)
 	}
 }

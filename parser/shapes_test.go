@@ -77,7 +77,7 @@ func TestAnalysisServiceLink(t *testing.T) {
 		if hasValue(m.Indicators, v) {
 			t.Errorf("%s is an indicator", v)
 		}
-		if _, ok := context(m, v); !ok {
+		if _, ok := contextOf(m, v); !ok {
 			t.Errorf("%s missing from context", v)
 		}
 	}

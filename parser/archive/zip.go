@@ -1,11 +1,12 @@
-// Package archive reads zip attachments in memory, safely.
+// Package archive reads zip, 7z and RAR attachments in memory, safely.
 //
 // Reporters send malware samples zipped, usually encrypted with the password
-// "infected". A zip is hostile input: its declared sizes lie, its names may
+// "infected"; phishing mails carry their payload in 7z and RAR archives as
+// often as in zips. An archive is hostile input: its declared sizes lie, its names may
 // climb out of any folder, and a small archive may inflate to gigabytes. This
 // package therefore never writes anything to disk, treats member names as
 // data, never trusts a declared size, and caps the entries, the bytes of each
-// member, the bytes of the whole archive and the depth of zips in zips.
+// member, the bytes of the whole archive and the depth of archives in archives.
 package archive
 
 import (
@@ -110,11 +111,14 @@ type Member struct {
 // The error is non-nil only when data is not a readable zip at all; a member
 // that cannot be read has its reason in Member.Err.
 func ReadZip(data []byte, lim Limits, passwords ...string) (*Listing, error) {
+	return newReader(lim, passwords).read(data, 0)
+}
+
+func newReader(lim Limits, passwords []string) *reader {
 	if len(passwords) == 0 {
 		passwords = DefaultPasswords
 	}
-	r := &reader{lim: lim.withDefaults(), passwords: passwords}
-	return r.read(data, 0)
+	return &reader{lim: lim.withDefaults(), passwords: passwords}
 }
 
 // reader carries the budget shared by an archive and the archives inside it.
@@ -123,6 +127,18 @@ type reader struct {
 	passwords []string
 	entries   int   // members listed so far
 	total     int64 // bytes inflated so far
+	// attempts counts the passwords tried on 7z and RAR members: each
+	// costs a key derivation that the archive may make as slow as 2^24
+	// rounds of SHA-256.
+	attempts int
+}
+
+// maxAttempts bounds the passwords tried in one archive, 7z and RAR.
+const maxAttempts = 24
+
+func (r *reader) attempt() bool {
+	r.attempts++
+	return r.attempts <= maxAttempts
 }
 
 func (r *reader) read(data []byte, depth int) (*Listing, error) {
@@ -162,13 +178,7 @@ func (r *reader) member(f *zip.File, depth int) Member {
 		return m
 	}
 	r.readData(f, &m)
-	if m.Data != nil && depth < r.lim.MaxDepth && isZip(m.Data) {
-		nested, err := r.read(m.Data, depth+1)
-		if err != nil {
-			m.Err = fmt.Sprintf("nested zip: %v", err)
-		}
-		m.Nested = nested
-	}
+	r.nest(&m, depth)
 	return m
 }
 
