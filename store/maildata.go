@@ -49,6 +49,25 @@ type MailData struct {
 	Area          string `json:"area,omitempty"`
 	// Digest lists the notices a triagers' digest gathers.
 	Digest []DigestEntry `json:"digest,omitempty"`
+	// Words are the reporter's own words (above their quote and
+	// signature), cut and defanged: what a triager's notice and an
+	// escalation quote of the report. Files are the report's attachments.
+	Words string           `json:"words,omitempty"`
+	Files []MailAttachment `json:"files,omitempty"`
+	// Lang is the recipient's language (BCP 47, "fr"): the template
+	// ack.fr.txt is used for it when there is one.
+	Lang string `json:"lang,omitempty"`
+}
+
+// MailAttachment is one attachment of a report, as a notice lists it.
+type MailAttachment struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	// Depth is 0 for the reporter's own files, 1 for those of a mail
+	// they forwarded, and so on.
+	Depth int `json:"depth,omitempty"`
 }
 
 // MailIndicator is an indicator in a mail; templates defang it.

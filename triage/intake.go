@@ -22,6 +22,9 @@ type intake struct {
 	// auth is our MTA's verdict on the sender.
 	auth senderAuth
 	res  result
+	// updates are the triagers' updates the mail makes, sent once it is
+	// triaged (see flushUpdates).
+	updates []*update
 }
 
 // result is what became of a mail, for the log and the tests.
@@ -78,6 +81,16 @@ func (g *Gateway) insert(ctx context.Context, tx *store.Tx, raw []byte, sha stri
 
 // triage decides what the mail means and makes the change.
 func (in *intake) triage() error {
+	if err := in.route(); err != nil {
+		return err
+	}
+	return in.flushUpdates()
+}
+
+func (in *intake) route() error {
+	if err := in.keepCommands(); err != nil {
+		return err
+	}
 	switch in.msg.Kind {
 	case parser.KindBounce:
 		return in.bounce()

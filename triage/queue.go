@@ -72,19 +72,9 @@ func (g *Gateway) newMessageID(n int64) string {
 // sender over the rate limit. Over the global budget of automatic mail it
 // is queued all the same: notify holds it until the budget allows.
 func (in *intake) queueAck(n int64, data store.MailData, unauth string) error {
-	ok, reason := in.g.Answerable(in.msg)
-	if ok && unauth != "" && !in.g.cfg.AckUnauthenticated {
-		ok, reason = false, "unauthenticated sender: "+unauth
-	}
-	if ok {
-		since := in.now.Add(-in.g.cfg.AckWindow)
-		count, err := in.tx.CountQueued(in.ctx, store.KindAck, in.from, since)
-		if err != nil {
-			return err
-		}
-		if count >= in.g.cfg.AckLimit {
-			ok, reason = false, fmt.Sprintf("rate limit: %d acknowledgements to %s in the last %s", count, in.from, in.g.cfg.AckWindow)
-		}
+	ok, reason, err := in.ackAllowed(unauth)
+	if err != nil {
+		return err
 	}
 	state := store.OutboxQueued
 	if !ok {
@@ -93,6 +83,26 @@ func (in *intake) queueAck(n int64, data store.MailData, unauth string) error {
 	m := in.outMail(n, store.KindAck, in.from, in.g.subject(n, "Received: ", in.g.quoteSubject(in.msg.Subject)), data, true)
 	m.State, m.LastError = state, reason
 	return in.enqueue(n, m, "reporter")
+}
+
+// ackAllowed says whether the mail's sender may get an acknowledgement,
+// or why not; see queueAck.
+func (in *intake) ackAllowed(unauth string) (bool, string, error) {
+	ok, reason := in.g.Answerable(in.msg)
+	if ok && unauth != "" && !in.g.cfg.AckUnauthenticated {
+		ok, reason = false, "unauthenticated sender: "+unauth
+	}
+	if ok {
+		since := in.now.Add(-in.g.cfg.AckWindow)
+		count, err := in.tx.CountQueued(in.ctx, store.KindAck, in.from, since)
+		if err != nil {
+			return false, "", err
+		}
+		if count >= in.g.cfg.AckLimit {
+			ok, reason = false, fmt.Sprintf("rate limit: %d acknowledgements to %s in the last %s", count, in.from, in.g.cfg.AckWindow)
+		}
+	}
+	return ok, reason, nil
 }
 
 // maxQuotedSubject is how much of a reporter's subject an acknowledgement
