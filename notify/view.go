@@ -58,6 +58,10 @@ type View struct {
 	Pending int
 	// Digest lists what a triagers' digest gathers.
 	Digest []store.DigestEntry
+	// Words are the reporter's own words, defanged; Files the report's
+	// attachments.
+	Words string
+	Files []store.MailAttachment
 }
 
 // IndicatorView is one indicator in a View.
@@ -111,6 +115,7 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 		Attachments: d.Attachments, ReplyTo: m.ReplyTo, IndicatorCount: d.IndicatorCount,
 		Text: d.Text, Command: d.Command, Result: d.Result, RecipientName: d.RecipientName, Area: d.Area,
 		Severity: d.Severity, TLP: d.TLP, Created: d.Created, Unauthenticated: d.Unauthenticated, Digest: d.Digest,
+		Words: d.Words, Files: d.Files,
 	}
 	if v.Ticket == 0 {
 		v.Ticket = m.Ticket
@@ -143,7 +148,10 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 	// invariant 6), and with no reply token but the recipient's own.
 	safe := func(t string) string { return s.guardTokens(s.extract.DefangText(t), m.ReplyTo) }
 	v.Subject, v.ReporterName, v.Text, v.Result, v.Command = safe(v.Subject), safe(v.ReporterName), safe(v.Text), safe(v.Result), safe(v.Command)
-	v.Unauthenticated = safe(v.Unauthenticated)
+	v.Unauthenticated, v.Words = safe(v.Unauthenticated), safe(v.Words)
+	for i := range v.Files {
+		v.Files[i].Name, v.Files[i].Type = safe(v.Files[i].Name), safe(v.Files[i].Type)
+	}
 	for i := range v.Errors {
 		v.Errors[i] = safe(v.Errors[i])
 	}

@@ -40,4 +40,14 @@ var funcs = map[string]any{
 		return b.String()
 	},
 	"upper": strings.ToUpper,
+	// size writes a file size as people read it: 812 bytes, 14.2 KiB.
+	"size": func(n int64) string {
+		switch {
+		case n < 1024:
+			return fmt.Sprintf("%d bytes", n)
+		case n < 1<<20:
+			return fmt.Sprintf("%.1f KiB", float64(n)/1024)
+		}
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	},
 }

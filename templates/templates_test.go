@@ -42,6 +42,8 @@ type view struct {
 	Unauthenticated                                            string
 	Pending                                                    int
 	Digest                                                     []store.DigestEntry
+	Words                                                      string
+	Files                                                      []store.MailAttachment
 }
 
 func TestEveryKindRenders(t *testing.T) {
@@ -49,13 +51,13 @@ func TestEveryKindRenders(t *testing.T) {
 	v := view{League: "report@league.example", LeagueName: "The League", Tag: "[League #7]", Subject: "<b>phish</b>",
 		Reporter: "soc@hospital.example", TLP: "amber", Indicators: []ind{{Type: "url", Defanged: "hxxp://evil[.]example/x"}},
 		IndicatorCount: 1, Text: "note"}
-	for _, kind := range []string{"ack", "triager-notice", "triager-update", "triager-digest", "escalation", "alert", "reply", "command-confirm", "command-error"} {
+	for _, kind := range []string{"ack", "ack-update", "triager-notice", "triager-update", "triager-digest", "escalation", "alert", "reply", "command-confirm", "command-error"} {
 		var b bytes.Buffer
 		if err := s.Text(&b, kind, v); err != nil {
 			t.Errorf("%s: %v", kind, err)
 			continue
 		}
-		if !strings.Contains(b.String(), "hxxp://evil[.]example/x") && kind != "reply" && kind != "triager-update" && kind != "triager-digest" && !strings.HasPrefix(kind, "command") {
+		if !strings.Contains(b.String(), "hxxp://evil[.]example/x") && kind != "reply" && kind != "triager-digest" && !strings.HasPrefix(kind, "command") {
 			t.Errorf("%s: no defanged indicator in\n%s", kind, b.String())
 		}
 		var h bytes.Buffer

@@ -23,9 +23,13 @@ func (r *cmdRun) escalate(c parser.Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	args, limit, err := quoteLimit(c.Args)
+	if err != nil {
+		return "", err
+	}
 	var to []store.Contact
-	if len(c.Args) > 0 {
-		to, err = pickCERTs(certs, c.Args)
+	if len(args) > 0 {
+		to, err = pickCERTs(certs, args)
 	} else {
 		to, err = r.nationalCERT(certs)
 	}
@@ -34,6 +38,9 @@ func (r *cmdRun) escalate(c parser.Command) (string, error) {
 	}
 	data, err := r.escalationData()
 	if err != nil {
+		return "", err
+	}
+	if data.Words, data.Files, err = r.in.reportWords(r.t, limit); err != nil {
 		return "", err
 	}
 	var names []string

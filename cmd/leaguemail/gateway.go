@@ -67,9 +67,9 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),
 		Triagers: cfg.Triage.Triagers, AuthservID: cfg.Triage.AuthservID, AckLimit: cfg.Triage.AcksPerHour,
 		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
-		TokenTTL: cfg.Triage.TokenTTL.Duration,
-		Parse:    g.timedParse(),
-		Logger:   log,
+		TokenTTL: cfg.Triage.TokenTTL.Duration, FeedTLPMax: cfg.Export.TLPMax,
+		Parse:  g.timedParse(),
+		Logger: log,
 	})
 	if err != nil {
 		return nil, cfg.Errorf("league.address", "%v", err)
