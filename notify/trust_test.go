@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,7 +31,14 @@ func TestNoForeignToken(t *testing.T) {
 			Errors: []string{leaked}, Unauthenticated: leaked,
 			Digest: []store.DigestEntry{{Ticket: 1, Subject: leaked, What: "new report"}}}
 		b, _ := json.Marshal(d)
-		m := e.enqueue(1, kind, []string{reporter}, string(b), func(m *store.OutboxMail) {
+		// Every template: a language's (ack.fr) and a kind's variant
+		// (ack-update) are sent as their kind.
+		outKind, _, _ := strings.Cut(kind, ".")
+		if !slices.Contains(store.Kinds, outKind) {
+			outKind = store.KindAck
+		}
+		m := e.enqueue(1, outKind, []string{reporter}, string(b), func(m *store.OutboxMail) {
+			m.Template = kind
 			m.Subject = "[League #1] " + leaked
 			m.ReplyTo = own
 		})

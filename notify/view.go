@@ -62,6 +62,9 @@ type View struct {
 	// attachments.
 	Words string
 	Files []store.MailAttachment
+	// Lang is the recipient's language ("fr"): its templates are used
+	// when the set has them.
+	Lang string
 }
 
 // IndicatorView is one indicator in a View.
@@ -115,7 +118,10 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 		Attachments: d.Attachments, ReplyTo: m.ReplyTo, IndicatorCount: d.IndicatorCount,
 		Text: d.Text, Command: d.Command, Result: d.Result, RecipientName: d.RecipientName, Area: d.Area,
 		Severity: d.Severity, TLP: d.TLP, Created: d.Created, Unauthenticated: d.Unauthenticated, Digest: d.Digest,
-		Words: d.Words, Files: d.Files,
+		Words: d.Words, Files: d.Files, Lang: d.Lang,
+	}
+	if v.Lang == "" {
+		v.Lang = s.cfg.Lang
 	}
 	if v.Ticket == 0 {
 		v.Ticket = m.Ticket

@@ -43,6 +43,7 @@ type view struct {
 	Pending                                                    int
 	Digest                                                     []store.DigestEntry
 	Words                                                      string
+	Ticket                                                     int64
 	Files                                                      []store.MailAttachment
 }
 
