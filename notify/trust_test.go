@@ -72,7 +72,9 @@ func TestSubjectDefanged(t *testing.T) {
 		e.st.MarkSent(e.ctx, m.ID, e.now)
 	}
 	e.enqueue(1, store.KindEscalation, []string{"cert@cert-xx.example"}, `{"recipient_name":"CERT-XX","subject":"Fwd: verify your account at https://evil-bank.com/login"}`,
-		func(m *store.OutboxMail) { m.Subject = "[League #1] Escalation: Fwd: verify your account at https://evil-bank.com/login" })
+		func(m *store.OutboxMail) {
+			m.Subject = "[League #1] Escalation: Fwd: verify your account at https://evil-bank.com/login"
+		})
 	e.report("it@hospital-b.example", "HTTPS://EVIL-BANK.COM/Login again", "more")
 	s := e.sender("smtp://127.0.0.1:25?tls=none")
 	envs := renderAll(t, e, s)

@@ -249,6 +249,9 @@ func (in *intake) outMail(n int64, kind, to, subject string, data store.MailData
 // enqueue adds m to the outbox, records it on the ticket, and makes its
 // recipient a participant.
 func (in *intake) enqueue(n int64, m *store.OutboxMail, role string) error {
+	if err := in.inLanguage(m); err != nil {
+		return err
+	}
 	if _, err := in.tx.Enqueue(in.ctx, m); err != nil {
 		return err
 	}
@@ -278,4 +281,24 @@ func orNone(s string) string {
 		return "(no one)"
 	}
 	return s
+}
+
+// inLanguage records in m's data the language of its recipient, when the
+// contacts know it: notify writes the mail from that language's
+// templates, or the default language's when there are none.
+func (in *intake) inLanguage(m *store.OutboxMail) error {
+	if len(m.Recipients) != 1 {
+		return nil
+	}
+	lang, err := in.tx.Lang(in.ctx, m.Recipients[0])
+	if err != nil || lang == "" {
+		return err
+	}
+	d, err := m.MailData()
+	if err != nil || d.Lang != "" {
+		return err
+	}
+	d.Lang = lang
+	m.SetData(d)
+	return nil
 }

@@ -15,6 +15,8 @@ import (
 	"text/tabwriter"
 	"unicode"
 
+	"golang.org/x/text/language"
+
 	"github.com/hospital-league/leaguemail/store"
 )
 
@@ -66,6 +68,8 @@ var contactKinds = []string{"cert", "institution", "triager"}
 type contactRow struct {
 	store.Contact
 	line int
+	// lang is the contact's language (BCP 47), "" for the league's.
+	lang string
 }
 
 func importContacts(ctx context.Context, so storeOptions, path string, stdout io.Writer) error {
@@ -103,6 +107,9 @@ func importContacts(ctx context.Context, so storeOptions, path string, stdout io
 			if _, err := tx.PutContact(ctx, r.Contact); err != nil {
 				return fmt.Errorf("%s:%d: %w", path, r.line, err)
 			}
+			if err := tx.SetLang(ctx, r.Email, r.lang); err != nil {
+				return fmt.Errorf("%s:%d: %w", path, r.line, err)
+			}
 		}
 		return nil
 	})
@@ -131,7 +138,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
-	cols := map[string]int{"kind": 0, "name": 1, "email": 2, "country": 3, "region": 4}
+	cols := map[string]int{"kind": 0, "name": 1, "email": 2, "country": 3, "region": 4, "lang": 5}
 	var rows []contactRow
 	var errs []string
 	seen := map[string]int{}
@@ -155,6 +162,10 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 			continue
 		}
 		c, err := contactOf(rec, cols)
+		var lang string
+		if err == nil {
+			lang, err = langOf(rec, cols)
+		}
 		if err == nil {
 			key := c.Kind + " " + c.Email
 			if prev, dup := seen[key]; dup {
@@ -166,7 +177,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 			errs = append(errs, fmt.Sprintf("%s:%d: %v", name, line, err))
 			continue
 		}
-		rows = append(rows, contactRow{Contact: c, line: line})
+		rows = append(rows, contactRow{Contact: c, line: line, lang: lang})
 	}
 	switch {
 	case len(errs) == 1:
@@ -184,7 +195,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 // holding a contact: its first field is a column's name.
 func isHeader(rec []string) bool {
 	switch strings.ToLower(strings.TrimSpace(rec[0])) {
-	case "kind", "name", "email", "country", "region":
+	case "kind", "name", "email", "country", "region", "lang":
 		return true
 	}
 	return false
@@ -196,13 +207,13 @@ func csvColumns(rec []string) (map[string]int, error) {
 	for i, h := range rec {
 		h = strings.ToLower(strings.TrimSpace(h))
 		switch h {
-		case "kind", "name", "email", "country", "region":
+		case "kind", "name", "email", "country", "region", "lang":
 			if _, dup := cols[h]; dup {
 				return nil, fmt.Errorf("column %q appears twice in the header", h)
 			}
 			cols[h] = i
 		default:
-			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region", h)
+			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region, lang", h)
 		}
 	}
 	if _, ok := cols["email"]; !ok {
@@ -220,7 +231,7 @@ func contactOf(rec []string, cols map[string]int) (store.Contact, error) {
 		return strings.TrimSpace(rec[i])
 	}
 	if last := slices.Max(slices.Collect(maps.Values(cols))); len(rec) > last+1 {
-		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region)", len(rec), last+1)
+		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region, lang)", len(rec), last+1)
 	}
 	c := store.Contact{
 		Kind:    strings.ToLower(get("kind")),
@@ -266,4 +277,18 @@ func printContacts(w io.Writer, cs []store.Contact) {
 	if len(cs) == 0 {
 		fmt.Fprintln(w, "(no contacts; add them with 'leaguemail contacts import FILE.csv')")
 	}
+}
+
+// langOf reads the optional lang column: a BCP 47 language tag ("fr",
+// "pt-BR"), kept in its canonical form.
+func langOf(rec []string, cols map[string]int) (string, error) {
+	i, ok := cols["lang"]
+	if !ok || i >= len(rec) || strings.TrimSpace(rec[i]) == "" {
+		return "", nil
+	}
+	tag, err := language.Parse(strings.TrimSpace(rec[i]))
+	if err != nil {
+		return "", fmt.Errorf("lang %q is not a BCP 47 language tag (like fr or pt-BR)", strings.TrimSpace(rec[i]))
+	}
+	return strings.ToLower(tag.String()), nil
 }
