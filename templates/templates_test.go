@@ -102,3 +102,38 @@ func TestOverride(t *testing.T) {
 		}
 	}
 }
+
+// TestFrench: every kind has a French template, which renders; a
+// language without templates falls back to English, a regional one to
+// its language.
+func TestFrench(t *testing.T) {
+	s := Default()
+	v := view{League: "report@league.example", LeagueName: "La Ligue", Tag: "[League #7]", Subject: "hameçonnage",
+		Reporter: "soc@chu.example", TLP: "amber", Indicators: []ind{{Type: "url", Defanged: "hxxp://evil[.]example/x"}},
+		IndicatorCount: 1, Text: "note", Created: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
+		Digest: []store.DigestEntry{{Ticket: 7, Subject: "x", What: "new report"}}}
+	for _, kind := range s.Kinds() {
+		if strings.Contains(kind, ".") {
+			continue
+		}
+		fr := s.Lang(kind, "fr-FR")
+		if fr != kind+".fr" {
+			t.Errorf("%s has no French template (got %s)", kind, fr)
+			continue
+		}
+		var b bytes.Buffer
+		if err := s.Text(&b, fr, v); err != nil {
+			t.Errorf("%s: %v", fr, err)
+		}
+		if strings.Contains(b.String(), "Volunteers defending") {
+			t.Errorf("%s signs in English:\n%s", fr, b.String())
+		}
+	}
+	if got := s.Lang("ack", "de"); got != "ack" {
+		t.Errorf("German falls back to %q", got)
+	}
+	var b bytes.Buffer
+	if err := s.Text(&b, "escalation.fr", v); err != nil || !strings.Contains(b.String(), "Signalé le :   23 novembre 2026") {
+		t.Errorf("escalation.fr: %v\n%s", err, b.String())
+	}
+}

@@ -212,3 +212,20 @@ func TestSharedDomainAnswer(t *testing.T) {
 		t.Errorf("update %q / %q", d.Command, d.Result)
 	}
 }
+
+// TestRecipientLanguage: a contact's lang goes with every mail to it.
+func TestRecipientLanguage(t *testing.T) {
+	h := newCommandHarness(t)
+	if err := h.st.Update(h.ctx, func(tx *store.Tx) error { return tx.SetLang(h.ctx, "alice@hospital.example", "fr") }); err != nil {
+		t.Fatal(err)
+	}
+	from := len(h.outbox())
+	h.mail("followup-thunderbird.eml")
+	s := sent(h.outbox()[from:])
+	if d := data(t, s.one(t, store.KindAck, "alice@hospital.example")); d.Lang != "fr" {
+		t.Errorf("acknowledgement in %q", d.Lang)
+	}
+	if d := data(t, s.one(t, store.KindTriagerUpdate, alex)); d.Lang != "" {
+		t.Errorf("update to a triager without lang in %q", d.Lang)
+	}
+}
