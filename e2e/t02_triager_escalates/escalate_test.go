@@ -273,7 +273,7 @@ func checkEscalation(t *testing.T, esc *e2etest.Mail, triagerMsgID string) {
 			}
 		}
 	}
-	stixb, ok := atts["indicators.stix.json"]
+	stixb, ok := atts["league-1-indicators.stix.json"]
 	if !ok {
 		t.Errorf("no indicators.stix.json attached (attachments: %v)", keys(atts))
 		return
