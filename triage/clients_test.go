@@ -229,3 +229,23 @@ func TestRecipientLanguage(t *testing.T) {
 		t.Errorf("update to a triager without lang in %q", d.Lang)
 	}
 }
+
+// TestEscalationQuotesTheReport: the escalation carries the reporter's
+// words and files unless the triager says quote=0.
+func TestEscalationQuotesTheReport(t *testing.T) {
+	for _, tt := range []struct {
+		mail  string
+		words bool
+	}{{"escalate-named.eml", true}, {"escalate-quote0.eml", false}} {
+		h := newCommandHarness(t)
+		from := len(h.outbox())
+		h.mail(tt.mail)
+		d := data(t, sent(h.outbox()[from:]).one(t, store.KindEscalation, cert))
+		if got := strings.Contains(d.Words, "Two of them entered their password"); got != tt.words {
+			t.Errorf("%s: words %q", tt.mail, d.Words)
+		}
+		if strings.Contains(d.Words, "http://") {
+			t.Errorf("%s: live URL in %q", tt.mail, d.Words)
+		}
+	}
+}
