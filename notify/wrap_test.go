@@ -99,3 +99,18 @@ func TestRenderedLines(t *testing.T) {
 		t.Errorf("attachments %q", names)
 	}
 }
+
+// TestWrapJoinsTheRest: what a wrapped line of prose leaves over goes on
+// with the next line of its paragraph, not alone on a line; indented
+// lines and list items are not joined.
+func TestWrapJoinsTheRest(t *testing.T) {
+	in := "the League, volunteers who defend hospitals against cyber attacks, escalates\nto you ticket [League #12].\n\n  url     a\n  domain  b"
+	want := "the League, volunteers who defend hospitals against cyber attacks,\nescalates to you ticket [League #12].\n\n  url     a\n  domain  b"
+	if got := wrap(in, 72); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	in = "- " + strings.Repeat("item words ", 8) + "\nnext line"
+	if got := wrap(in, 72); !strings.HasSuffix(got, "\nnext line") {
+		t.Errorf("list item joined:\n%s", got)
+	}
+}
