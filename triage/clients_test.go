@@ -208,6 +208,9 @@ func TestSharedDomainAnswer(t *testing.T) {
 	}
 	s := sent(h.outbox()[from:])
 	u := s.one(t, store.KindTriagerUpdate, alex) // one, not one per reason
+	if root := h.noticeID(1, alex); u.InReplyTo != root || len(u.References) == 0 || u.References[0] != root {
+		t.Errorf("answer update not in the thread of the notice %s: %s %q", root, u.InReplyTo, u.References)
+	}
 	if d := data(t, u); !strings.Contains(d.Result, "answered the alert") || !strings.Contains(d.Result, "not run") {
 		t.Errorf("update %q / %q", d.Command, d.Result)
 	}
