@@ -225,8 +225,9 @@ func TestRecipientLanguage(t *testing.T) {
 	from := len(h.outbox())
 	h.mail("followup-thunderbird.eml")
 	s := sent(h.outbox()[from:])
-	if d := data(t, s.one(t, store.KindAck, "alice@hospital.example")); d.Lang != "fr" {
-		t.Errorf("acknowledgement in %q", d.Lang)
+	ack := s.one(t, store.KindAck, "alice@hospital.example")
+	if d := data(t, ack); d.Lang != "fr" || !strings.HasPrefix(ack.Subject, "[League #1] Ajouté : ") {
+		t.Errorf("acknowledgement in %q: %q", d.Lang, ack.Subject)
 	}
 	if d := data(t, s.one(t, store.KindTriagerUpdate, alex)); d.Lang != "" {
 		t.Errorf("update to a triager without lang in %q", d.Lang)

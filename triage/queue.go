@@ -300,5 +300,32 @@ func (in *intake) inLanguage(m *store.OutboxMail) error {
 	}
 	d.Lang = lang
 	m.SetData(d)
+	m.Subject = localSubject(m.Subject, d.Tag, lang)
 	return nil
+}
+
+// subjectWords are the words our subjects start with, after the tag, in
+// the languages the templates exist in.
+var subjectWords = map[string]map[string]string{
+	"fr": {"Received: ": "Reçu : ", "Added: ": "Ajouté : ", "New report: ": "Nouveau signalement : ",
+		"Escalation: ": "Transmission : ", "Alert: ": "Alerte : ", "Done: ": "Fait : ", "Not done: ": "Pas fait : ",
+		"Follow-up: ": "Suite : ", "Commands not run: ": "Commandes non exécutées : ",
+		"Answer to the escalation: ": "Réponse à la transmission : ", "Answer to the alert: ": "Réponse à l'alerte : "},
+}
+
+// localSubject writes the word after the tag of one of our subjects in
+// the recipient's language, when there is one for it.
+func localSubject(subject, tag, lang string) string {
+	base, _, _ := strings.Cut(lang, "-")
+	words := subjectWords[base]
+	if words == nil || tag == "" || !strings.HasPrefix(subject, tag+" ") {
+		return subject
+	}
+	rest := subject[len(tag)+1:]
+	for en, local := range words {
+		if strings.HasPrefix(rest, en) {
+			return tag + " " + local + rest[len(en):]
+		}
+	}
+	return subject
 }
