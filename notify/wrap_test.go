@@ -114,3 +114,12 @@ func TestWrapJoinsTheRest(t *testing.T) {
 		t.Errorf("list item joined:\n%s", got)
 	}
 }
+
+// BenchmarkWrap: wrapping a notice-sized text (go test -bench Wrap ./notify).
+func BenchmarkWrap(b *testing.B) {
+	text := strings.Repeat("three of our nurses got a mail this morning asking them to \"renew\" their VPN access at hxxp://vpn-renew[.]evil[.]example/login, which is hosted on 198[.]51[.]100[.]23.\n\n  url     hxxp://vpn-renew[.]evil[.]example/login\n", 40)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		wrap(text, lineWidth)
+	}
+}

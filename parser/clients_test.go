@@ -88,3 +88,12 @@ func FuzzUnflow(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkUnflow: decoding a flowed text of 8 KiB (go test -bench Unflow ./parser).
+func BenchmarkUnflow(b *testing.B) {
+	text := strings.Repeat("a line of a flowed paragraph that goes on \r\nand ends here.\r\n> quoted and \r\n> flowed\r\n", 100)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		unflow(text, false)
+	}
+}
