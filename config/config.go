@@ -48,6 +48,9 @@ type League struct {
 	Domains []string `toml:"domains"`
 	// Secret keys the HMAC of reply tokens.
 	Secret string `toml:"secret"`
+	// Lang is the language (BCP 47, "fr") of mail to recipients whose
+	// contact has no lang of its own; English when empty.
+	Lang string `toml:"lang"`
 }
 
 // IMAP is the intake. URL is the contact mailbox; Mailboxes adds others

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"golang.org/x/text/language"
 )
 
 // DefaultPath is where the config is looked for when no --config is given.
@@ -317,6 +318,11 @@ func (c *Config) check() error {
 	}
 	if err := c.checkSLA(); err != nil {
 		return err
+	}
+	if c.League.Lang != "" {
+		if _, err := language.Parse(c.League.Lang); err != nil {
+			return c.Errorf("league.lang", "%q is not a BCP 47 language tag (like fr or pt-BR)", c.League.Lang)
+		}
 	}
 	switch c.Export.TLPMax {
 	case "", "clear", "white", "green", "amber", "amber+strict", "red":

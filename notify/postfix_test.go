@@ -131,9 +131,9 @@ func TestThroughPostfix(t *testing.T) {
 		for _, a := range got[0].Attachments {
 			files[a.FileName] = a.Content
 		}
-		recs, err := csv.NewReader(bytes.NewReader(files["indicators.csv"])).ReadAll()
+		recs, err := csv.NewReader(bytes.NewReader(files["league-1-indicators.csv"])).ReadAll()
 		if err != nil || len(recs) < 2 {
-			t.Fatalf("indicators.csv: %v %q", err, files["indicators.csv"])
+			t.Fatalf("indicators.csv: %v %q", err, files["league-1-indicators.csv"])
 		}
 		var bundle struct {
 			Type    string `json:"type"`
@@ -142,7 +142,7 @@ func TestThroughPostfix(t *testing.T) {
 				Pattern string `json:"pattern"`
 			} `json:"objects"`
 		}
-		if err := json.Unmarshal(files["indicators.stix.json"], &bundle); err != nil || bundle.Type != "bundle" {
+		if err := json.Unmarshal(files["league-1-indicators.stix.json"], &bundle); err != nil || bundle.Type != "bundle" {
 			t.Fatalf("indicators.stix.json: %v", err)
 		}
 		n := 0

@@ -45,17 +45,19 @@ func withAttachments(kind string) bool {
 // and view v: headers from m (every value that may hold a reporter's text
 // made safe by HeaderText), a plain-text part, an HTML part when the
 // template set has one for the kind, and for escalations and alerts the
-// indicators as indicators.csv and indicators.stix.json. Lines end in
+// indicators as league-N-indicators.csv and .stix.json. Lines end in
 // CRLF; every part is 7-bit (quoted-printable or base64).
 func Render(tmpl *templates.Set, m store.OutboxMail, v View) ([]byte, error) {
 	name := m.Template
 	if name == "" {
 		name = m.Kind
 	}
-	var text, html bytes.Buffer
-	if err := tmpl.Text(&text, name, v); err != nil {
+	name = tmpl.Lang(name, v.Lang)
+	var raw, html bytes.Buffer
+	if err := tmpl.Text(&raw, name, v); err != nil {
 		return nil, err
 	}
+	text := bytes.NewBufferString(wrap(raw.String(), lineWidth))
 	hasHTML, err := tmpl.HTML(&html, name, v)
 	if err != nil {
 		return nil, err
@@ -71,9 +73,12 @@ func Render(tmpl *templates.Set, m store.OutboxMail, v View) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Named by the ticket, so that two escalations saved to one
+		// folder do not overwrite each other.
+		base := fmt.Sprintf("league-%d-indicators", v.Ticket)
 		atts = append(atts,
-			attachment{"indicators.csv", "text/csv", map[string]string{"charset": "utf-8", "header": "present"}, csvb},
-			attachment{"indicators.stix.json", "application/stix+json", map[string]string{"version": "2.1"}, stixb})
+			attachment{base + ".csv", "text/csv", map[string]string{"charset": "utf-8", "header": "present"}, csvb},
+			attachment{base + ".stix.json", "application/stix+json", map[string]string{"version": "2.1"}, stixb})
 	}
 	queued, err := queuedAttachments(m) // queued.go
 	if err != nil {

@@ -142,15 +142,15 @@ func TestRenderEscalation(t *testing.T) {
 	for _, a := range esc.Attachments {
 		files[a.FileName] = a.Content
 	}
-	recs, err := csv.NewReader(bytes.NewReader(files["indicators.csv"])).ReadAll()
+	recs, err := csv.NewReader(bytes.NewReader(files["league-1-indicators.csv"])).ReadAll()
 	if err != nil || len(recs) < 3 || recs[0][0] != "type" {
-		t.Fatalf("csv %q: %v", files["indicators.csv"], err)
+		t.Fatalf("csv %q: %v", files["league-1-indicators.csv"], err)
 	}
 	var bundle struct {
 		Type    string           `json:"type"`
 		Objects []map[string]any `json:"objects"`
 	}
-	if err := json.Unmarshal(files["indicators.stix.json"], &bundle); err != nil || bundle.Type != "bundle" {
+	if err := json.Unmarshal(files["league-1-indicators.stix.json"], &bundle); err != nil || bundle.Type != "bundle" {
 		t.Fatalf("stix: %v", err)
 	}
 	var patterns []string

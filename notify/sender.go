@@ -35,6 +35,9 @@ type Config struct {
 	Name string
 	// Tag is the subject tag's word, for tags a mail's data lacks.
 	Tag string
+	// Lang is the language of recipients whose own is not known ([league]
+	// lang, BCP 47): its templates (ack.fr.txt) are used when there are.
+	Lang string
 	// Domains are the league's own domains (From's domain is one): never
 	// sent to.
 	Domains []string

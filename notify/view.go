@@ -72,6 +72,13 @@ type View struct {
 	// Lookalike is what an impersonation alert is about, its domains
 	// defanged.
 	Lookalike *LookalikeView
+	// Words are the reporter's own words, defanged; Files the report's
+	// attachments.
+	Words string
+	Files []store.MailAttachment
+	// Lang is the recipient's language ("fr"): its templates are used
+	// when the set has them.
+	Lang string
 }
 
 // LookalikeView is a domain imitating the recipient's own, in a View.
@@ -132,6 +139,10 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 		Text: d.Text, Command: d.Command, Result: d.Result, RecipientName: d.RecipientName, Area: d.Area,
 		Severity: d.Severity, TLP: d.TLP, Created: d.Created, Unauthenticated: d.Unauthenticated, Digest: d.Digest,
 		Verdict: d.Verdict, Actions: d.Actions, List: d.List,
+		Words: d.Words, Files: d.Attached, Lang: d.Lang,
+	}
+	if v.Lang == "" {
+		v.Lang = s.cfg.Lang
 	}
 	if v.Ticket == 0 {
 		v.Ticket = m.Ticket
@@ -164,7 +175,10 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 	// invariant 6), and with no reply token but the recipient's own.
 	safe := func(t string) string { return s.guardTokens(s.extract.DefangText(t), m.ReplyTo) }
 	v.Subject, v.ReporterName, v.Text, v.Result, v.Command = safe(v.Subject), safe(v.ReporterName), safe(v.Text), safe(v.Result), safe(v.Command)
-	v.Unauthenticated = safe(v.Unauthenticated)
+	v.Unauthenticated, v.Words = safe(v.Unauthenticated), safe(v.Words)
+	for i := range v.Files {
+		v.Files[i].Name, v.Files[i].Type = safe(v.Files[i].Name), safe(v.Files[i].Type)
+	}
 	for i := range v.Errors {
 		v.Errors[i] = safe(v.Errors[i])
 	}

@@ -12,9 +12,24 @@ func TestReadCommands(t *testing.T) {
 		own  string
 		want []Command
 	}{
-		{"none", "Thanks for the report.\n#verify", []Command{}},
+		{"none", "Thanks for the report.\nWe saw # 1 and #2.", []Command{}},
+		{"after a greeting", "Hi team,\n\n#severity high\n#tlp green\n", []Command{
+			{Name: "severity", Args: []string{"high"}, Line: "#severity high", AfterText: true},
+			{Name: "tlp", Args: []string{"green"}, Line: "#tlp green", AfterText: true},
+		}},
+		{"punctuation after the word", "#severity: high\n#verify.", []Command{
+			{Name: "severity", Args: []string{"high"}, Line: "#severity: high"},
+			{Name: "verify", Args: []string{}, Line: "#verify."},
+		}},
+		{"a space after the hash", "# verify", []Command{
+			{Name: "verify", Args: []string{}, Line: "# verify", Problem: "there is a space between # and verify: write #verify"},
+		}},
+		{"a heading is no command", "# Summary\nAll fine.", []Command{}},
 		{"one with spaces", "\n   #Close  false positive \n", []Command{{Name: "close", Args: []string{"false", "positive"}, Line: "#Close  false positive"}}},
-		{"stops at prose", "#take\nI'll look at it.\n#close", []Command{{Name: "take", Args: []string{}, Line: "#take"}}},
+		{"prose between", "#take\nI'll look at it.\n#close", []Command{
+			{Name: "take", Args: []string{}, Line: "#take"},
+			{Name: "close", Args: []string{}, Line: "#close", AfterText: true},
+		}},
 		{"reply takes the rest", "#tlp amber\n#reply\nDear team,\nblocked.", []Command{
 			{Name: "tlp", Args: []string{"amber"}, Line: "#tlp amber"},
 			{Name: "reply", Args: []string{}, Line: "#reply", Text: "Dear team,\nblocked."},

@@ -105,6 +105,12 @@ type Command struct {
 	Text string `json:"text,omitempty"`
 	// Line is the line as written, to quote it back in an error.
 	Line string `json:"line"`
+	// AfterText says that the line came below other words of the sender
+	// (a greeting, a sentence): a command from a triager, words from
+	// anyone else.
+	AfterText bool `json:"after_text,omitempty"`
+	// Problem says why a line meant as a command cannot be read as one.
+	Problem string `json:"problem,omitempty"`
 }
 
 // Attachment is one attached file, at any depth (inside forwarded mails,

@@ -48,7 +48,13 @@ func (p *parse) walkParts(root *enmime.Part, raw []byte, depth int, layer Layer,
 				ct == "message/delivery-status", ct == "message/disposition-notification":
 				// Structure or reports: read by classify, no user text.
 			case !attached && (ct == "text/plain" || ct == "" || ct == "text/enriched"):
-				plains = append(plains, textOf(qpResidue(pt, undeclaredUTF8(pt)), pt.Charset))
+				text := textOf(qpResidue(pt, undeclaredUTF8(pt)), pt.Charset)
+				if f, delSp := flowed(pt.Header.Get("Content-Type")); f && ct == "text/plain" {
+					// Before anything reads lines: a #close reason or a
+					// URL would be cut at the soft break.
+					text = unflow(text, delSp)
+				}
+				plains = append(plains, text)
 			case !attached && ct == "text/html":
 				htmls = append(htmls, qpResidue(pt, undeclaredUTF8(pt)))
 			default:

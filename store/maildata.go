@@ -63,6 +63,27 @@ type MailData struct {
 	List *MailList `json:"list,omitempty"`
 	// Lookalike is what an impersonation alert is about.
 	Lookalike *MailLookalike `json:"lookalike,omitempty"`
+
+	// Words are the reporter's own words (above their quote and
+	// signature), cut and defanged: what a triager's notice and an
+	// escalation quote of the report. Attached are the report's
+	// attachments, as listed (Files above are what the mail carries).
+	Words    string           `json:"words,omitempty"`
+	Attached []MailAttachment `json:"attached,omitempty"`
+	// Lang is the recipient's language (BCP 47, "fr"): the template
+	// ack.fr.txt is used for it when there is one.
+	Lang string `json:"lang,omitempty"`
+}
+
+// MailAttachment is one attachment of a report, as a notice lists it.
+type MailAttachment struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	// Depth is 0 for the reporter's own files, 1 for those of a mail
+	// they forwarded, and so on.
+	Depth int `json:"depth,omitempty"`
 }
 
 // MailLookalike is a domain that imitates one of the recipient's own.

@@ -40,4 +40,45 @@ var funcs = map[string]any{
 		return b.String()
 	},
 	"upper": strings.ToUpper,
+	// longdate writes a day as a reader of lang writes it: "23 November
+	// 2026", "23 novembre 2026" (UTC).
+	"longdate": longDate,
+	// size writes a file size as people read it: 812 bytes, 14.2 KiB.
+	"size": func(n int64) string {
+		switch {
+		case n < 1024:
+			return fmt.Sprintf("%d bytes", n)
+		case n < 1<<20:
+			return fmt.Sprintf("%.1f KiB", float64(n)/1024)
+		}
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	},
+}
+
+var monthNames = map[string][12]string{
+	"fr": {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
+	"de": {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
+	"es": {"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
+	"it": {"gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"},
+	"nl": {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
+	"pt": {"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"},
+}
+
+func longDate(lang string, t time.Time) string {
+	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	if t.IsZero() {
+		if base == "fr" {
+			return "(date inconnue)"
+		}
+		return "an unknown date"
+	}
+	t = t.UTC()
+	names, ok := monthNames[base]
+	if !ok {
+		return t.Format("2 January 2006")
+	}
+	if base == "es" || base == "pt" {
+		return fmt.Sprintf("%d de %s de %d", t.Day(), names[t.Month()-1], t.Year())
+	}
+	return fmt.Sprintf("%d %s %d", t.Day(), names[t.Month()-1], t.Year())
 }

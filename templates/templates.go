@@ -132,6 +132,24 @@ func readAll(fsys fs.FS, files map[string]string) error {
 // ErrNoTemplate is returned for a mail kind that has no text template.
 var ErrNoTemplate = errors.New("no such template")
 
+// Lang returns the template name to use for kind in language lang (BCP
+// 47: "fr", "fr-CA"): kind.fr-ca, then kind.fr, then kind itself, the
+// default language's. A missing translation falls back, never fails.
+func (s *Set) Lang(kind, lang string) string {
+	lang = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(lang), "_", "-"))
+	for lang != "" {
+		if s.text[kind+"."+lang] != nil {
+			return kind + "." + lang
+		}
+		i := strings.LastIndexByte(lang, '-')
+		if i < 0 {
+			break
+		}
+		lang = lang[:i]
+	}
+	return kind
+}
+
 // Has reports whether the set has a text template for kind.
 func (s *Set) Has(kind string) bool { return s.text[kind] != nil }
 

@@ -50,6 +50,9 @@ type view struct {
 		Domain, Imitates, How string
 		FirstSeen             time.Time
 	}
+	Words  string
+	Ticket int64
+	Files  []store.MailAttachment
 }
 
 func TestEveryKindRenders(t *testing.T) {
@@ -57,13 +60,13 @@ func TestEveryKindRenders(t *testing.T) {
 	v := view{League: "report@league.example", LeagueName: "The League", Tag: "[League #7]", Subject: "<b>phish</b>",
 		Reporter: "soc@hospital.example", TLP: "amber", Indicators: []ind{{Type: "url", Defanged: "hxxp://evil[.]example/x"}},
 		IndicatorCount: 1, Text: "note"}
-	for _, kind := range []string{"ack", "triager-notice", "triager-update", "triager-digest", "escalation", "alert", "reply", "command-confirm", "command-error", "encrypted-waiting", "ack-encrypted"} {
+	for _, kind := range []string{"ack", "ack-update", "triager-notice", "triager-update", "triager-digest", "escalation", "alert", "reply", "command-confirm", "command-error", "encrypted-waiting", "ack-encrypted"} {
 		var b bytes.Buffer
 		if err := s.Text(&b, kind, v); err != nil {
 			t.Errorf("%s: %v", kind, err)
 			continue
 		}
-		if !strings.Contains(b.String(), "hxxp://evil[.]example/x") && kind != "reply" && kind != "triager-update" && kind != "triager-digest" && !strings.HasPrefix(kind, "command") && kind != "encrypted-waiting" && kind != "ack-encrypted" {
+		if !strings.Contains(b.String(), "hxxp://evil[.]example/x") && kind != "reply" && kind != "triager-digest" && !strings.HasPrefix(kind, "command") && kind != "encrypted-waiting" && kind != "ack-encrypted" {
 			t.Errorf("%s: no defanged indicator in\n%s", kind, b.String())
 		}
 		var h bytes.Buffer
@@ -128,5 +131,42 @@ func TestEncryptedWaitingHoldsNoDetail(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("the mail lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// frenchKinds are the templates shipped in French.
+var frenchKinds = []string{"ack", "ack-update", "alert", "command-confirm", "command-error", "escalation", "reply",
+	"triager-digest", "triager-notice", "triager-update"}
+
+// TestFrench: every kind of frenchKinds has a French template, which renders; a
+// language without templates falls back to English, a regional one to
+// its language.
+func TestFrench(t *testing.T) {
+	s := Default()
+	v := view{League: "report@league.example", LeagueName: "La Ligue", Tag: "[League #7]", Subject: "hameçonnage",
+		Reporter: "soc@chu.example", TLP: "amber", Indicators: []ind{{Type: "url", Defanged: "hxxp://evil[.]example/x"}},
+		IndicatorCount: 1, Text: "note", Created: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
+		Digest: []store.DigestEntry{{Ticket: 7, Subject: "x", What: "new report"}}}
+	// The kinds written in French so far; the others fall back to English.
+	for _, kind := range frenchKinds {
+		fr := s.Lang(kind, "fr-FR")
+		if fr != kind+".fr" {
+			t.Errorf("%s has no French template (got %s)", kind, fr)
+			continue
+		}
+		var b bytes.Buffer
+		if err := s.Text(&b, fr, v); err != nil {
+			t.Errorf("%s: %v", fr, err)
+		}
+		if strings.Contains(b.String(), "Volunteers defending") {
+			t.Errorf("%s signs in English:\n%s", fr, b.String())
+		}
+	}
+	if got := s.Lang("ack", "de"); got != "ack" {
+		t.Errorf("German falls back to %q", got)
+	}
+	var b bytes.Buffer
+	if err := s.Text(&b, "escalation.fr", v); err != nil || !strings.Contains(b.String(), "Signalé le :   23 novembre 2026") {
+		t.Errorf("escalation.fr: %v\n%s", err, b.String())
 	}
 }

@@ -3,6 +3,8 @@ package triage
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hospital-league/leaguemail/store"
 )
 
 // answerer is a CERT or an institution the league wrote to about a
@@ -16,9 +18,11 @@ type answerer struct {
 }
 
 // answerer says whether the sender answers for a CERT or institution
-// that ticket n was escalated or alerted to: the very address we wrote
-// to, or another address at that contact's domain (a CERT's ticket system
-// answers from its own address).
+// that ticket n was escalated or alerted to. A contact is matched by its
+// exact address first; then by domain (a CERT's ticket system answers
+// from its own address), but only when one contact has that domain:
+// three institutions at one hospital group's domain are three, and a mail
+// from that domain is "someone at chu-exemple.fr", not one of them.
 func (in *intake) answerer(n int64) (*answerer, error) {
 	if in.from == "" {
 		return nil, nil
@@ -27,20 +31,20 @@ func (in *intake) answerer(n int64) (*answerer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if role == "cert" || role == "institution" || role == "abuse" || role == "le" {
-		cs, err := in.tx.ContactsByEmail(in.ctx, in.from)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
+	if role != "" && role != "cert" && role != "institution" && role != "abuse" && role != "le" {
+		return nil, nil // a reporter, a triager...
+	}
+	exact, err := in.tx.ContactsByEmail(in.ctx, in.from)
+	if err != nil {
+		return nil, err
+	}
+	if role != "" {
+		for _, c := range exact {
 			if c.Kind == role {
 				return &answerer{name: contactName(c), role: role}, nil
 			}
 		}
 		return &answerer{name: in.from, role: role}, nil
-	}
-	if role != "" {
-		return nil, nil // a reporter, a triager...
 	}
 	_, domain, _ := strings.Cut(in.from, "@")
 	for _, kind := range []string{"cert", "institution"} {
@@ -48,18 +52,32 @@ func (in *intake) answerer(n int64) (*answerer, error) {
 		if err != nil {
 			return nil, err
 		}
+		var same []store.Contact // the contacts of kind at the sender's domain
+		written := false         // one of them got our mail about n
 		for _, c := range cs {
 			if c.Domain == "" || (domain != c.Domain && !strings.HasSuffix(domain, "."+c.Domain)) {
 				continue
 			}
+			same = append(same, c)
 			r, err := in.tx.ParticipantRole(in.ctx, n, c.Email)
 			if err != nil {
 				return nil, err
 			}
-			if r == kind {
-				return &answerer{name: fmt.Sprintf("%s (from %s)", contactName(c), in.from), role: kind}, nil
+			written = written || r == kind
+		}
+		if !written {
+			continue
+		}
+		for _, c := range exact {
+			if c.Kind == kind {
+				// A known contact of the domain, not itself written to.
+				return &answerer{name: contactName(c), role: kind}, nil
 			}
 		}
+		if len(same) == 1 {
+			return &answerer{name: fmt.Sprintf("%s (from %s)", contactName(same[0]), in.from), role: kind}, nil
+		}
+		return &answerer{name: fmt.Sprintf("someone at %s (%s)", domain, in.from), role: kind}, nil
 	}
 	return in.abuseDesk(n, domain) // takedown.go
 }

@@ -133,7 +133,7 @@ func (r *cmdRun) verify(c parser.Command) (string, error) {
 	if len(accepted) > 0 {
 		res += fmt.Sprintf(", %d of them accepted from pending evidence", len(accepted))
 	}
-	res += "; the feeds will publish them"
+	res += r.published()
 	if pending > 0 {
 		res += fmt.Sprintf(". %d pending %s left out: #accept them, or #verify them by name",
 			pending, plural(pending, "indicator was", "indicators were"))

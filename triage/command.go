@@ -152,6 +152,9 @@ func (r *cmdRun) authorized(c parser.Command) (string, error) {
 
 // do runs one command.
 func (r *cmdRun) do(c parser.Command) (string, error) {
+	if c.Problem != "" {
+		return "", bad("%s", c.Problem)
+	}
 	h := handlers[c.Name]
 	if h == nil {
 		return "", bad("#%s is not a command", c.Name)
@@ -199,6 +202,9 @@ func (in *intake) answerTriager(n int64, kind, prefix, command, result string) e
 	data := store.MailData{Ticket: n, Tag: in.g.tag(n), Subject: t.Subject, Indicators: []store.MailIndicator{},
 		Severity: t.Severity, TLP: t.TLP, Command: command, Result: result}
 	m := in.outMail(n, kind, in.from, in.g.subject(n, prefix, t.Subject), data, true)
+	if err := in.threadTo(m, n, store.KindTriagerNotice); err != nil {
+		return err
+	}
 	if ok, reason := in.g.Answerable(in.msg); !ok {
 		m.State, m.LastError = store.OutboxSuppressed, reason
 	}

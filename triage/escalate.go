@@ -23,15 +23,19 @@ func (r *cmdRun) escalate(c parser.Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	args, limit, err := quoteLimit(c.Args)
+	if err != nil {
+		return "", err
+	}
 	var to []store.Contact
-	if len(c.Args) > 0 {
+	if len(args) > 0 {
 		// Law enforcement contacts are named like CERTs (issue 14); the
 		// national route is the CERT's alone.
 		var les []store.Contact
 		if les, err = r.in.tx.Contacts(r.in.ctx, "le"); err != nil {
 			return "", err
 		}
-		to, err = pickCERTs(append(certs, les...), c.Args)
+		to, err = pickCERTs(append(certs, les...), args)
 	} else {
 		to, err = r.nationalCERT(certs)
 	}
@@ -40,6 +44,9 @@ func (r *cmdRun) escalate(c parser.Command) (string, error) {
 	}
 	data, err := r.escalationData()
 	if err != nil {
+		return "", err
+	}
+	if data.Words, data.Attached, err = r.in.reportWords(r.t, limit); err != nil {
 		return "", err
 	}
 	var names []string

@@ -74,6 +74,10 @@ type Config struct {
 	// ReopenWindow is how long after closing a participant's reply reopens
 	// a ticket rather than opening a new one (default 30 days).
 	ReopenWindow time.Duration
+	// FeedTLPMax is the strictest TLP the feeds publish ([export]
+	// tlp_max, green by default): #verify says whether the ticket's
+	// indicators will really be published.
+	FeedTLPMax string
 	// MaxSize is the largest mail stored (default 256 MiB); a larger one is
 	// rejected. Parser limits are far lower: a mail between the two is
 	// stored in full and ticketed with the parser's reason.
@@ -135,6 +139,9 @@ func New(st *store.Store, cfg Config) (*Gateway, error) {
 	}
 	if cfg.ReopenWindow == 0 {
 		cfg.ReopenWindow = 30 * 24 * time.Hour
+	}
+	if cfg.FeedTLPMax == "" {
+		cfg.FeedTLPMax = "green"
 	}
 	if cfg.MaxSize == 0 {
 		cfg.MaxSize = 256 << 20

@@ -27,6 +27,9 @@ type intake struct {
 	crypto *mailcrypto.Opened
 	// sigNote says why a valid signature authenticated nothing.
 	sigNote string
+	// updates are the triagers' updates the mail makes, sent once it is
+	// triaged (see flushUpdates).
+	updates []*update
 }
 
 // result is what became of a mail, for the log and the tests.
@@ -91,6 +94,16 @@ func (in *intake) triage() error {
 		return err
 	} else if ok {
 		in.auth = senderAuth{verdictPass, how}
+	}
+	if err := in.route(); err != nil {
+		return err
+	}
+	return in.flushUpdates()
+}
+
+func (in *intake) route() error {
+	if err := in.keepCommands(); err != nil {
+		return err
 	}
 	switch in.msg.Kind {
 	case parser.KindBounce:

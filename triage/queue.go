@@ -72,19 +72,9 @@ func (g *Gateway) newMessageID(n int64) string {
 // sender over the rate limit. Over the global budget of automatic mail it
 // is queued all the same: notify holds it until the budget allows.
 func (in *intake) queueAck(n int64, data store.MailData, unauth string) error {
-	ok, reason := in.g.Answerable(in.msg)
-	if ok && unauth != "" && !in.g.cfg.AckUnauthenticated {
-		ok, reason = false, "unauthenticated sender: "+unauth
-	}
-	if ok {
-		since := in.now.Add(-in.g.cfg.AckWindow)
-		count, err := in.tx.CountQueued(in.ctx, store.KindAck, in.from, since)
-		if err != nil {
-			return err
-		}
-		if count >= in.g.cfg.AckLimit {
-			ok, reason = false, fmt.Sprintf("rate limit: %d acknowledgements to %s in the last %s", count, in.from, in.g.cfg.AckWindow)
-		}
+	ok, reason, err := in.ackAllowed(unauth)
+	if err != nil {
+		return err
 	}
 	state := store.OutboxQueued
 	if !ok {
@@ -93,6 +83,26 @@ func (in *intake) queueAck(n int64, data store.MailData, unauth string) error {
 	m := in.outMail(n, store.KindAck, in.from, in.g.subject(n, "Received: ", in.g.quoteSubject(in.msg.Subject)), data, true)
 	m.State, m.LastError = state, reason
 	return in.enqueue(n, m, "reporter")
+}
+
+// ackAllowed says whether the mail's sender may get an acknowledgement,
+// or why not; see queueAck.
+func (in *intake) ackAllowed(unauth string) (bool, string, error) {
+	ok, reason := in.g.Answerable(in.msg)
+	if ok && unauth != "" && !in.g.cfg.AckUnauthenticated {
+		ok, reason = false, "unauthenticated sender: "+unauth
+	}
+	if ok {
+		since := in.now.Add(-in.g.cfg.AckWindow)
+		count, err := in.tx.CountQueued(in.ctx, store.KindAck, in.from, since)
+		if err != nil {
+			return false, "", err
+		}
+		if count >= in.g.cfg.AckLimit {
+			ok, reason = false, fmt.Sprintf("rate limit: %d acknowledgements to %s in the last %s", count, in.from, in.g.cfg.AckWindow)
+		}
+	}
+	return ok, reason, nil
 }
 
 // maxQuotedSubject is how much of a reporter's subject an acknowledgement
@@ -239,6 +249,9 @@ func (in *intake) outMail(n int64, kind, to, subject string, data store.MailData
 // enqueue adds m to the outbox, records it on the ticket, and makes its
 // recipient a participant.
 func (in *intake) enqueue(n int64, m *store.OutboxMail, role string) error {
+	if err := in.inLanguage(m); err != nil {
+		return err
+	}
 	if _, err := in.tx.Enqueue(in.ctx, m); err != nil {
 		return err
 	}
@@ -268,4 +281,51 @@ func orNone(s string) string {
 		return "(no one)"
 	}
 	return s
+}
+
+// inLanguage records in m's data the language of its recipient, when the
+// contacts know it: notify writes the mail from that language's
+// templates, or the default language's when there are none.
+func (in *intake) inLanguage(m *store.OutboxMail) error {
+	if len(m.Recipients) != 1 {
+		return nil
+	}
+	lang, err := in.tx.Lang(in.ctx, m.Recipients[0])
+	if err != nil || lang == "" {
+		return err
+	}
+	d, err := m.MailData()
+	if err != nil || d.Lang != "" {
+		return err
+	}
+	d.Lang = lang
+	m.SetData(d)
+	m.Subject = localSubject(m.Subject, d.Tag, lang)
+	return nil
+}
+
+// subjectWords are the words our subjects start with, after the tag, in
+// the languages the templates exist in.
+var subjectWords = map[string]map[string]string{
+	"fr": {"Received: ": "Reçu : ", "Added: ": "Ajouté : ", "New report: ": "Nouveau signalement : ",
+		"Escalation: ": "Transmission : ", "Alert: ": "Alerte : ", "Done: ": "Fait : ", "Not done: ": "Pas fait : ",
+		"Follow-up: ": "Suite : ", "Commands not run: ": "Commandes non exécutées : ",
+		"Answer to the escalation: ": "Réponse à la transmission : ", "Answer to the alert: ": "Réponse à l'alerte : "},
+}
+
+// localSubject writes the word after the tag of one of our subjects in
+// the recipient's language, when there is one for it.
+func localSubject(subject, tag, lang string) string {
+	base, _, _ := strings.Cut(lang, "-")
+	words := subjectWords[base]
+	if words == nil || tag == "" || !strings.HasPrefix(subject, tag+" ") {
+		return subject
+	}
+	rest := subject[len(tag)+1:]
+	for en, local := range words {
+		if strings.HasPrefix(rest, en) {
+			return tag + " " + local + rest[len(en):]
+		}
+	}
+	return subject
 }

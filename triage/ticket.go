@@ -90,6 +90,8 @@ func (in *intake) open(follows int64, why string) (int64, error) {
 	}
 	notice := in.ticketData(t, corr)
 	notice.Unauthenticated = unauth
+	// What the reporter wrote ("two agents clicked") is half the report.
+	notice.Words, notice.Attached = excerpt(msg), filesOf(msg)
 	if err := in.markPending(n, &notice); err != nil {
 		return 0, err
 	}
@@ -200,11 +202,20 @@ func (in *intake) reply(th thread) error {
 			return err
 		}
 	}
+	before, err := in.knownIndicators(n)
+	if err != nil {
+		return err
+	}
 	if err := in.sightings(n, in.pendingWhy(!ok, th.verified || ans != nil)); err != nil {
 		return err
 	}
 	if err := in.commands(n, false); err != nil {
 		return err
+	}
+	if ans == nil {
+		if err := in.followUp(n, before, ok, flagWhy); err != nil {
+			return err
+		}
 	}
 	if err := in.tx.Touch(in.ctx, n, in.now); err != nil {
 		return err
@@ -260,10 +271,17 @@ func (in *intake) replyToClosed(th thread) error {
 		if err := in.tx.SetState(in.ctx, n, store.StateNew, in.event(n, "", detail)); err != nil {
 			return err
 		}
+		before, err := in.knownIndicators(n)
+		if err != nil {
+			return err
+		}
 		if err := in.sightings(n, in.pendingWhy(false, th.verified)); err != nil {
 			return err
 		}
 		if err := in.commands(n, false); err != nil {
+			return err
+		}
+		if err := in.followUp(n, before, true, ""); err != nil {
 			return err
 		}
 		in.done(DispReopened, n)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hospital-league/leaguemail/parser"
-	"github.com/hospital-league/leaguemail/store"
 )
 
 // #wait [DURATION] [reason] pauses the ticket's resolve clock while the
@@ -88,19 +87,8 @@ func (in *intake) answerResumes(n int64) error {
 	if _, err := in.tx.AddEvent(in.ctx, ev); err != nil {
 		return err
 	}
-	owner, err := in.tx.Work(in.ctx, n)
-	if err != nil {
-		return err
-	}
-	if owner.Assignee == "" {
-		return in.tellTriagers(n, "Answer came: ", "", detail, excerpt(in.msg))
-	}
-	t, err := in.tx.Ticket(in.ctx, n)
-	if err != nil {
-		return err
-	}
-	data := store.MailData{Ticket: n, Tag: in.g.tag(n), Subject: t.Subject, Reporter: t.Reporter,
-		Indicators: []store.MailIndicator{}, Severity: t.Severity, TLP: t.TLP, Result: detail, Text: excerpt(in.msg)}
-	m := in.outMail(n, store.KindTriagerUpdate, owner.Assignee, in.g.subject(n, "Answer came: ", t.Subject), data, false)
-	return in.enqueue(n, m, "triager")
+	// The owner, or every triager when nobody took it, in the one update
+	// this mail makes.
+	in.tellOwner(update{n: n, prefix: "Answer came: ", results: lines(detail), text: excerpt(in.msg)})
+	return nil
 }

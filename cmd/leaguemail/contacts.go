@@ -17,6 +17,7 @@ import (
 
 	"github.com/hospital-league/leaguemail/sla"
 	"github.com/hospital-league/leaguemail/store"
+	"golang.org/x/text/language"
 )
 
 // runContacts imports contacts from a CSV file or lists them. CERTs are
@@ -73,6 +74,8 @@ type contactRow struct {
 	// given, so that a re-import does not bring back a hospital that left
 	// the area alerts by mail.
 	subscribed string
+	// lang is the contact's language (BCP 47), "" for the league's.
+	lang string
 }
 
 func importContacts(ctx context.Context, so storeOptions, path string, stdout io.Writer) error {
@@ -120,6 +123,9 @@ func importContacts(ctx context.Context, so storeOptions, path string, stdout io
 					return fmt.Errorf("%s:%d: %w", path, r.line, err)
 				}
 			}
+			if err := tx.SetLang(ctx, r.Email, r.lang); err != nil {
+				return fmt.Errorf("%s:%d: %w", path, r.line, err)
+			}
 		}
 		return nil
 	})
@@ -148,7 +154,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
-	cols := map[string]int{"kind": 0, "name": 1, "email": 2, "country": 3, "region": 4, "covers": 5, "shift": 6}
+	cols := map[string]int{"kind": 0, "name": 1, "email": 2, "country": 3, "region": 4, "covers": 5, "shift": 6, "lang": 7}
 	var rows []contactRow
 	var errs []string
 	seen := map[string]int{}
@@ -180,6 +186,10 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 		if err == nil {
 			subscribed, err = subscribedOf(rec, cols, c.Kind)
 		}
+		var lang string
+		if err == nil {
+			lang, err = langOf(rec, cols)
+		}
 		if err == nil {
 			key := c.Kind + " " + c.Email
 			if prev, dup := seen[key]; dup {
@@ -191,7 +201,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 			errs = append(errs, fmt.Sprintf("%s:%d: %v", name, line, err))
 			continue
 		}
-		rows = append(rows, contactRow{Contact: c, line: line, shift: shift, subscribed: subscribed})
+		rows = append(rows, contactRow{Contact: c, line: line, shift: shift, subscribed: subscribed, lang: lang})
 	}
 	switch {
 	case len(errs) == 1:
@@ -209,7 +219,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 // holding a contact: its first field is a column's name.
 func isHeader(rec []string) bool {
 	switch strings.ToLower(strings.TrimSpace(rec[0])) {
-	case "kind", "name", "email", "country", "region", "covers", "shift", "subscribed":
+	case "kind", "name", "email", "country", "region", "covers", "shift", "subscribed", "lang":
 		return true
 	}
 	return false
@@ -221,13 +231,13 @@ func csvColumns(rec []string) (map[string]int, error) {
 	for i, h := range rec {
 		h = strings.ToLower(strings.TrimSpace(h))
 		switch h {
-		case "kind", "name", "email", "country", "region", "covers", "shift", "subscribed":
+		case "kind", "name", "email", "country", "region", "covers", "shift", "subscribed", "lang":
 			if _, dup := cols[h]; dup {
 				return nil, fmt.Errorf("column %q appears twice in the header", h)
 			}
 			cols[h] = i
 		default:
-			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region, covers, shift, subscribed", h)
+			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region, covers, shift, subscribed, lang", h)
 		}
 	}
 	if _, ok := cols["email"]; !ok {
@@ -245,7 +255,7 @@ func contactOf(rec []string, cols map[string]int) (store.Contact, error) {
 		return strings.TrimSpace(rec[i])
 	}
 	if last := slices.Max(slices.Collect(maps.Values(cols))); len(rec) > last+1 {
-		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region, covers, shift)", len(rec), last+1)
+		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region, covers, shift, lang)", len(rec), last+1)
 	}
 	c := store.Contact{
 		Kind:    strings.ToLower(get("kind")),
@@ -317,4 +327,18 @@ func shiftOf(rec []string, cols map[string]int, kind string) (string, error) {
 		return "", err
 	}
 	return s, nil
+}
+
+// langOf reads the optional lang column: a BCP 47 language tag ("fr",
+// "pt-BR"), kept in its canonical form.
+func langOf(rec []string, cols map[string]int) (string, error) {
+	i, ok := cols["lang"]
+	if !ok || i >= len(rec) || strings.TrimSpace(rec[i]) == "" {
+		return "", nil
+	}
+	tag, err := language.Parse(strings.TrimSpace(rec[i]))
+	if err != nil {
+		return "", fmt.Errorf("lang %q is not a BCP 47 language tag (like fr or pt-BR)", strings.TrimSpace(rec[i]))
+	}
+	return strings.ToLower(tag.String()), nil
 }

@@ -277,10 +277,11 @@ func (d *demo) showOutcome(ctx context.Context, n int64) error {
 // keep leaves everything running for a person's mail client, and goes on
 // telling what happens, until Ctrl-C.
 func (d *demo) keep(ctx context.Context) error {
-	_, imapPort, _ := strings.Cut(d.srv.IMAPAddr, ":")
 	d.printf("\nThe gateway keeps running until Ctrl-C. Point your mail client (mutt, Thunderbird) at it:\n")
 	d.printf("  IMAP %s and SMTP %s, plain text (no TLS), user %s, password %s\n", d.srv.IMAPAddr, d.srv.SMTPAddr, demoTriager, demoPassword)
-	d.printf("  e.g. mutt -e 'set ssl_starttls=no ssl_force_tls=no' -f imap://%s@127.0.0.1:%s/INBOX\n", strings.Replace(demoTriager, "@", "%40", 1), imapPort)
+	for _, h := range clientHints(d.srv.IMAPAddr, d.srv.SMTPAddr, demoTriager, demoPassword) {
+		d.printf("  %s\n", h)
+	}
 	d.printf("  the other users, same password: %s\n", strings.Join(slices.DeleteFunc(demoUsers(), func(u string) bool {
 		return u == demoLeague || u == demoTriager
 	}), ", "))

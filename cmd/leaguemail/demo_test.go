@@ -48,7 +48,7 @@ func TestDemo(t *testing.T) {
 		"→ mail in from alex@volunteers.example",
 		"appended on ticket #1, threaded by token",
 		"#escalate: escalation to CERT-FR <cert@cert.example> queued",
-		"← escalation to cert@cert.example (ticket #1) with indicators.csv and indicators.stix.json",
+		"← escalation to cert@cert.example (ticket #1) with league-1-indicators.csv and league-1-indicators.stix.json",
 		"← confirmation to alex@volunteers.example (ticket #1)",
 		"escalated to CERT-FR <cert@cert.example>",
 		"tickets:     4 (#1 escalated, #2 new, #3 new, #4 new)",

@@ -85,10 +85,10 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: []byte(cfg.League.Secret),
 		Triagers: cfg.Triage.Triagers, AuthservID: cfg.Triage.AuthservID, AckLimit: cfg.Triage.AcksPerHour,
 		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour, UnsubscribeURL: cfg.UnsubscribeURL(),
-		TokenTTL: cfg.Triage.TokenTTL.Duration,
-		Parse:    g.timedParse(),
-		Open:     g.crypto.open,
-		Logger:   log,
+		TokenTTL: cfg.Triage.TokenTTL.Duration, FeedTLPMax: cfg.Export.TLPMax,
+		Parse:  g.timedParse(),
+		Open:   g.crypto.open,
+		Logger: log,
 	})
 	if err != nil {
 		return nil, cfg.Errorf("league.address", "%v", err)
@@ -111,7 +111,7 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	}
 
 	g.sender, err = notify.New(g.st, notify.Config{
-		URL: cfg.SMTP.URL, From: cfg.League.Address, Name: cfg.League.Name, Domains: cfg.League.Domains,
+		URL: cfg.SMTP.URL, From: cfg.League.Address, Name: cfg.League.Name, Domains: cfg.League.Domains, Lang: cfg.League.Lang,
 		CAFile: cfg.SMTP.CAFile, HelloName: cfg.SMTP.Helo, TemplatesDir: cfg.Templates.Dir,
 		MinBackoff: cfg.SMTP.RetryMin.Duration, MaxBackoff: cfg.SMTP.RetryMax.Duration,
 		AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,

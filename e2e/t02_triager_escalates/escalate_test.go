@@ -254,7 +254,7 @@ func checkEscalation(t *testing.T, esc *e2etest.Mail, triagerMsgID string) {
 	for _, p := range esc.Attachments {
 		atts[p.FileName] = p.Content
 	}
-	csvb, ok := atts["indicators.csv"]
+	csvb, ok := atts["league-1-indicators.csv"]
 	if !ok {
 		t.Errorf("no indicators.csv attached (attachments: %v)", keys(atts))
 	} else {
@@ -273,7 +273,7 @@ func checkEscalation(t *testing.T, esc *e2etest.Mail, triagerMsgID string) {
 			}
 		}
 	}
-	stixb, ok := atts["indicators.stix.json"]
+	stixb, ok := atts["league-1-indicators.stix.json"]
 	if !ok {
 		t.Errorf("no indicators.stix.json attached (attachments: %v)", keys(atts))
 		return
