@@ -328,13 +328,25 @@ func (p *opener) verdict(r *crypto.VerifyResult, noKeys bool, data []byte) *Sign
 }
 
 func (p *opener) pgpSigned(e entity, params map[string]string, depth int) ([]byte, bool) {
+	return p.signedMultipart(e, params, depth, "OpenPGP", "a PGP/MIME", "the signature part cannot be read: ",
+		func(signed, sig []byte) (*Signature, error) { return p.verifyDetached(signed, sig).seal(signed), nil })
+}
+
+// signedMultipart opens a multipart/signed mail (RFC 1847, RFC 3156, RFC
+// 8551): the first part is what was signed, the second the signature,
+// which verify reads and checks. The parser then reads the signed part
+// alone, without the signature as an attachment. what names the kind of
+// mail and unreadable prefixes the reason a signature cannot be read, in
+// the verdict.
+func (p *opener) signedMultipart(e entity, params map[string]string, depth int, method, what, unreadable string,
+	verify func(signed, sig []byte) (*Signature, error)) ([]byte, bool) {
 	ps, err := parts(e.body, params["boundary"])
 	if len(ps) < 2 {
-		why := "a PGP/MIME signed mail without its signature"
+		why := what + " signed mail without its signature"
 		if err != nil {
 			why += ": " + err.Error()
 		}
-		p.setSig(&Signature{Method: "OpenPGP", Problem: why}, depth)
+		p.setSig(&Signature{Method: method, Problem: why}, depth)
 		return nil, false
 	}
 	sigPart, err := splitEntity(ps[1])
@@ -342,17 +354,19 @@ func (p *opener) pgpSigned(e entity, params map[string]string, depth int) ([]byt
 	if err == nil {
 		sig, err = decodeBody(sigPart)
 	}
+	var s *Signature
+	if err == nil {
+		s, err = verify(ps[0], sig)
+	}
 	if err != nil {
-		p.setSig(&Signature{Method: "OpenPGP", Problem: "the signature part cannot be read: " + err.Error()}, depth)
+		p.setSig(&Signature{Method: method, Problem: unreadable + err.Error()}, depth)
 		return nil, false
 	}
-	p.setSig(p.verifyDetached(ps[0], sig).seal(ps[0]), depth)
+	p.setSig(s, depth)
 	inner, err := splitEntity(ps[0])
 	if err != nil {
 		return nil, false
 	}
-	// The signature is checked; the parser reads the signed part alone,
-	// without the signature as an attachment.
 	msg := rewrap(e, inner)
 	if next, ok := p.openInner(msg, depth); ok {
 		return next, true

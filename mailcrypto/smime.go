@@ -310,39 +310,15 @@ func (p *opener) smimeVerdict(p7 *pkcs7.PKCS7) *Signature {
 }
 
 func (p *opener) smimeSigned(e entity, params map[string]string, depth int) ([]byte, bool) {
-	ps, err := parts(e.body, params["boundary"])
-	if len(ps) < 2 {
-		why := "an S/MIME signed mail without its signature"
-		if err != nil {
-			why += ": " + err.Error()
-		}
-		p.setSig(&Signature{Method: "S/MIME", Problem: why}, depth)
-		return nil, false
-	}
-	sigPart, err := splitEntity(ps[1])
-	var der []byte
-	if err == nil {
-		der, err = decodeBody(sigPart)
-	}
-	var p7 *pkcs7.PKCS7
-	if err == nil {
-		p7, err = pkcs7.Parse(der)
-	}
-	if err != nil {
-		p.setSig(&Signature{Method: "S/MIME", Problem: "the signature cannot be read: " + err.Error()}, depth)
-		return nil, false
-	}
-	p7.Content = ps[0]
-	p.setSig(p.smimeVerdict(p7).seal(der), depth)
-	inner, err := splitEntity(ps[0])
-	if err != nil {
-		return nil, false
-	}
-	msg := rewrap(e, inner)
-	if next, ok := p.openInner(msg, depth); ok {
-		return next, true
-	}
-	return msg, true
+	return p.signedMultipart(e, params, depth, "S/MIME", "an S/MIME", "the signature cannot be read: ",
+		func(signed, der []byte) (*Signature, error) {
+			p7, err := pkcs7.Parse(der)
+			if err != nil {
+				return nil, err
+			}
+			p7.Content = signed
+			return p.smimeVerdict(p7).seal(der), nil
+		})
 }
 
 func (p *opener) smimeMIME(e entity, params map[string]string, depth int) ([]byte, bool) {
