@@ -94,7 +94,7 @@ func TestContactsCommand(t *testing.T) {
 		{"bad country", "institution,Far Hospital,sec@far.example,France,\n", `bad-country.csv:1: country "France" is not a two-letter ISO 3166 code`},
 		{"no name", "cert,,cert@cert-zz.example,ZZ,\n", `no-name.csv:1: a cert needs a name`},
 		{"duplicate", "triager,,a@x.example\ntriager,,A@x.example\n", `duplicate.csv:2: triager a@x.example is on line 1 already`},
-		{"too many fields", "triager,,a@x.example,,,,,fr,extra\n", `too-many-fields.csv:1: 9 fields`},
+		{"too many fields", "triager,,a@x.example,,,,,fr,,extra\n", `too-many-fields.csv:1: 10 fields`},
 		{"abuse without covers", "abuse,Hoster Abuse,abuse@hoster.example,,\n", `abuse-without-covers.csv:1: an abuse contact needs covers`},
 		{"bad covers", "kind,name,email,covers\nabuse,Hoster Abuse,abuse@hoster.example,192.0.2.0/99\n", `bad-covers.csv:2: covers: "192.0.2.0/99" is not a CIDR range`},
 		{"covers on a cert", "cert,CERT-XX,incident@cert-xx.example,XX,,cert-xx.example\n", `covers-on-a-cert.csv:1: covers is for abuse contacts and institutions, not a cert`},
