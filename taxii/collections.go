@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/hospital-league/leaguemail/export"
@@ -203,4 +204,12 @@ func PublicCollectionID(league string) string {
 // KeyCollectionID is the id of the collection of the key named name.
 func KeyCollectionID(league, name string) string {
 	return (&Server{cfg: Config{League: league}}).keyCollection(store.TAXIIKey{Name: name}).ID
+}
+
+// STIXIDOf is the id of an indicator in every collection: the export's.
+func STIXIDOf(league, typ, value string) string { return export.STIXID(league, typ, value) }
+
+// ReportID is the id of ticket n's report object.
+func ReportID(league string, n int64) string {
+	return "report--" + export.NameID(league, "report", strconv.FormatInt(n, 10))
 }

@@ -205,9 +205,6 @@ func TestAmberNeverToGreenKey(t *testing.T) {
 // amberMarking is the STIX 2.1 TLP:AMBER marking definition.
 const amberMarking = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
 
-// STIXIDOf is the export's id of an indicator.
-func STIXIDOf(league, typ, value string) string { return export.STIXID(league, typ, value) }
-
 func TestObjectsAreTheExports(t *testing.T) {
 	e := newEnv(t, Config{Public: true})
 	var anon taxiitest.Client
@@ -323,7 +320,7 @@ func TestAddedAfterOnlyNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := taxiitest.IDs(pages...)
-	want := []string{STIXIDOf("Test League", "domain", "new-fr.example"), "report--" + export.NameID("Test League", "report", "9")}
+	want := []string{STIXIDOf("Test League", "domain", "new-fr.example"), ReportID("Test League", 9)}
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
