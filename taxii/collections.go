@@ -176,6 +176,10 @@ func (s *Server) entries(ctx context.Context, c collection) ([]entry, error) {
 		return nil, fmt.Errorf("load the tickets: %w", err)
 	}
 	view, o := s.view(c, ts)
+	sum := fingerprint(view, o)
+	if es, ok := s.cache.get(c.ID, sum); ok {
+		return es, nil
+	}
 	objs, err := export.STIXObjects(view, o)
 	if err != nil {
 		return nil, err
@@ -193,6 +197,7 @@ func (s *Server) entries(ctx context.Context, c collection) ([]entry, error) {
 		out[i] = entry{obj: obj, added: added[vs[i]]}
 	}
 	sortEntries(out)
+	s.cache.put(c.ID, sum, out)
 	return out, nil
 }
 

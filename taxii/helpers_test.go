@@ -62,7 +62,7 @@ func fixture() []Ticket {
 }
 
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	src  *testSource
 	srv  *Server
 	http *httptest.Server
@@ -72,7 +72,9 @@ type env struct {
 	mu   sync.Mutex
 }
 
-func newEnv(t *testing.T, cfg Config) *env {
+func newEnv(t *testing.T, cfg Config) *env { return newEnvTB(t, cfg) }
+
+func newEnvTB(t testing.TB, cfg Config) *env {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {

@@ -78,6 +78,7 @@ type Server struct {
 	requests *prometheus.CounterVec
 	served   prometheus.Counter
 	limited  prometheus.Counter
+	cache    viewCache
 }
 
 // New makes a server over src.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hospital-league/leaguemail/config"
 	"github.com/hospital-league/leaguemail/internal/testcert"
@@ -133,5 +135,49 @@ func TestTLSConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q", tc.text, err, tc.want)
 		}
+	}
+}
+
+// A renewed certificate is served without a restart; one that does not
+// load leaves the old one in place.
+func TestCertFilesReload(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
+	if err := testcert.Write(cert, key, "first"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := newCertFiles(cert, key, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := func() string {
+		crt, err := c.get(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := x509.ParseCertificate(crt.Certificate[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x.Subject.CommonName
+	}
+	if got := leaf(); got != "first" {
+		t.Fatalf("served %q", got)
+	}
+	if err := testcert.Write(cert, key, "renewed"); err != nil {
+		t.Fatal(err)
+	}
+	future := time.Now().Add(time.Hour)
+	os.Chtimes(cert, future, future)
+	c.checked = time.Time{}
+	if got := leaf(); got != "renewed" {
+		t.Fatalf("after renewal served %q", got)
+	}
+	os.WriteFile(key, []byte("not a key"), 0o600)
+	later := future.Add(time.Hour)
+	os.Chtimes(key, later, later)
+	c.checked = time.Time{}
+	if got := leaf(); got != "renewed" {
+		t.Fatalf("a broken renewal: served %q, want the old certificate", got)
 	}
 }
