@@ -42,6 +42,9 @@ func (g *gateway) listen(ctx context.Context) (net.Listener, error) {
 		scheme = "https"
 	}
 	g.log.Info("http listening", "addr", ln.Addr().String(), "scheme", scheme)
+	if n, err := g.st.LiveTAXIIKeys(ctx); err == nil {
+		g.log.Info("taxii: serving TAXII 2.1", "discovery", "/taxii2/", "api_root", "/taxii2/api/", "keys", n, "public", cfg.TAXII.Public)
+	}
 	return ln, nil
 }
 
