@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -182,8 +184,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ri.key != nil {
 			name = ri.key.Name
 		}
-		s.cfg.Logger.Info("taxii request", "key", name, "method", r.Method, "path", r.URL.Path,
-			"query", r.URL.RawQuery, "status", status, "objects", ri.served,
+		s.cfg.Logger.Info("taxii request", "key", name, "method", r.Method, "path", redact(r.URL.Path),
+			"query", redact(r.URL.RawQuery), "status", status, "objects", ri.served,
 			"remote", remoteHost(r), "duration", time.Since(start).Round(time.Microsecond))
 	}()
 	s.serve(sw, r, ri)
@@ -253,6 +255,18 @@ func (s *Server) unauthorized(w http.ResponseWriter, why string) {
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
 	s.cfg.Logger.Error("taxii: cannot answer", "path", r.URL.Path, "err", err)
 	writeError(w, http.StatusInternalServerError, "Internal Server Error", "the server could not answer; try again later")
+}
+
+// keyInText finds what looks like one of our keys.
+var keyInText = regexp.MustCompile(keyPrefix + `[A-Za-z0-9_%-]*`)
+
+// redact hides a key that a client put in the URL (some tools offer an
+// api_key parameter): the log never holds a key.
+func redact(s string) string {
+	if !strings.Contains(s, keyPrefix) {
+		return s
+	}
+	return keyInText.ReplaceAllString(s, keyPrefix+"REDACTED")
 }
 
 func remoteHost(r *http.Request) string {

@@ -455,6 +455,9 @@ func TestLogNamesKeyNeverKey(t *testing.T) {
 	}
 	bad := &taxiitest.Client{Key: c.Key[:len(c.Key)-1] + "x"}
 	bad.Collections(e.root)
+	// A key put in the URL by a tool that offers an api_key parameter.
+	var anon taxiitest.Client
+	anon.Get(e.root+"collections/?api_key="+c.Key, &struct{}{})
 	log := e.logText()
 	if !strings.Contains(log, "key=cert-fr") || !strings.Contains(log, "status=200") || !strings.Contains(log, "objects=2") {
 		t.Errorf("the log does not name the key, the status and the objects:\n%s", log)
