@@ -15,6 +15,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -98,6 +99,21 @@ func TestTAXIIFeeds(t *testing.T) {
 	greenKey := addKey(t, e, "soc-green", "--tlp", "green")
 	certFR := addKey(t, e, "cert-fr", "--tlp", "amber", "--country", "FR")
 	hospB := addKey(t, e, "hospital-b", "--tlp", "amber", "--country", "DE", "--sector", "health")
+
+	t.Run("plain HTTP off loopback is refused once keys exist", func(t *testing.T) {
+		tmpl := filepath.Join("testdata", "leaguemail.toml.tmpl")
+		keep := e.Data
+		_, port, _ := net.SplitHostPort(e.Data.HTTPListen)
+		e.Data.TLSCert, e.Data.TLSKey, e.Data.HTTPListen = "", "", "0.0.0.0:"+port
+		e.WriteConfig(tmpl)
+		r := e2etest.Exec(t, e.Bin, "serve", "--config", e.Config)
+		e.Data = keep
+		e.WriteConfig(tmpl)
+		if r.Code != 1 || !strings.Contains(r.Stderr, "leaguemail.toml:") || !strings.Contains(r.Stderr, "[http] listen: 0.0.0.0:"+port+" is not a loopback address") ||
+			!strings.Contains(r.Stderr, "tls_cert") {
+			t.Errorf("serve over plain HTTP on 0.0.0.0 with keys: exit %d\n%s", r.Code, r.Stderr)
+		}
+	})
 
 	gw := e.ServeHTTPS()
 	report(t, e, 1, hospitalA, amberURL+"\nsent from "+amberIP, "#tlp amber\n#verify")
@@ -229,6 +245,14 @@ func TestTAXIIFeeds(t *testing.T) {
 		slices.Sort(want)
 		if !slices.Equal(got, want) {
 			t.Errorf("added_after %v brings %v, want only the new ticket's indicators and report %v", last, got, want)
+		}
+	})
+
+	t.Run("a revoked key is refused at once", func(t *testing.T) {
+		e.Run("taxii", "keys", "revoke", "hospital-b")
+		var te *taxiitest.Error
+		if _, err := de.Collections(root); !errors.As(err, &te) || te.Status != 401 {
+			t.Errorf("hospital-b's key after revoke, the gateway running: %v, want 401", err)
 		}
 	})
 
