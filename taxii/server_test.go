@@ -481,3 +481,32 @@ func TestRequireTLS(t *testing.T) {
 		t.Fatalf("the public collection needs no key: %v", err)
 	}
 }
+
+// The view kept between requests follows the data: an institution that
+// moves into a key's scope (its contact's country changed) is in the
+// next answer, with a date_added after the poll before.
+func TestViewFollowsScopeChange(t *testing.T) {
+	e := newEnv(t, Config{})
+	c := e.key("cert-fr", "amber", "FR", "")
+	col := e.own("cert-fr")
+	before := names(t, c, e.root, col)
+	if slices.Contains(before, "amber-de-health.example") {
+		t.Fatalf("cert-fr sees the German ticket: %v", before)
+	}
+	first, _ := c.AllObjects(e.root, col, nil)
+	last := first[len(first)-1].AddedLast
+	e.src.mu.Lock()
+	for i := range e.src.tickets {
+		if e.src.tickets[i].Number == 3 {
+			e.src.tickets[i].Country = "FR"
+		}
+	}
+	e.src.mu.Unlock()
+	if after := names(t, c, e.root, col); !slices.Contains(after, "amber-de-health.example") {
+		t.Fatalf("after the contact moved to FR: %v", after)
+	}
+	p, err := c.ObjectsPage(e.root, col, url.Values{"added_after": {last.Format(time.RFC3339Nano)}, "match[type]": {"indicator"}})
+	if err != nil || len(p.Objects) != 1 || p.Objects[0].Name != "amber-de-health.example" {
+		t.Fatalf("added_after the last poll: %v %v, want the newly visible indicator", taxiitest.IDs(p), err)
+	}
+}

@@ -301,9 +301,9 @@ func isCountryCode(s string) bool {
 
 func printContacts(w io.Writer, cs []store.Contact) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tNAME\tEMAIL\tCOUNTRY\tREGION\tCOVERS\tSUBSCRIBED")
+	fmt.Fprintln(tw, "KIND\tNAME\tEMAIL\tCOUNTRY\tREGION\tSECTOR\tCOVERS\tSUBSCRIBED")
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Kind, dashIfEmpty(c.Name), c.Email, dashIfEmpty(c.Country), dashIfEmpty(c.Region), dashIfEmpty(c.Covers),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Kind, dashIfEmpty(c.Name), c.Email, dashIfEmpty(c.Country), dashIfEmpty(c.Region), dashIfEmpty(c.Sector), dashIfEmpty(c.Covers),
 			subscription(c))
 	}
 	tw.Flush()

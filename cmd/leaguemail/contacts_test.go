@@ -86,9 +86,25 @@ func TestContactsCommand(t *testing.T) {
 		t.Errorf("reordered import: %d %q %q", code, out, errs)
 	}
 
+	// The sector column: the scope of TAXII keys, lower-cased; a change
+	// of sector alone is an update.
+	sectored := write("sector.csv", "kind,name,email,country,sector\ninstitution,General Clinic,it@clinic.example,XX, Health \n")
+	if code, out, errs := leaguemail("contacts", "import", sectored); code != 0 || !strings.Contains(out, "0 added, 1 updated") {
+		t.Errorf("sector import: %d %q %q", code, out, errs)
+	}
+	for _, c := range list() {
+		if c.Email == "it@clinic.example" && c.Sector != "health" {
+			t.Errorf("the clinic's sector is %q, want health", c.Sector)
+		}
+	}
+	if code, out, _ := leaguemail("contacts", "list"); code != 0 || !strings.Contains(out, "SECTOR") || !strings.Contains(out, "health") {
+		t.Errorf("list lacks the sector:\n%s", out)
+	}
+
 	bad := []struct {
 		name, body, want string
 	}{
+		{"sector on a triager", "kind,email,sector\ntriager,a@x.example,health\n", `sector-on-a-triager.csv:2: a triager has no sector`},
 		{"bad kind", "cert,CERT-XX,incident@cert-xx.example,XX,\nbank,Big Bank,it@bank.example,XX,\n", `bad-kind.csv:2: kind "bank" is not cert, institution, triager, abuse or le`},
 		{"bad email", "kind,name,email\n\ncert,CERT-YY,not an address\n", `bad-email.csv:3: "not an address" is not a bare mail address`},
 		{"bad country", "institution,Far Hospital,sec@far.example,France,\n", `bad-country.csv:1: country "France" is not a two-letter ISO 3166 code`},
