@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // BenchmarkObjectsPage measures one page of 100 objects of a key's
@@ -48,4 +49,25 @@ func newBenchEnv(b *testing.B) *env {
 	}
 	e.src.tickets = ts
 	return e
+}
+
+// BenchmarkObjectsPageChanged is BenchmarkObjectsPage when the data
+// changed since the last request (a ticket updated), so that the view is
+// built again: the export of every object, and date_added of the new
+// version.
+func BenchmarkObjectsPageChanged(b *testing.B) {
+	e := newBenchEnv(b)
+	c := e.key("partner", "amber", "", "")
+	url := e.root + "collections/" + e.own("partner") + "/objects/?limit=100"
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.SetBasicAuth("x", c.Key)
+	req.Header.Set("Accept", MediaTAXII)
+	do(b, req)
+	b.ResetTimer()
+	for b.Loop() {
+		e.src.mu.Lock()
+		e.src.tickets[0].Updated = e.src.tickets[0].Updated.Add(time.Second)
+		e.src.mu.Unlock()
+		do(b, req)
+	}
 }
