@@ -395,6 +395,9 @@ func TestAcceptAndMethods(t *testing.T) {
 		"application/taxii+json;version=2.1": true, "application/taxii+json": true, "*/*": true,
 		"application/json": false, "application/taxii+json;version=2.0": false, "text/html": false,
 		"application/taxii+json;version=2.1;q=0": false,
+		// What OpenCTI's TAXII ingester sends (its issue 4246): the */*
+		// lets it in, as a strict server that refuses it breaks OpenCTI.
+		"application/json, text/plain, */*": true,
 	} {
 		c := taxiitest.Client{Accept: accept}
 		_, err := c.Collections(e.root)
