@@ -20,6 +20,10 @@ var (
 		Name: "leaguemail_mailin_take_errors_total",
 		Help: "Temporary store errors; the message stays in the mailbox and is retried.",
 	}
+	bodylessOpts = prometheus.CounterOpts{
+		Name: "leaguemail_mailin_bodyless_total",
+		Help: "Messages the server answered without a body even when fetched alone; left in the mailbox and fetched again at the next session.",
+	}
 	movedOpts = prometheus.CounterOpts{
 		Name: "leaguemail_mailin_moved_total",
 		Help: "Messages moved out of the mailbox (to the processed or failed folder).",
@@ -54,9 +58,9 @@ var (
 // Metrics holds the intake's metrics. One Metrics serves any number of
 // mailboxes; give the same one to every Config.
 type Metrics struct {
-	taken, rejected, takeErrors, moved, fetchedBytes, connects, errors *prometheus.CounterVec
-	connected, lastSuccess                                             *prometheus.GaugeVec
-	takeSeconds                                                        *prometheus.HistogramVec
+	taken, rejected, takeErrors, bodyless, moved, fetchedBytes, connects, errors *prometheus.CounterVec
+	connected, lastSuccess                                                       *prometheus.GaugeVec
+	takeSeconds                                                                  *prometheus.HistogramVec
 }
 
 // NewMetrics makes the intake's metrics and registers them on reg, unless reg
@@ -68,6 +72,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		taken:        prometheus.NewCounterVec(takenOpts, l),
 		rejected:     prometheus.NewCounterVec(rejectedOpts, l),
 		takeErrors:   prometheus.NewCounterVec(takeErrorsOpts, l),
+		bodyless:     prometheus.NewCounterVec(bodylessOpts, l),
 		moved:        prometheus.NewCounterVec(movedOpts, l),
 		fetchedBytes: prometheus.NewCounterVec(fetchedBytesOpts, l),
 		connects:     prometheus.NewCounterVec(connectsOpts, l),
@@ -82,6 +87,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.taken = metricreg.Register(reg, m.taken)
 	m.rejected = metricreg.Register(reg, m.rejected)
 	m.takeErrors = metricreg.Register(reg, m.takeErrors)
+	m.bodyless = metricreg.Register(reg, m.bodyless)
 	m.moved = metricreg.Register(reg, m.moved)
 	m.fetchedBytes = metricreg.Register(reg, m.fetchedBytes)
 	m.connects = metricreg.Register(reg, m.connects)
@@ -94,9 +100,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 
 // mailboxMetrics are the metrics of one mailbox.
 type mailboxMetrics struct {
-	taken, rejected, takeErrors, moved, fetchedBytes, connects, errors prometheus.Counter
-	connected, lastSuccess                                             prometheus.Gauge
-	takeSeconds                                                        prometheus.Observer
+	taken, rejected, takeErrors, bodyless, moved, fetchedBytes, connects, errors prometheus.Counter
+	connected, lastSuccess                                                       prometheus.Gauge
+	takeSeconds                                                                  prometheus.Observer
 }
 
 func (m *Metrics) forMailbox(name string) *mailboxMetrics {
@@ -107,6 +113,7 @@ func (m *Metrics) forMailbox(name string) *mailboxMetrics {
 		taken:        m.taken.WithLabelValues(name),
 		rejected:     m.rejected.WithLabelValues(name),
 		takeErrors:   m.takeErrors.WithLabelValues(name),
+		bodyless:     m.bodyless.WithLabelValues(name),
 		moved:        m.moved.WithLabelValues(name),
 		fetchedBytes: m.fetchedBytes.WithLabelValues(name),
 		connects:     m.connects.WithLabelValues(name),

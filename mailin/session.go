@@ -134,8 +134,11 @@ func (s *session) selectMailbox(ctx context.Context) error {
 	return nil
 }
 
-// sweep moves out the mail that the sink committed but that is still in the
-// mailbox: the gateway stopped between the commit and the move.
+// sweep files the mail still in the mailbox below the checkpoint: what the
+// sink took (the gateway stopped between the commit and the move) is moved
+// to the processed folder; what it never took (the server gave no body,
+// or a crash came between a rejection and its move) is fetched and taken
+// again. Only the sink's word, never the checkpoint, makes mail processed.
 func (s *session) sweep(ctx context.Context) error {
 	if s.last == 0 {
 		return nil
@@ -148,13 +151,54 @@ func (s *session) sweep(ctx context.Context) error {
 	if len(uids) == 0 {
 		return nil
 	}
-	s.in.log.Info("imap: moving mail taken in before but not yet moved", "count", len(uids), "folder", s.in.cfg.Processed)
-	for chunk := range slices.Chunk(uids, 1000) {
+	taken, untaken, err := s.split(ctx, uids)
+	if err != nil {
+		return err
+	}
+	if len(taken) > 0 {
+		s.in.log.Info("imap: moving mail taken in before but not yet moved", "count", len(taken), "folder", s.in.cfg.Processed)
+	}
+	for chunk := range slices.Chunk(taken, 1000) {
 		if err := s.move(ctx, chunk, s.in.cfg.Processed); err != nil {
 			return err
 		}
 	}
+	if len(untaken) == 0 {
+		return nil
+	}
+	s.in.log.Info("imap: mail below the checkpoint was never taken in; fetching it again", "count", len(untaken))
+	last := s.last
+	defer func() { s.last = max(s.last, last) }()
+	for chunk := range slices.Chunk(untaken, s.in.cfg.BatchSize) {
+		if err := s.batch(ctx, chunk); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// split asks the sink which of uids it took.
+func (s *session) split(ctx context.Context, uids []imap.UID) (taken, untaken []imap.UID, err error) {
+	asked := make([]uint32, len(uids))
+	for i, u := range uids {
+		asked[i] = uint32(u)
+	}
+	got, err := s.in.sink.Taken(ctx, s.in.acct.Name(), s.uidValidity, asked)
+	if err != nil {
+		return nil, nil, &storeError{fmt.Errorf("taken uids: %w", err)}
+	}
+	has := make(map[imap.UID]bool, len(got))
+	for _, u := range got {
+		has[imap.UID(u)] = true
+	}
+	for _, u := range uids {
+		if has[u] {
+			taken = append(taken, u)
+		} else {
+			untaken = append(untaken, u)
+		}
+	}
+	return taken, untaken, nil
 }
 
 // search returns the UIDs in r, sorted.

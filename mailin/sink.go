@@ -22,6 +22,11 @@ type Sink interface {
 	// moved to the Failed folder); any other error is temporary (store down,
 	// disk full): the mail is left in place and retried later.
 	Take(ctx context.Context, raw []byte, origin Origin) error
+	// Taken returns those of uids (UIDs of the mailbox under uidValidity)
+	// that Take committed a mail from. The intake files mail below the
+	// checkpoint as processed only when Taken says so: a UID the server
+	// gave no body for is passed by the checkpoint but never taken.
+	Taken(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) ([]uint32, error)
 }
 
 // RejectError is returned by Sink.Take for a mail that can never be taken in.

@@ -81,6 +81,7 @@ func (s *memSink) Take(ctx context.Context, raw []byte, o Origin) error {
 	id, key := contentKey(raw)
 	if s.origins[o] || s.keys[key] {
 		s.dups++
+		s.origins[o] = true // as the store records where it was seen again
 		return nil
 	}
 	s.origins[o], s.keys[key] = true, true
@@ -97,6 +98,18 @@ func (s *memSink) Take(ctx context.Context, raw []byte, o Origin) error {
 		}
 	}
 	return nil
+}
+
+func (s *memSink) Taken(ctx context.Context, mailbox string, uv uint32, uids []uint32) ([]uint32, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var taken []uint32
+	for _, u := range uids {
+		if s.origins[Origin{Mailbox: mailbox, UIDValidity: uv, UID: u}] {
+			taken = append(taken, u)
+		}
+	}
+	return taken, nil
 }
 
 func (s *memSink) count() int {
@@ -170,6 +183,12 @@ func (s *fileSink) Checkpoint(ctx context.Context, mailbox string) (uint32, uint
 	return s.mem.Checkpoint(ctx, mailbox)
 }
 
+func (s *fileSink) Taken(ctx context.Context, mailbox string, uv uint32, uids []uint32) ([]uint32, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mem.Taken(ctx, mailbox, uv, uids)
+}
+
 func (s *fileSink) Take(ctx context.Context, raw []byte, o Origin) error {
 	if s.slow > 0 {
 		time.Sleep(s.slow)
@@ -179,6 +198,7 @@ func (s *fileSink) Take(ctx context.Context, raw []byte, o Origin) error {
 	m := s.mem
 	id, key := contentKey(raw)
 	if m.origins[o] || m.keys[key] {
+		m.origins[o] = true
 		return nil
 	}
 	line, _ := json.Marshal(record{Origin: o, MessageID: id, Key: key, At: time.Now()})

@@ -187,6 +187,10 @@ func (s sink) Checkpoint(ctx context.Context, mailbox string) (uint32, uint32, e
 	return s.g.triage.Checkpoint(ctx, mailbox)
 }
 
+func (s sink) Taken(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) ([]uint32, error) {
+	return s.g.triage.Taken(ctx, mailbox, uidValidity, uids)
+}
+
 func (s sink) Take(ctx context.Context, raw []byte, o mailin.Origin) error {
 	if err := ctx.Err(); err != nil {
 		return err // stopping: take no new mail
