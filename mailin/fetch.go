@@ -2,9 +2,11 @@ package mailin
 
 import (
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 )
 
 // fetch reads the messages of uids, sorted by UID. A UID the server answers
@@ -59,24 +61,22 @@ func (s *session) fetch(uids []imap.UID) ([]fetched, error) {
 // as a server's malformed BODYSTRUCTURE or ENVELOPE would close the
 // connection.
 func (s *session) fetchSet(uids []imap.UID) ([]fetched, error) {
-	section := &imap.FetchItemBodySection{Peek: true}
-	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}
+	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}
 	var msgs []fetched
 	err := s.guard(func(kick func()) error {
 		cmd := s.c.Fetch(imap.UIDSetNum(uids...), opts)
 		defer cmd.Close()
 		for m := cmd.Next(); m != nil; m = cmd.Next() {
 			kick()
-			buf, err := m.Collect()
+			f, err := readFetched(m)
 			if err != nil {
 				return err
 			}
-			raw := buf.FindBodySection(section)
-			if buf.UID == 0 || raw == nil {
+			if f.uid == 0 || f.raw == nil {
 				continue // a flag update, or a message without its body
 			}
-			s.in.m.fetchedBytes.Add(float64(len(raw)))
-			msgs = append(msgs, fetched{buf.UID, raw})
+			s.in.m.fetchedBytes.Add(float64(len(f.raw)))
+			msgs = append(msgs, f)
 		}
 		return cmd.Close()
 	})
@@ -86,4 +86,37 @@ func (s *session) fetchSet(uids []imap.UID) ([]fetched, error) {
 	// Servers may answer in any order; the checkpoint needs UID order.
 	slices.SortFunc(msgs, func(a, b fetched) int { return int(a.uid) - int(b.uid) })
 	return slices.CompactFunc(msgs, func(a, b fetched) bool { return a.uid == b.uid }), nil
+}
+
+// maxPrealloc is the largest literal read into a buffer of its announced
+// size; past it (a server's lie would cost that much memory at once) the
+// buffer grows as the bytes come.
+const maxPrealloc = 1 << 30
+
+// readFetched reads one message's FETCH answer: its UID and its body, the
+// body read straight into one buffer of the literal's size, where
+// Collect's io.ReadAll would hold up to two growing copies of a large mail.
+func readFetched(m *imapclient.FetchMessageData) (fetched, error) {
+	var f fetched
+	for item := m.Next(); item != nil; item = m.Next() {
+		switch it := item.(type) {
+		case imapclient.FetchItemDataUID:
+			f.uid = it.UID
+		case imapclient.FetchItemDataBodySection:
+			if it.Literal == nil {
+				continue // NIL: no body
+			}
+			var err error
+			if n := it.Literal.Size(); n >= 0 && n <= maxPrealloc {
+				f.raw = make([]byte, n)
+				_, err = io.ReadFull(it.Literal, f.raw)
+			} else {
+				f.raw, err = io.ReadAll(it.Literal)
+			}
+			if err != nil {
+				return f, fmt.Errorf("read the body of a message: %w", err)
+			}
+		}
+	}
+	return f, nil
 }

@@ -36,7 +36,8 @@ type fetchFilter func(imap.UID) fetchMode
 // filteredSession answers a UID FETCH of a body as its filter says.
 type filteredSession struct {
 	imapserver.Session
-	filter fetchFilter
+	filter  fetchFilter
+	onFetch func(uids []imap.UID) // each FETCH of bodies, when not nil
 }
 
 func (s *filteredSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, opts *imap.FetchOptions) error {
@@ -45,6 +46,9 @@ func (s *filteredSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, o
 		return s.Session.Fetch(w, numSet, opts)
 	}
 	nums, _ := set.Nums()
+	if s.onFetch != nil {
+		s.onFetch(nums)
+	}
 	var whole, bodyless []imap.UID
 	for _, u := range nums {
 		switch s.filter(u) {
@@ -69,6 +73,14 @@ func (s *filteredSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, o
 
 // memServerWith is memServer answering FETCH as filter says (nil: always whole).
 func memServerWith(t *testing.T, filter fetchFilter) (addr string) {
+	return memServerHooked(t, filter, nil)
+}
+
+// memServerHooked is memServerWith that also reports each FETCH of bodies.
+func memServerHooked(t *testing.T, filter fetchFilter, onFetch func([]imap.UID)) (addr string) {
+	if filter == nil {
+		filter = func(imap.UID) fetchMode { return answerWhole }
+	}
 	mem := imapmemserver.New()
 	u := imapmemserver.NewUser("u", "pw")
 	if err := u.Create("INBOX", nil); err != nil {
@@ -77,10 +89,7 @@ func memServerWith(t *testing.T, filter fetchFilter) (addr string) {
 	mem.AddUser(u)
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			if filter != nil {
-				return &filteredSession{mem.NewSession(), filter}, nil, nil
-			}
-			return mem.NewSession(), nil, nil
+			return &filteredSession{mem.NewSession(), filter, onFetch}, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}},
 		InsecureAuth: true,

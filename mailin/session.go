@@ -169,12 +169,7 @@ func (s *session) sweep(ctx context.Context) error {
 	s.in.log.Info("imap: mail below the checkpoint was never taken in; fetching it again", "count", len(untaken))
 	last := s.last
 	defer func() { s.last = max(s.last, last) }()
-	for chunk := range slices.Chunk(untaken, s.in.cfg.BatchSize) {
-		if err := s.batch(ctx, chunk); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.batches(ctx, untaken)
 }
 
 // split asks the sink which of uids it took.
@@ -229,10 +224,8 @@ func (s *session) catchUp(ctx context.Context) error {
 		if len(uids) == 0 {
 			return nil
 		}
-		for chunk := range slices.Chunk(uids, s.in.cfg.BatchSize) {
-			if err := s.batch(ctx, chunk); err != nil {
-				return err
-			}
+		if err := s.batches(ctx, uids); err != nil {
+			return err
 		}
 	}
 }

@@ -138,7 +138,8 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		in, err := mailin.New(mailin.Config{
 			URL: b.URL, Processed: b.Processed, Failed: b.Failed, CAFile: cfg.IMAP.CAFile,
 			PollInterval: cfg.IMAP.PollInterval.Duration, IdleRestart: cfg.IMAP.IdleRestart.Duration,
-			Auth: imapAuth, Tokens: imapTokens,
+			BatchBytes: cfg.IMAP.BatchBytes.Bytes,
+			Auth:       imapAuth, Tokens: imapTokens,
 			Logger: log, Metrics: mm,
 		}, sink{g})
 		if err != nil {
