@@ -41,6 +41,12 @@ type Status struct {
 	LastError   string    // the last error, "" when none since the last success
 	ErrorSince  time.Time // start of the current outage; zero when none
 	LastSuccess time.Time // when the mailbox was last found fully taken in
+	// Unmoved counts the mails taken in (or rejected) that the server
+	// refused to move out of the mailbox at the last try; they are tried
+	// again each poll interval. MoveError is the server's refusal, ""
+	// once every move went through.
+	Unmoved   int
+	MoveError string
 }
 
 // outage tracks a run of failed sessions so that it is logged once, not per try.
@@ -201,6 +207,34 @@ func (in *Intake) caughtUp() {
 	in.mu.Unlock()
 	if o.tries > 0 {
 		in.log.Info("imap intake recovered", "down_for", now.Sub(o.since).Round(time.Millisecond), "tries", o.tries)
+	}
+}
+
+// refusedMoves records that n mails wait in the mailbox because the server
+// refused to move them. It reports whether this starts a run of refusals.
+func (in *Intake) refusedMoves(n int, err error) (fresh bool) {
+	in.m.unmoved.Set(float64(n))
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	fresh = in.status.MoveError == ""
+	in.status.Unmoved = n
+	in.status.MoveError = err.Error()
+	return fresh
+}
+
+// settleMoves records the outcome of a sweep that tried every waiting
+// move: n mails are still unmoved.
+func (in *Intake) settleMoves(n int) {
+	in.m.unmoved.Set(float64(n))
+	in.mu.Lock()
+	was := in.status.Unmoved
+	in.status.Unmoved = n
+	if n == 0 {
+		in.status.MoveError = ""
+	}
+	in.mu.Unlock()
+	if n == 0 && was > 0 {
+		in.log.Info("imap: the server moves mail again; the waiting mail is filed", "count", was)
 	}
 }
 

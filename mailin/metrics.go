@@ -28,6 +28,14 @@ var (
 		Name: "leaguemail_mailin_moved_total",
 		Help: "Messages moved out of the mailbox (to the processed or failed folder).",
 	}
+	moveFailuresOpts = prometheus.CounterOpts{
+		Name: "leaguemail_mailin_move_failures_total",
+		Help: "Messages the server refused to move out of the mailbox (quota, permissions); they stay in it and the move is retried each poll interval.",
+	}
+	unmovedOpts = prometheus.GaugeOpts{
+		Name: "leaguemail_mailin_unmoved",
+		Help: "Messages taken in (or rejected) but still in the mailbox because the server refused to move them, at the last try.",
+	}
 	fetchedBytesOpts = prometheus.CounterOpts{
 		Name: "leaguemail_mailin_fetched_bytes_total",
 		Help: "Bytes of message fetched from the server.",
@@ -58,9 +66,9 @@ var (
 // Metrics holds the intake's metrics. One Metrics serves any number of
 // mailboxes; give the same one to every Config.
 type Metrics struct {
-	taken, rejected, takeErrors, bodyless, moved, fetchedBytes, connects, errors *prometheus.CounterVec
-	connected, lastSuccess                                                       *prometheus.GaugeVec
-	takeSeconds                                                                  *prometheus.HistogramVec
+	taken, rejected, takeErrors, bodyless, moved, moveFailures, fetchedBytes, connects, errors *prometheus.CounterVec
+	connected, lastSuccess, unmoved                                                            *prometheus.GaugeVec
+	takeSeconds                                                                                *prometheus.HistogramVec
 }
 
 // NewMetrics makes the intake's metrics and registers them on reg, unless reg
@@ -74,6 +82,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		takeErrors:   prometheus.NewCounterVec(takeErrorsOpts, l),
 		bodyless:     prometheus.NewCounterVec(bodylessOpts, l),
 		moved:        prometheus.NewCounterVec(movedOpts, l),
+		moveFailures: prometheus.NewCounterVec(moveFailuresOpts, l),
+		unmoved:      prometheus.NewGaugeVec(unmovedOpts, l),
 		fetchedBytes: prometheus.NewCounterVec(fetchedBytesOpts, l),
 		connects:     prometheus.NewCounterVec(connectsOpts, l),
 		errors:       prometheus.NewCounterVec(errorsOpts, l),
@@ -89,6 +99,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.takeErrors = metricreg.Register(reg, m.takeErrors)
 	m.bodyless = metricreg.Register(reg, m.bodyless)
 	m.moved = metricreg.Register(reg, m.moved)
+	m.moveFailures = metricreg.Register(reg, m.moveFailures)
+	m.unmoved = metricreg.Register(reg, m.unmoved)
 	m.fetchedBytes = metricreg.Register(reg, m.fetchedBytes)
 	m.connects = metricreg.Register(reg, m.connects)
 	m.errors = metricreg.Register(reg, m.errors)
@@ -100,9 +112,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 
 // mailboxMetrics are the metrics of one mailbox.
 type mailboxMetrics struct {
-	taken, rejected, takeErrors, bodyless, moved, fetchedBytes, connects, errors prometheus.Counter
-	connected, lastSuccess                                                       prometheus.Gauge
-	takeSeconds                                                                  prometheus.Observer
+	taken, rejected, takeErrors, bodyless, moved, moveFailures, fetchedBytes, connects, errors prometheus.Counter
+	connected, lastSuccess, unmoved                                                            prometheus.Gauge
+	takeSeconds                                                                                prometheus.Observer
 }
 
 func (m *Metrics) forMailbox(name string) *mailboxMetrics {
@@ -115,6 +127,8 @@ func (m *Metrics) forMailbox(name string) *mailboxMetrics {
 		takeErrors:   m.takeErrors.WithLabelValues(name),
 		bodyless:     m.bodyless.WithLabelValues(name),
 		moved:        m.moved.WithLabelValues(name),
+		moveFailures: m.moveFailures.WithLabelValues(name),
+		unmoved:      m.unmoved.WithLabelValues(name),
 		fetchedBytes: m.fetchedBytes.WithLabelValues(name),
 		connects:     m.connects.WithLabelValues(name),
 		errors:       m.errors.WithLabelValues(name),

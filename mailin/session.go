@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,10 @@ type session struct {
 
 	uidValidity uint32
 	last        imap.UID // highest UID the sink has committed
+	// unmoved counts the messages the server refused to move since the
+	// last sweep began; while there are any, the sweep runs again each
+	// poll interval.
+	unmoved int
 }
 
 // session connects, catches up, then waits for new mail until an error or
@@ -66,6 +71,11 @@ func (in *Intake) session(ctx context.Context) error {
 		select { // what arrives from here on is seen by the search below
 		case <-s.newMail:
 		default:
+		}
+		if s.unmoved > 0 {
+			if err := s.sweep(ctx); err != nil {
+				return err
+			}
 		}
 		if err := s.catchUp(ctx); err != nil {
 			return err
@@ -140,6 +150,16 @@ func (s *session) selectMailbox(ctx context.Context) error {
 // or a crash came between a rejection and its move) is fetched and taken
 // again. Only the sink's word, never the checkpoint, makes mail processed.
 func (s *session) sweep(ctx context.Context) error {
+	retry := s.unmoved > 0
+	s.unmoved = 0
+	err := s.sweepOnce(ctx, retry)
+	if err == nil {
+		s.in.settleMoves(s.unmoved)
+	}
+	return err
+}
+
+func (s *session) sweepOnce(ctx context.Context, retry bool) error {
 	if s.last == 0 {
 		return nil
 	}
@@ -156,7 +176,11 @@ func (s *session) sweep(ctx context.Context) error {
 		return err
 	}
 	if len(taken) > 0 {
-		s.in.log.Info("imap: moving mail taken in before but not yet moved", "count", len(taken), "folder", s.in.cfg.Processed)
+		level := slog.LevelInfo
+		if retry {
+			level = slog.LevelDebug // the refusal was logged once
+		}
+		s.in.log.Log(ctx, level, "imap: moving mail taken in before but not yet moved", "count", len(taken), "folder", s.in.cfg.Processed)
 	}
 	for chunk := range slices.Chunk(taken, 1000) {
 		if err := s.move(ctx, chunk, s.in.cfg.Processed); err != nil {
@@ -236,7 +260,7 @@ func (s *session) wait(ctx context.Context) error {
 	if !s.in.noIdle && s.c.Caps().Has(imap.CapIdle) {
 		return s.idle(ctx)
 	}
-	t := time.NewTimer(s.in.cfg.PollInterval)
+	t := time.NewTimer(s.in.cfg.PollInterval) // also the retry of refused moves
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -259,7 +283,11 @@ func (s *session) idle(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("imap: idle: %w", err)
 	}
-	t := time.NewTimer(s.in.cfg.IdleRestart)
+	d := s.in.cfg.IdleRestart
+	if s.unmoved > 0 {
+		d = min(d, s.in.cfg.PollInterval) // time to retry the refused moves
+	}
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
