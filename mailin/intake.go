@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+
 	"github.com/hospital-league/leaguemail/oauth"
 )
 
@@ -28,6 +30,11 @@ type Intake struct {
 	// progressed says whether the current session took any mail in; only
 	// Run's goroutine uses it.
 	progressed bool
+	// suspects are the UIDs in hand at earlier crashes, with their crashes
+	// in a row, read once per UIDVALIDITY (see session.recover); only
+	// Run's goroutine uses them.
+	suspects   map[imap.UID]int
+	suspectsUV uint32
 
 	mu     sync.Mutex
 	status Status

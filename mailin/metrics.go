@@ -24,6 +24,10 @@ var (
 		Name: "leaguemail_mailin_bodyless_total",
 		Help: "Messages the server answered without a body even when fetched alone; left in the mailbox and fetched again at the next session.",
 	}
+	poisonedOpts = prometheus.CounterOpts{
+		Name: "leaguemail_mailin_poisoned_total",
+		Help: "Messages in hand at 3 crashes of the gateway in a row: stored unparsed with a ticket and moved to the failed folder.",
+	}
 	movedOpts = prometheus.CounterOpts{
 		Name: "leaguemail_mailin_moved_total",
 		Help: "Messages moved out of the mailbox (to the processed or failed folder).",
@@ -66,9 +70,9 @@ var (
 // Metrics holds the intake's metrics. One Metrics serves any number of
 // mailboxes; give the same one to every Config.
 type Metrics struct {
-	taken, rejected, takeErrors, bodyless, moved, moveFailures, fetchedBytes, connects, errors *prometheus.CounterVec
-	connected, lastSuccess, unmoved                                                            *prometheus.GaugeVec
-	takeSeconds                                                                                *prometheus.HistogramVec
+	taken, rejected, takeErrors, bodyless, poisoned, moved, moveFailures, fetchedBytes, connects, errors *prometheus.CounterVec
+	connected, lastSuccess, unmoved                                                                      *prometheus.GaugeVec
+	takeSeconds                                                                                          *prometheus.HistogramVec
 }
 
 // NewMetrics makes the intake's metrics and registers them on reg, unless reg
@@ -81,6 +85,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		rejected:     prometheus.NewCounterVec(rejectedOpts, l),
 		takeErrors:   prometheus.NewCounterVec(takeErrorsOpts, l),
 		bodyless:     prometheus.NewCounterVec(bodylessOpts, l),
+		poisoned:     prometheus.NewCounterVec(poisonedOpts, l),
 		moved:        prometheus.NewCounterVec(movedOpts, l),
 		moveFailures: prometheus.NewCounterVec(moveFailuresOpts, l),
 		unmoved:      prometheus.NewGaugeVec(unmovedOpts, l),
@@ -98,6 +103,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.rejected = metricreg.Register(reg, m.rejected)
 	m.takeErrors = metricreg.Register(reg, m.takeErrors)
 	m.bodyless = metricreg.Register(reg, m.bodyless)
+	m.poisoned = metricreg.Register(reg, m.poisoned)
 	m.moved = metricreg.Register(reg, m.moved)
 	m.moveFailures = metricreg.Register(reg, m.moveFailures)
 	m.unmoved = metricreg.Register(reg, m.unmoved)
@@ -112,9 +118,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 
 // mailboxMetrics are the metrics of one mailbox.
 type mailboxMetrics struct {
-	taken, rejected, takeErrors, bodyless, moved, moveFailures, fetchedBytes, connects, errors prometheus.Counter
-	connected, lastSuccess, unmoved                                                            prometheus.Gauge
-	takeSeconds                                                                                prometheus.Observer
+	taken, rejected, takeErrors, bodyless, poisoned, moved, moveFailures, fetchedBytes, connects, errors prometheus.Counter
+	connected, lastSuccess, unmoved                                                                      prometheus.Gauge
+	takeSeconds                                                                                          prometheus.Observer
 }
 
 func (m *Metrics) forMailbox(name string) *mailboxMetrics {
@@ -126,6 +132,7 @@ func (m *Metrics) forMailbox(name string) *mailboxMetrics {
 		rejected:     m.rejected.WithLabelValues(name),
 		takeErrors:   m.takeErrors.WithLabelValues(name),
 		bodyless:     m.bodyless.WithLabelValues(name),
+		poisoned:     m.poisoned.WithLabelValues(name),
 		moved:        m.moved.WithLabelValues(name),
 		moveFailures: m.moveFailures.WithLabelValues(name),
 		unmoved:      m.unmoved.WithLabelValues(name),

@@ -63,6 +63,9 @@ func (in *Intake) session(ctx context.Context) error {
 	if err := s.selectMailbox(ctx); err != nil {
 		return err
 	}
+	if err := s.recover(ctx); err != nil {
+		return err
+	}
 	in.setConnected(true)
 	if err := s.sweep(ctx); err != nil {
 		return err

@@ -71,7 +71,7 @@ func (s *session) batches(ctx context.Context, uids []imap.UID) error {
 			return err
 		}
 		for _, g := range groups(chunk, sizes, s.in.cfg.BatchSize, s.in.cfg.BatchBytes) {
-			if err := s.batch(ctx, g); err != nil {
+			if err := s.takeGroup(ctx, g); err != nil {
 				return err
 			}
 		}

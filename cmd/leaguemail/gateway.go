@@ -192,6 +192,27 @@ func (s sink) Taken(ctx context.Context, mailbox string, uidValidity uint32, uid
 	return s.g.triage.Taken(ctx, mailbox, uidValidity, uids)
 }
 
+func (s sink) Hold(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) error {
+	return s.g.triage.Hold(ctx, mailbox, uidValidity, uids)
+}
+
+func (s sink) Release(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) error {
+	return s.g.triage.Release(ctx, mailbox, uidValidity, uids)
+}
+
+func (s sink) Recover(ctx context.Context, mailbox string, uidValidity uint32) (map[uint32]int, error) {
+	return s.g.triage.Recover(ctx, mailbox, uidValidity)
+}
+
+func (s sink) Poison(ctx context.Context, raw []byte, o mailin.Origin, reason string) error {
+	err := s.g.triage.Poison(context.WithoutCancel(ctx), raw, triage.Origin(o), reason)
+	if err == nil {
+		s.g.m.mails.WithLabelValues("poison").Inc()
+		s.g.sender.Wake()
+	}
+	return err
+}
+
 func (s sink) Take(ctx context.Context, raw []byte, o mailin.Origin) error {
 	if err := ctx.Err(); err != nil {
 		return err // stopping: take no new mail

@@ -26,7 +26,7 @@ func newGatewayMetrics(reg prometheus.Registerer, st *store.Store) *gatewayMetri
 	m := &gatewayMetrics{
 		mails: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "leaguemail_mails_in_total",
-			Help: "Mails offered by the intake, by result: taken (committed), rejected (never takeable, moved to the failed folder), error (left in the mailbox for a retry).",
+			Help: "Mails offered by the intake, by result: taken (committed), rejected (never takeable, moved to the failed folder), error (left in the mailbox for a retry), poison (the gateway died on it 3 times: stored unparsed, ticketed, moved to the failed folder).",
 		}, []string{"result"}),
 		parse: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "leaguemail_parse_duration_seconds",
