@@ -174,6 +174,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(good))
 	f.Add([]byte("[imap]\npoll_interval = \"5x\"\n"))
 	f.Add([]byte("[[imap.mailboxes]]\nurl = 1\n"))
+	f.Add([]byte("[imap]\nbatch_bytes = \"64MiB\"\n"))
+	f.Add([]byte("[imap]\nbatch_bytes = 9223372036854775807\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := Parse("fuzz.toml", data)
 		if err != nil && !strings.HasPrefix(err.Error(), "fuzz.toml") {
@@ -232,4 +234,17 @@ func TestOAuthFromEnvironment(t *testing.T) {
 	if w := c.Where("oauth.client_secret"); w != "LEAGUEMAIL_OAUTH_CLIENT_SECRET" {
 		t.Errorf("Where = %q", w)
 	}
+}
+
+// FuzzByteSize: any text either is refused or gives a size of 0 or more.
+func FuzzByteSize(f *testing.F) {
+	for _, s := range []string{"64MiB", "1 GiB", "10MB", "4096", "-1", "99999999999GiB", "kb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b ByteSize
+		if err := b.UnmarshalText([]byte(s)); err == nil && b.Bytes < 0 {
+			t.Fatalf("%q gave %d bytes", s, b.Bytes)
+		}
+	})
 }
