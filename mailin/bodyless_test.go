@@ -2,6 +2,7 @@ package mailin
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync/atomic"
 	"testing"
@@ -113,4 +114,44 @@ func counterSum(t testing.TB, reg *prometheus.Registry, name string) float64 {
 		}
 	}
 	return sum
+}
+
+// TestReleaseRetried: a Release the store failed is retried, at the latest
+// when Run returns, so that a clean stop never counts as a crash.
+func TestReleaseRetried(t *testing.T) {
+	addr := memServer(t)
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login("u", "pw").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := dovecottest.Append(c, "INBOX", rawMail("release", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink := newMemSink()
+	failed := 0
+	sink.releaseErr = func() error {
+		if failed == 0 {
+			failed++
+			return errors.New("database is locked")
+		}
+		return nil
+	}
+	in := mustNew(t, fastConfig("imap://u:pw@"+addr+"/INBOX?tls=none", slog.New(newLogRecorder(t))), sink)
+	stop := running(t, in)
+	waitFor(t, 5*time.Second, "both taken", func() bool { return sink.count() == 2 })
+	stop()
+	if failed != 1 {
+		t.Fatalf("release failed %d times, want once", failed)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.hands) != 0 {
+		t.Errorf("still recorded in hand after a clean stop: %v", sink.hands)
+	}
 }

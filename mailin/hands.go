@@ -64,6 +64,9 @@ func (s *session) held(ctx context.Context, uids []imap.UID) error {
 	if len(uids) == 0 {
 		return nil
 	}
+	if err := s.in.releaseLeft(ctx); err != nil {
+		return err
+	}
 	if err := s.hold(ctx, uids); err != nil {
 		return err
 	}
@@ -78,13 +81,33 @@ func (s *session) hold(ctx context.Context, uids []imap.UID) error {
 }
 
 // release ends the record, even while stopping: a clean stop is no crash.
+// What the store could not release (it is down) is kept to be released
+// at the next try, or when Run returns, lest a clean restart count it as
+// a crash.
 func (s *session) release(ctx context.Context, uids []imap.UID) error {
-	if err := s.in.sink.Release(context.WithoutCancel(ctx), s.in.acct.Name(), s.uidValidity, uint32s(uids)); err != nil {
+	in := s.in
+	if err := in.sink.Release(context.WithoutCancel(ctx), in.acct.Name(), s.uidValidity, uint32s(uids)); err != nil {
+		if in.unreleasedUV != s.uidValidity {
+			in.unreleased, in.unreleasedUV = nil, s.uidValidity
+		}
+		in.unreleased = append(in.unreleased, uids...)
 		return &storeError{fmt.Errorf("record %d mails out of hand: %w", len(uids), err)}
 	}
 	for _, u := range uids {
-		delete(s.in.suspects, u)
+		delete(in.suspects, u)
 	}
+	return nil
+}
+
+// releaseLeft retries the releases the store failed.
+func (in *Intake) releaseLeft(ctx context.Context) error {
+	if len(in.unreleased) == 0 {
+		return nil
+	}
+	if err := in.sink.Release(context.WithoutCancel(ctx), in.acct.Name(), in.unreleasedUV, uint32s(in.unreleased)); err != nil {
+		return &storeError{fmt.Errorf("record %d mails out of hand: %w", len(in.unreleased), err)}
+	}
+	in.unreleased = nil
 	return nil
 }
 

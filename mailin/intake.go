@@ -35,6 +35,10 @@ type Intake struct {
 	// Run's goroutine uses them.
 	suspects   map[imap.UID]int
 	suspectsUV uint32
+	// unreleased are UIDs whose Release the sink failed, retried before
+	// the next Hold and when Run returns.
+	unreleased   []imap.UID
+	unreleasedUV uint32
 
 	mu     sync.Mutex
 	status Status
@@ -142,6 +146,9 @@ func (in *Intake) Run(ctx context.Context) error {
 		err := in.session(ctx)
 		if ctx.Err() != nil {
 			in.setConnected(false)
+			if err := in.releaseLeft(ctx); err != nil {
+				in.log.Warn("imap: stopping with mail recorded in hand; the next start counts it as a crash", "err", err)
+			}
 			return nil
 		}
 		if err == nil {

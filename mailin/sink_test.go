@@ -97,6 +97,8 @@ type memSink struct {
 	taken    chan record             // each commit, when not nil (never blocks)
 	duration time.Duration           // how long each commit takes
 	hands    hands
+	// releaseErr, when not nil, may fail a Release.
+	releaseErr func() error
 }
 
 func newMemSink() *memSink {
@@ -171,6 +173,11 @@ func (s *memSink) Hold(ctx context.Context, mailbox string, uv uint32, uids []ui
 func (s *memSink) Release(ctx context.Context, mailbox string, uv uint32, uids []uint32) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.releaseErr != nil {
+		if err := s.releaseErr(); err != nil {
+			return err
+		}
+	}
 	s.hands.release(mailbox, uv, uids)
 	return nil
 }
