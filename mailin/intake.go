@@ -140,15 +140,17 @@ func (in *Intake) Status() Status {
 // error of the network, the server or the sink ends the session; Run then
 // waits (with backoff and jitter) and connects again.
 func (in *Intake) Run(ctx context.Context) error {
+	defer func() {
+		if err := in.releaseLeft(ctx); err != nil {
+			in.log.Warn("imap: stopping with mail recorded in hand; the next start counts it as a crash", "err", err)
+		}
+	}()
 	delay := in.cfg.RetryMin
 	for {
 		in.progressed = false
 		err := in.session(ctx)
 		if ctx.Err() != nil {
 			in.setConnected(false)
-			if err := in.releaseLeft(ctx); err != nil {
-				in.log.Warn("imap: stopping with mail recorded in hand; the next start counts it as a crash", "err", err)
-			}
 			return nil
 		}
 		if err == nil {
