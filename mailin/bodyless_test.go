@@ -116,6 +116,44 @@ func counterSum(t testing.TB, reg *prometheus.Registry, name string) float64 {
 	return sum
 }
 
+// TestBodylessLast: a bodyless mail that is the highest UID does not keep
+// the intake asking for it in a loop: the session catches up and waits,
+// having said so once.
+func TestBodylessLast(t *testing.T) {
+	addr := memServerWith(t, func(u imap.UID) fetchMode {
+		if u == 2 {
+			return answerBodyless
+		}
+		return answerWhole
+	})
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login("u", "pw").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := dovecottest.Append(c, "INBOX", rawMail("last", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink := newMemSink()
+	logs := newLogRecorder(t)
+	in := mustNew(t, fastConfig("imap://u:pw@"+addr+"/INBOX?tls=none", slog.New(logs)), sink)
+	stop := running(t, in)
+	waitFor(t, 5*time.Second, "caught up", func() bool { return !in.Status().LastSuccess.IsZero() })
+	time.Sleep(300 * time.Millisecond) // three poll intervals
+	stop()
+	if n := logs.count("without a body"); n != 1 {
+		t.Errorf("%d warnings about the bodyless mail in one session, want 1", n)
+	}
+	if sink.count() != 1 {
+		t.Errorf("%d taken, want 1", sink.count())
+	}
+}
+
 // TestReleaseRetried: a Release the store failed is retried, at the latest
 // when Run returns, so that a clean stop never counts as a crash.
 func TestReleaseRetried(t *testing.T) {

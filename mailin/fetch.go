@@ -48,6 +48,7 @@ func (s *session) fetch(uids []imap.UID) ([]fetched, error) {
 			s.in.log.Debug("imap: message expunged before it was fetched", "uid", u)
 			continue
 		}
+		s.left[u] = true
 		s.in.m.bodyless.Inc()
 		s.in.log.Warn("imap: the server answered a message's FETCH without a body, twice; leaving it in the mailbox, to be fetched again at the next session",
 			"uid", u, "uidvalidity", s.uidValidity)

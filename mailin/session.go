@@ -27,12 +27,16 @@ type session struct {
 	// last sweep began; while there are any, the sweep runs again each
 	// poll interval.
 	unmoved int
+	// left are the UIDs the server gave no body for in this session: the
+	// catch-up passes them by (or it would ask again for ever, when one is
+	// the highest); the next session asks again.
+	left map[imap.UID]bool
 }
 
 // session connects, catches up, then waits for new mail until an error or
 // the end of ctx.
 func (in *Intake) session(ctx context.Context) error {
-	s := &session{in: in, newMail: make(chan struct{}, 1)}
+	s := &session{in: in, newMail: make(chan struct{}, 1), left: map[imap.UID]bool{}}
 	h := &imapclient.UnilateralDataHandler{
 		// Runs on the client's reader goroutine: only signal.
 		Mailbox: func(d *imapclient.UnilateralDataMailbox) {
@@ -247,7 +251,7 @@ func (s *session) catchUp(ctx context.Context) error {
 			return err
 		}
 		// "UID n:*" always matches the highest UID, even below n.
-		uids = slices.DeleteFunc(uids, func(u imap.UID) bool { return u <= s.last })
+		uids = slices.DeleteFunc(uids, func(u imap.UID) bool { return u <= s.last || s.left[u] })
 		if len(uids) == 0 {
 			return nil
 		}
