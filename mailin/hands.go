@@ -75,6 +75,8 @@ func (s *session) held(ctx context.Context, uids []imap.UID) error {
 
 func (s *session) hold(ctx context.Context, uids []imap.UID) error {
 	if err := s.in.sink.Hold(ctx, s.in.acct.Name(), s.uidValidity, uint32s(uids)); err != nil {
+		// As a failed Take: a store error, the mail left for a retry.
+		s.in.m.takeErrors.Inc()
 		return &storeError{fmt.Errorf("record %d mails in hand: %w", len(uids), err)}
 	}
 	return nil

@@ -193,7 +193,13 @@ func (s sink) Taken(ctx context.Context, mailbox string, uidValidity uint32, uid
 }
 
 func (s sink) Hold(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) error {
-	return s.g.triage.Hold(ctx, mailbox, uidValidity, uids)
+	err := s.g.triage.Hold(ctx, mailbox, uidValidity, uids)
+	if err != nil {
+		// The mails were offered and are left in the mailbox, as after a
+		// failed Take.
+		s.g.m.mails.WithLabelValues("error").Add(float64(len(uids)))
+	}
+	return err
 }
 
 func (s sink) Release(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) error {
