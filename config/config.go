@@ -57,13 +57,16 @@ type League struct {
 // IMAP is the intake. URL is the contact mailbox; Mailboxes adds others
 // (an abuse@ alias), each read by its own goroutine.
 type IMAP struct {
-	URL          string    `toml:"url"`
-	Processed    string    `toml:"processed"`
-	Failed       string    `toml:"failed"`
-	CAFile       string    `toml:"ca_file"`
-	PollInterval Duration  `toml:"poll_interval"`
-	IdleRestart  Duration  `toml:"idle_restart"`
-	Mailboxes    []Mailbox `toml:"mailboxes"`
+	URL          string   `toml:"url"`
+	Processed    string   `toml:"processed"`
+	Failed       string   `toml:"failed"`
+	CAFile       string   `toml:"ca_file"`
+	PollInterval Duration `toml:"poll_interval"`
+	IdleRestart  Duration `toml:"idle_restart"`
+	// BatchBytes bounds the bytes of mail one FETCH asks for (64 MiB when
+	// unset); a mail larger than it is fetched alone.
+	BatchBytes ByteSize  `toml:"batch_bytes"`
+	Mailboxes  []Mailbox `toml:"mailboxes"`
 	// Auth is how every mailbox logs in: password (the url's, the
 	// default), xoauth2 or oauthbearer with a token of [oauth]; then the
 	// url carries the user name only.

@@ -77,6 +77,9 @@ func TestLoadErrors(t *testing.T) {
 		{"token login with no flow", strings.Replace(good, "[smtp]\n", "[smtp]\nauth = \"xoauth2\"\n", 1) + "\n[oauth]\nprovider = \"google\"\n", nil, "leaguemail.toml:25: [oauth] flow: missing"},
 		{"unknown oauth key", good + "\n[oauth]\nflow = \"command\"\nsecret = \"x\"\n", nil, "leaguemail.toml:26: [oauth] secret: unknown key"},
 		{"env sets a bad smtp auth", good, []string{"LEAGUEMAIL_SMTP_AUTH=ntlm"}, `LEAGUEMAIL_SMTP_AUTH: [smtp] auth: "ntlm"`},
+		{"bad batch_bytes", strings.Replace(good, "poll_interval = \"30s\"\n", "poll_interval = \"30s\"\nbatch_bytes = \"lots\"\n", 1), nil, `leaguemail.toml:10: [imap] batch_bytes: "lots" is not a size`},
+		{"negative batch_bytes", strings.Replace(good, "poll_interval = \"30s\"\n", "poll_interval = \"30s\"\nbatch_bytes = -5\n", 1), nil, `leaguemail.toml:10: [imap] batch_bytes: "-5" is not a size`},
+		{"env sets a bad batch_bytes", good, []string{"LEAGUEMAIL_IMAP_BATCH_BYTES=12 parsecs"}, `LEAGUEMAIL_IMAP_BATCH_BYTES: "12 parsecs" is not a size`},
 		{"env sets a bad log format", good, []string{"LEAGUEMAIL_LOG_FORMAT=xml"}, `LEAGUEMAIL_LOG_FORMAT: [log] format: "xml"`},
 	}
 	for _, tt := range tests {
@@ -104,6 +107,36 @@ func TestRequire(t *testing.T) {
 	err = c.Require()
 	if err == nil || !strings.Contains(err.Error(), "leaguemail.toml:14: [smtp] url: missing") {
 		t.Errorf("error = %v", err)
+	}
+}
+
+// TestByteSize: batch_bytes is a TOML integer (bytes) or a string with a
+// unit, binary or decimal, as operators write it.
+func TestByteSize(t *testing.T) {
+	for _, tt := range []struct {
+		line string
+		want int64
+	}{
+		{"batch_bytes = 1048576", 1 << 20},
+		{`batch_bytes = "64MiB"`, 64 << 20},
+		{`batch_bytes = "64 MiB"`, 64 << 20},
+		{`batch_bytes = "512KiB"`, 512 << 10},
+		{`batch_bytes = "1GiB"`, 1 << 30},
+		{`batch_bytes = "10MB"`, 10_000_000},
+		{`batch_bytes = "4096"`, 4096},
+	} {
+		c, err := Load(write(t, strings.Replace(good, "poll_interval = \"30s\"\n", "poll_interval = \"30s\"\n"+tt.line+"\n", 1)), true, nil)
+		if err != nil {
+			t.Errorf("%s: %v", tt.line, err)
+			continue
+		}
+		if c.IMAP.BatchBytes.Bytes != tt.want {
+			t.Errorf("%s: %d bytes, want %d", tt.line, c.IMAP.BatchBytes.Bytes, tt.want)
+		}
+	}
+	c, err := Load(write(t, good), true, []string{"LEAGUEMAIL_IMAP_BATCH_BYTES=8MiB"})
+	if err != nil || c.IMAP.BatchBytes.Bytes != 8<<20 {
+		t.Errorf("from the environment: %v, %+v", err, c)
 	}
 }
 
@@ -141,6 +174,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(good))
 	f.Add([]byte("[imap]\npoll_interval = \"5x\"\n"))
 	f.Add([]byte("[[imap.mailboxes]]\nurl = 1\n"))
+	f.Add([]byte("[imap]\nbatch_bytes = \"64MiB\"\n"))
+	f.Add([]byte("[imap]\nbatch_bytes = 9223372036854775807\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := Parse("fuzz.toml", data)
 		if err != nil && !strings.HasPrefix(err.Error(), "fuzz.toml") {
@@ -199,4 +234,17 @@ func TestOAuthFromEnvironment(t *testing.T) {
 	if w := c.Where("oauth.client_secret"); w != "LEAGUEMAIL_OAUTH_CLIENT_SECRET" {
 		t.Errorf("Where = %q", w)
 	}
+}
+
+// FuzzByteSize: any text either is refused or gives a size of 0 or more.
+func FuzzByteSize(f *testing.F) {
+	for _, s := range []string{"64MiB", "1 GiB", "10MB", "4096", "-1", "99999999999GiB", "kb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b ByteSize
+		if err := b.UnmarshalText([]byte(s)); err == nil && b.Bytes < 0 {
+			t.Fatalf("%q gave %d bytes", s, b.Bytes)
+		}
+	})
 }

@@ -240,6 +240,12 @@ func setValue(f reflect.Value, v string) error {
 			return fmt.Errorf("%q: want true or false", v)
 		}
 		f.Set(reflect.ValueOf(&b))
+	case ByteSize:
+		var b ByteSize
+		if err := b.UnmarshalText([]byte(v)); err != nil {
+			return err
+		}
+		f.Set(reflect.ValueOf(b))
 	case Duration:
 		var d Duration
 		if err := d.UnmarshalText([]byte(v)); err != nil {

@@ -33,6 +33,10 @@ type Config struct {
 	IdleRestart time.Duration
 	// BatchSize is how many messages one FETCH asks for (100 when zero).
 	BatchSize int
+	// BatchBytes bounds the bytes of mail one FETCH asks for, by the
+	// sizes a light FETCH gave first (64 MiB when zero); a mail larger
+	// than it is fetched alone. It bounds the memory of a catch-up.
+	BatchBytes int64
 	// RetryMin and RetryMax bound the wait before reconnecting after an
 	// error (1 second and 5 minutes when zero); the wait doubles each try,
 	// with jitter, up to RetryMax.
@@ -58,6 +62,7 @@ const (
 	defaultIdleRestart  = 20 * time.Minute
 	maxIdleRestart      = 29 * time.Minute
 	defaultBatchSize    = 100
+	defaultBatchBytes   = 64 << 20
 	defaultRetryMin     = time.Second
 	defaultRetryMax     = 5 * time.Minute
 	defaultTimeout      = 2 * time.Minute
@@ -91,6 +96,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.BatchSize < 0 {
 		return c, fmt.Errorf("imap: batch size %d: want a positive number", c.BatchSize)
+	}
+	if c.BatchBytes == 0 {
+		c.BatchBytes = defaultBatchBytes
+	}
+	if c.BatchBytes < 0 {
+		return c, fmt.Errorf("imap: batch bytes %d: want a positive number", c.BatchBytes)
 	}
 	if c.RetryMin == 0 {
 		c.RetryMin = defaultRetryMin

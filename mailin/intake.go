@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+
 	"github.com/hospital-league/leaguemail/oauth"
 )
 
@@ -28,6 +30,15 @@ type Intake struct {
 	// progressed says whether the current session took any mail in; only
 	// Run's goroutine uses it.
 	progressed bool
+	// suspects are the UIDs in hand at earlier crashes, with their crashes
+	// in a row, read once per UIDVALIDITY (see session.recover); only
+	// Run's goroutine uses them.
+	suspects   map[imap.UID]int
+	suspectsUV uint32
+	// unreleased are UIDs whose Release the sink failed, retried before
+	// the next Hold and when Run returns.
+	unreleased   []imap.UID
+	unreleasedUV uint32
 
 	mu     sync.Mutex
 	status Status
@@ -41,6 +52,12 @@ type Status struct {
 	LastError   string    // the last error, "" when none since the last success
 	ErrorSince  time.Time // start of the current outage; zero when none
 	LastSuccess time.Time // when the mailbox was last found fully taken in
+	// Unmoved counts the mails taken in (or rejected) that the server
+	// refused to move out of the mailbox at the last try; they are tried
+	// again each poll interval. MoveError is the server's refusal, ""
+	// once every move went through.
+	Unmoved   int
+	MoveError string
 }
 
 // outage tracks a run of failed sessions so that it is logged once, not per try.
@@ -123,6 +140,11 @@ func (in *Intake) Status() Status {
 // error of the network, the server or the sink ends the session; Run then
 // waits (with backoff and jitter) and connects again.
 func (in *Intake) Run(ctx context.Context) error {
+	defer func() {
+		if err := in.releaseLeft(ctx); err != nil {
+			in.log.Warn("imap: stopping with mail recorded in hand; the next start counts it as a crash", "err", err)
+		}
+	}()
 	delay := in.cfg.RetryMin
 	for {
 		in.progressed = false
@@ -201,6 +223,34 @@ func (in *Intake) caughtUp() {
 	in.mu.Unlock()
 	if o.tries > 0 {
 		in.log.Info("imap intake recovered", "down_for", now.Sub(o.since).Round(time.Millisecond), "tries", o.tries)
+	}
+}
+
+// refusedMoves records that n mails wait in the mailbox because the server
+// refused to move them. It reports whether this starts a run of refusals.
+func (in *Intake) refusedMoves(n int, err error) (fresh bool) {
+	in.m.unmoved.Set(float64(n))
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	fresh = in.status.MoveError == ""
+	in.status.Unmoved = n
+	in.status.MoveError = err.Error()
+	return fresh
+}
+
+// settleMoves records the outcome of a sweep that tried every waiting
+// move: n mails are still unmoved.
+func (in *Intake) settleMoves(n int) {
+	in.m.unmoved.Set(float64(n))
+	in.mu.Lock()
+	was := in.status.Unmoved
+	in.status.Unmoved = n
+	if n == 0 {
+		in.status.MoveError = ""
+	}
+	in.mu.Unlock()
+	if n == 0 && was > 0 {
+		in.log.Info("imap: the server moves mail again; the waiting mail is filed", "count", was)
 	}
 }
 

@@ -33,6 +33,9 @@ func helperMain(sinkPath, url string) int {
 	}
 	// A store commit is not free: let the kill land among Takes.
 	sink.slow = 2 * time.Millisecond
+	if k := os.Getenv("MAILIN_HELPER_KILL"); k != "" {
+		sink.kill = []byte(k) // the mail that kills the process
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	cfg := Config{URL: url, BatchSize: 50, RetryMin: 50 * time.Millisecond, RetryMax: 500 * time.Millisecond, Logger: log}

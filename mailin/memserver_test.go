@@ -18,6 +18,69 @@ import (
 // memServer starts go-imap's in-memory server with only IMAP4rev1: no MOVE,
 // no UIDPLUS, so that the intake must COPY, flag and EXPUNGE.
 func memServer(t *testing.T) (addr string) {
+	return memServerWith(t, nil)
+}
+
+// fetchMode says how a test server answers a FETCH of one UID.
+type fetchMode int
+
+const (
+	answerWhole    fetchMode = iota
+	answerBodyless           // the UID and its size, no body
+	answerNothing            // no response at all, as for a UID expunged meanwhile
+)
+
+// fetchFilter decides per UID how the server answers a FETCH.
+type fetchFilter func(imap.UID) fetchMode
+
+// filteredSession answers a UID FETCH of a body as its filter says.
+type filteredSession struct {
+	imapserver.Session
+	filter  fetchFilter
+	onFetch func(uids []imap.UID) // each FETCH of bodies, when not nil
+}
+
+func (s *filteredSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, opts *imap.FetchOptions) error {
+	set, ok := numSet.(imap.UIDSet)
+	if !ok || len(opts.BodySection) == 0 {
+		return s.Session.Fetch(w, numSet, opts)
+	}
+	nums, _ := set.Nums()
+	if s.onFetch != nil {
+		s.onFetch(nums)
+	}
+	var whole, bodyless []imap.UID
+	for _, u := range nums {
+		switch s.filter(u) {
+		case answerWhole:
+			whole = append(whole, u)
+		case answerBodyless:
+			bodyless = append(bodyless, u)
+		}
+	}
+	if len(whole) > 0 {
+		if err := s.Session.Fetch(w, imap.UIDSetNum(whole...), opts); err != nil {
+			return err
+		}
+	}
+	if len(bodyless) > 0 {
+		light := *opts
+		light.BodySection = nil
+		return s.Session.Fetch(w, imap.UIDSetNum(bodyless...), &light)
+	}
+	return nil
+}
+
+// memServerWith is memServer answering FETCH as filter says (nil: always whole).
+func memServerWith(t *testing.T, filter fetchFilter) (addr string) {
+	return memServerHooked(t, filter, nil)
+}
+
+// memServerHooked is memServerWith that also reports each FETCH of bodies.
+func memServerHooked(t *testing.T, filter fetchFilter, onFetch func([]imap.UID)) (addr string) {
+	if filter == nil {
+		filter = func(imap.UID) fetchMode { return answerWhole }
+	}
 	mem := imapmemserver.New()
 	u := imapmemserver.NewUser("u", "pw")
 	if err := u.Create("INBOX", nil); err != nil {
@@ -26,7 +89,7 @@ func memServer(t *testing.T) (addr string) {
 	mem.AddUser(u)
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return &filteredSession{mem.NewSession(), filter, onFetch}, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}},
 		InsecureAuth: true,
@@ -75,6 +138,9 @@ func TestMemServerSweep(t *testing.T) {
 	cfg.Metrics = NewMetrics(reg)
 	in := mustNew(t, cfg, sink)
 	sink.cps[in.Name()] = [2]uint32{sel.UIDValidity, 3} // committed, then a crash before the move
+	for u := range uint32(3) {
+		sink.origins[Origin{Mailbox: in.Name(), UIDValidity: sel.UIDValidity, UID: u + 1}] = true
+	}
 	stop := running(t, in)
 	waitFor(t, 5*time.Second, "new mail taken in", func() bool { return sink.count() == 2 })
 	waitFor(t, 5*time.Second, "INBOX emptied", func() bool {

@@ -8,10 +8,38 @@ import (
 	"github.com/emersion/go-imap/v2"
 )
 
-// move moves the messages of uids to folder: UID MOVE where the server has
-// it, else COPY, and only once COPY succeeded, \Deleted and UID EXPUNGE. A
-// missing folder is created.
+// move moves the messages of uids to folder (see moveTo). A server that
+// refuses (a NO: over quota, no permission on the folder) does not end the
+// session, or new mail would wait behind mail already taken: the messages
+// stay where they are, counted in Status.Unmoved, and the sweep tries them
+// again each poll interval. Only the connection's errors are returned.
 func (s *session) move(ctx context.Context, uids []imap.UID, folder string) error {
+	err := s.moveTo(ctx, uids, folder)
+	if err == nil || !refused(err) {
+		return err
+	}
+	s.unmoved += len(uids)
+	s.in.m.moveFailures.Add(float64(len(uids)))
+	if s.in.refusedMoves(s.unmoved, err) {
+		s.in.log.Warn("imap: the server refused to move mail out of the mailbox; taking new mail in all the same, the move is retried each poll interval",
+			"folder", folder, "count", len(uids), "err", err, "retry_every", s.in.cfg.PollInterval)
+	} else {
+		s.in.log.Debug("imap: the server still refuses the move", "folder", folder, "count", len(uids), "err", err)
+	}
+	return nil
+}
+
+// refused reports whether err is the server's NO to a command, rather
+// than a failure of the connection.
+func refused(err error) bool {
+	var ierr *imap.Error
+	return errors.As(err, &ierr) && ierr.Type == imap.StatusResponseTypeNo
+}
+
+// moveTo moves the messages of uids to folder: UID MOVE where the server
+// has it, else COPY, and only once COPY succeeded, \Deleted and UID
+// EXPUNGE. A missing folder is created.
+func (s *session) moveTo(ctx context.Context, uids []imap.UID, folder string) error {
 	if len(uids) == 0 {
 		return nil // an empty UID set makes the client drop the connection
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -22,12 +23,20 @@ type session struct {
 
 	uidValidity uint32
 	last        imap.UID // highest UID the sink has committed
+	// unmoved counts the messages the server refused to move since the
+	// last sweep began; while there are any, the sweep runs again each
+	// poll interval.
+	unmoved int
+	// left are the UIDs the server gave no body for in this session: the
+	// catch-up passes them by (or it would ask again for ever, when one is
+	// the highest); the next session asks again.
+	left map[imap.UID]bool
 }
 
 // session connects, catches up, then waits for new mail until an error or
 // the end of ctx.
 func (in *Intake) session(ctx context.Context) error {
-	s := &session{in: in, newMail: make(chan struct{}, 1)}
+	s := &session{in: in, newMail: make(chan struct{}, 1), left: map[imap.UID]bool{}}
 	h := &imapclient.UnilateralDataHandler{
 		// Runs on the client's reader goroutine: only signal.
 		Mailbox: func(d *imapclient.UnilateralDataMailbox) {
@@ -58,6 +67,9 @@ func (in *Intake) session(ctx context.Context) error {
 	if err := s.selectMailbox(ctx); err != nil {
 		return err
 	}
+	if err := s.recover(ctx); err != nil {
+		return err
+	}
 	in.setConnected(true)
 	if err := s.sweep(ctx); err != nil {
 		return err
@@ -66,6 +78,11 @@ func (in *Intake) session(ctx context.Context) error {
 		select { // what arrives from here on is seen by the search below
 		case <-s.newMail:
 		default:
+		}
+		if s.unmoved > 0 {
+			if err := s.sweep(ctx); err != nil {
+				return err
+			}
 		}
 		if err := s.catchUp(ctx); err != nil {
 			return err
@@ -134,9 +151,22 @@ func (s *session) selectMailbox(ctx context.Context) error {
 	return nil
 }
 
-// sweep moves out the mail that the sink committed but that is still in the
-// mailbox: the gateway stopped between the commit and the move.
+// sweep files the mail still in the mailbox below the checkpoint: what the
+// sink took (the gateway stopped between the commit and the move) is moved
+// to the processed folder; what it never took (the server gave no body,
+// or a crash came between a rejection and its move) is fetched and taken
+// again. Only the sink's word, never the checkpoint, makes mail processed.
 func (s *session) sweep(ctx context.Context) error {
+	retry := s.unmoved > 0
+	s.unmoved = 0
+	err := s.sweepOnce(ctx, retry)
+	if err == nil {
+		s.in.settleMoves(s.unmoved)
+	}
+	return err
+}
+
+func (s *session) sweepOnce(ctx context.Context, retry bool) error {
 	if s.last == 0 {
 		return nil
 	}
@@ -148,13 +178,53 @@ func (s *session) sweep(ctx context.Context) error {
 	if len(uids) == 0 {
 		return nil
 	}
-	s.in.log.Info("imap: moving mail taken in before but not yet moved", "count", len(uids), "folder", s.in.cfg.Processed)
-	for chunk := range slices.Chunk(uids, 1000) {
+	taken, untaken, err := s.split(ctx, uids)
+	if err != nil {
+		return err
+	}
+	if len(taken) > 0 {
+		level := slog.LevelInfo
+		if retry {
+			level = slog.LevelDebug // the refusal was logged once
+		}
+		s.in.log.Log(ctx, level, "imap: moving mail taken in before but not yet moved", "count", len(taken), "folder", s.in.cfg.Processed)
+	}
+	for chunk := range slices.Chunk(taken, 1000) {
 		if err := s.move(ctx, chunk, s.in.cfg.Processed); err != nil {
 			return err
 		}
 	}
-	return nil
+	if len(untaken) == 0 {
+		return nil
+	}
+	s.in.log.Info("imap: mail below the checkpoint was never taken in; fetching it again", "count", len(untaken))
+	last := s.last
+	defer func() { s.last = max(s.last, last) }()
+	return s.batches(ctx, untaken)
+}
+
+// split asks the sink which of uids it took.
+func (s *session) split(ctx context.Context, uids []imap.UID) (taken, untaken []imap.UID, err error) {
+	asked := make([]uint32, len(uids))
+	for i, u := range uids {
+		asked[i] = uint32(u)
+	}
+	got, err := s.in.sink.Taken(ctx, s.in.acct.Name(), s.uidValidity, asked)
+	if err != nil {
+		return nil, nil, &storeError{fmt.Errorf("taken uids: %w", err)}
+	}
+	has := make(map[imap.UID]bool, len(got))
+	for _, u := range got {
+		has[imap.UID(u)] = true
+	}
+	for _, u := range uids {
+		if has[u] {
+			taken = append(taken, u)
+		} else {
+			untaken = append(untaken, u)
+		}
+	}
+	return taken, untaken, nil
 }
 
 // search returns the UIDs in r, sorted.
@@ -181,14 +251,12 @@ func (s *session) catchUp(ctx context.Context) error {
 			return err
 		}
 		// "UID n:*" always matches the highest UID, even below n.
-		uids = slices.DeleteFunc(uids, func(u imap.UID) bool { return u <= s.last })
+		uids = slices.DeleteFunc(uids, func(u imap.UID) bool { return u <= s.last || s.left[u] })
 		if len(uids) == 0 {
 			return nil
 		}
-		for chunk := range slices.Chunk(uids, s.in.cfg.BatchSize) {
-			if err := s.batch(ctx, chunk); err != nil {
-				return err
-			}
+		if err := s.batches(ctx, uids); err != nil {
+			return err
 		}
 	}
 }
@@ -199,7 +267,7 @@ func (s *session) wait(ctx context.Context) error {
 	if !s.in.noIdle && s.c.Caps().Has(imap.CapIdle) {
 		return s.idle(ctx)
 	}
-	t := time.NewTimer(s.in.cfg.PollInterval)
+	t := time.NewTimer(s.in.cfg.PollInterval) // also the retry of refused moves
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -222,7 +290,11 @@ func (s *session) idle(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("imap: idle: %w", err)
 	}
-	t := time.NewTimer(s.in.cfg.IdleRestart)
+	d := s.in.cfg.IdleRestart
+	if s.unmoved > 0 {
+		d = min(d, s.in.cfg.PollInterval) // time to retry the refused moves
+	}
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

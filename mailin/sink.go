@@ -22,7 +22,34 @@ type Sink interface {
 	// moved to the Failed folder); any other error is temporary (store down,
 	// disk full): the mail is left in place and retried later.
 	Take(ctx context.Context, raw []byte, origin Origin) error
+	// Taken returns those of uids (UIDs of the mailbox under uidValidity)
+	// that Take committed a mail from. The intake files mail below the
+	// checkpoint as processed only when Taken says so: a UID the server
+	// gave no body for is passed by the checkpoint but never taken.
+	Taken(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) ([]uint32, error)
+
+	// Hold durably records that uids are in the intake's hands, before
+	// they are taken (one call for a group); Release, once they are taken,
+	// rejected or filed. Recover is called once per mailbox when the
+	// intake starts: the UIDs it finds still held were in hand when the
+	// process died, and count one more crash in a row; it returns every
+	// UID with crashes in a row, which the intake then takes one at a
+	// time, so that the mail that kills the process is found alone.
+	Hold(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) error
+	Release(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) error
+	Recover(ctx context.Context, mailbox string, uidValidity uint32) (crashes map[uint32]int, err error)
+	// Poison takes in, without parsing it, a mail that was in hand at
+	// PoisonCrashes crashes in a row: raw is stored (nil when fetching
+	// it was what killed the process) and a ticket opened saying why
+	// (reason). Like Take, it records the origin, and is idempotent.
+	Poison(ctx context.Context, raw []byte, origin Origin, reason string) error
 }
+
+// PoisonCrashes is how many deaths in a row with a mail in hand make it
+// poison: it is then moved to the Failed folder with a ticket instead of
+// being taken again, well before systemd's restart limit (5 starts in 10 s
+// by default) stops the gateway.
+const PoisonCrashes = 3
 
 // RejectError is returned by Sink.Take for a mail that can never be taken in.
 type RejectError struct{ Reason string }

@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -31,6 +32,53 @@ type record struct {
 	MessageID string
 	Key       string
 	At        time.Time
+	Poison    string `json:",omitempty"` // the reason, for a mail set aside by Poison
+}
+
+// hand is the record of one UID in hand (store.Store.Hold).
+type hand struct {
+	InHand  bool
+	Crashes int
+}
+
+// hands is the record of the UIDs in hand, kept as the store keeps it.
+type hands map[Origin]hand
+
+func (h hands) hold(mailbox string, uv uint32, uids []uint32) {
+	for _, u := range uids {
+		o := Origin{mailbox, uv, u}
+		x := h[o]
+		x.InHand = true
+		h[o] = x
+	}
+}
+
+func (h hands) release(mailbox string, uv uint32, uids []uint32) {
+	for _, u := range uids {
+		delete(h, Origin{mailbox, uv, u})
+	}
+}
+
+// recover counts a crash for what is in hand; taken says what was taken.
+func (h hands) recover(mailbox string, uv uint32, taken func(Origin) bool) map[uint32]int {
+	out := map[uint32]int{}
+	for o, x := range h {
+		if o.Mailbox != mailbox {
+			continue
+		}
+		if o.UIDValidity != uv || taken(o) {
+			delete(h, o)
+			continue
+		}
+		if x.InHand {
+			x.InHand, x.Crashes = false, x.Crashes+1
+			h[o] = x
+		}
+		if x.Crashes > 0 {
+			out[o.UID] = x.Crashes
+		}
+	}
+	return out
 }
 
 // memSink is an in-memory Sink that keeps the contract of the store: one
@@ -48,10 +96,13 @@ type memSink struct {
 	fail     func(raw []byte) error  // a temporary error, or nil
 	taken    chan record             // each commit, when not nil (never blocks)
 	duration time.Duration           // how long each commit takes
+	hands    hands
+	// releaseErr, when not nil, may fail a Release.
+	releaseErr func() error
 }
 
 func newMemSink() *memSink {
-	return &memSink{cps: map[string][2]uint32{}, origins: map[Origin]bool{}, keys: map[string]bool{}}
+	return &memSink{cps: map[string][2]uint32{}, origins: map[Origin]bool{}, keys: map[string]bool{}, hands: hands{}}
 }
 
 func (s *memSink) Checkpoint(ctx context.Context, mailbox string) (uint32, uint32, error) {
@@ -81,6 +132,7 @@ func (s *memSink) Take(ctx context.Context, raw []byte, o Origin) error {
 	id, key := contentKey(raw)
 	if s.origins[o] || s.keys[key] {
 		s.dups++
+		s.origins[o] = true // as the store records where it was seen again
 		return nil
 	}
 	s.origins[o], s.keys[key] = true, true
@@ -97,6 +149,63 @@ func (s *memSink) Take(ctx context.Context, raw []byte, o Origin) error {
 		}
 	}
 	return nil
+}
+
+func (s *memSink) Taken(ctx context.Context, mailbox string, uv uint32, uids []uint32) ([]uint32, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var taken []uint32
+	for _, u := range uids {
+		if s.origins[Origin{Mailbox: mailbox, UIDValidity: uv, UID: u}] {
+			taken = append(taken, u)
+		}
+	}
+	return taken, nil
+}
+
+func (s *memSink) Hold(ctx context.Context, mailbox string, uv uint32, uids []uint32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hands.hold(mailbox, uv, uids)
+	return nil
+}
+
+func (s *memSink) Release(ctx context.Context, mailbox string, uv uint32, uids []uint32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.releaseErr != nil {
+		if err := s.releaseErr(); err != nil {
+			return err
+		}
+	}
+	s.hands.release(mailbox, uv, uids)
+	return nil
+}
+
+func (s *memSink) Recover(ctx context.Context, mailbox string, uv uint32) (map[uint32]int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hands.recover(mailbox, uv, func(o Origin) bool { return s.origins[o] }), nil
+}
+
+func (s *memSink) Poison(ctx context.Context, raw []byte, o Origin, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.origins[o] {
+		return nil
+	}
+	s.commit(record{Origin: o, Key: fmt.Sprint(o), Poison: reason, At: time.Now()})
+	return nil
+}
+
+// commit records r as taken, checkpoint included.
+func (s *memSink) commit(r record) {
+	s.origins[r.Origin], s.keys[r.Key] = true, true
+	cp := s.cps[r.Origin.Mailbox]
+	if cp[0] != r.Origin.UIDValidity || r.Origin.UID > cp[1] {
+		s.cps[r.Origin.Mailbox] = [2]uint32{r.Origin.UIDValidity, r.Origin.UID}
+	}
+	s.records = append(s.records, r)
 }
 
 func (s *memSink) count() int {
@@ -116,8 +225,10 @@ func (s *memSink) snapshot() (records []record, dups int) {
 type fileSink struct {
 	mu   sync.Mutex
 	f    *os.File
+	path string // of the records; the hands are in path+".hands"
 	mem  *memSink
 	slow time.Duration
+	kill []byte // Take kills the process (SIGKILL) on a mail that holds it
 }
 
 func openFileSink(path string) (*fileSink, error) {
@@ -126,6 +237,18 @@ func openFileSink(path string) (*fileSink, error) {
 		return nil, err
 	}
 	m := newMemSink()
+	if b, err := os.ReadFile(path + ".hands"); err == nil {
+		var list []struct {
+			O Origin
+			H hand
+		}
+		if err := json.Unmarshal(b, &list); err != nil {
+			return nil, err
+		}
+		for _, x := range list {
+			m.hands[x.O] = x.H
+		}
+	}
 	for _, r := range recs {
 		m.origins[r.Origin], m.keys[r.Key] = true, true
 		cp := m.cps[r.Origin.Mailbox]
@@ -137,7 +260,7 @@ func openFileSink(path string) (*fileSink, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fileSink{f: f, mem: m}, nil
+	return &fileSink{f: f, path: path, mem: m}, nil
 }
 
 // readFileSink reads the records of a file sink; a torn last line (a kill
@@ -170,15 +293,104 @@ func (s *fileSink) Checkpoint(ctx context.Context, mailbox string) (uint32, uint
 	return s.mem.Checkpoint(ctx, mailbox)
 }
 
+func (s *fileSink) Taken(ctx context.Context, mailbox string, uv uint32, uids []uint32) ([]uint32, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mem.Taken(ctx, mailbox, uv, uids)
+}
+
+// saveHands writes the hands durably: a temporary file, fsync, rename.
+func (s *fileSink) saveHands() error {
+	var list []struct {
+		O Origin
+		H hand
+	}
+	for o, h := range s.mem.hands {
+		list = append(list, struct {
+			O Origin
+			H hand
+		}{o, h})
+	}
+	b, _ := json.Marshal(list)
+	tmp := s.path + ".hands.tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, s.path+".hands")
+}
+
+func (s *fileSink) Hold(ctx context.Context, mailbox string, uv uint32, uids []uint32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mem.hands.hold(mailbox, uv, uids)
+	return s.saveHands()
+}
+
+func (s *fileSink) Release(ctx context.Context, mailbox string, uv uint32, uids []uint32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mem.hands.release(mailbox, uv, uids)
+	return s.saveHands()
+}
+
+func (s *fileSink) Recover(ctx context.Context, mailbox string, uv uint32) (map[uint32]int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.mem.hands.recover(mailbox, uv, func(o Origin) bool { return s.mem.origins[o] })
+	return out, s.saveHands()
+}
+
+func (s *fileSink) Poison(ctx context.Context, raw []byte, o Origin, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mem.origins[o] {
+		return nil
+	}
+	id, key := contentKey(raw)
+	r := record{Origin: o, MessageID: id, Key: key, At: time.Now(), Poison: reason}
+	if err := s.append(r); err != nil {
+		return err
+	}
+	s.mem.commit(r)
+	return nil
+}
+
+// append writes r durably.
+func (s *fileSink) append(r record) error {
+	line, _ := json.Marshal(r)
+	if _, err := s.f.Write(append(line, '\n')); err != nil {
+		return err
+	}
+	return s.f.Sync()
+}
+
 func (s *fileSink) Take(ctx context.Context, raw []byte, o Origin) error {
 	if s.slow > 0 {
 		time.Sleep(s.slow)
+	}
+	if s.kill != nil && bytes.Contains(raw, s.kill) {
+		// As the OOM killer or a crash in a C library would.
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.mem
 	id, key := contentKey(raw)
 	if m.origins[o] || m.keys[key] {
+		m.origins[o] = true
 		return nil
 	}
 	line, _ := json.Marshal(record{Origin: o, MessageID: id, Key: key, At: time.Now()})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -50,44 +49,6 @@ func (s *session) batch(ctx context.Context, uids []imap.UID) error {
 		}
 	}
 	return s.move(ctx, taken, s.in.cfg.Processed)
-}
-
-// fetch reads the messages of uids, sorted by UID. BODY.PEEK[] leaves \Seen
-// alone; nothing else is asked for, as a server's malformed BODYSTRUCTURE or
-// ENVELOPE would close the connection.
-func (s *session) fetch(uids []imap.UID) ([]fetched, error) {
-	section := &imap.FetchItemBodySection{Peek: true}
-	opts := &imap.FetchOptions{UID: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{section}}
-	var msgs []fetched
-	err := s.guard(func(kick func()) error {
-		cmd := s.c.Fetch(imap.UIDSetNum(uids...), opts)
-		defer cmd.Close()
-		for m := cmd.Next(); m != nil; m = cmd.Next() {
-			kick()
-			buf, err := m.Collect()
-			if err != nil {
-				return err
-			}
-			raw := buf.FindBodySection(section)
-			if buf.UID == 0 || raw == nil {
-				continue // a flag update, not our data
-			}
-			s.in.m.fetchedBytes.Add(float64(len(raw)))
-			msgs = append(msgs, fetched{buf.UID, raw})
-		}
-		return cmd.Close()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("imap: fetch %d messages: %w", len(uids), err)
-	}
-	// Servers may answer in any order; the checkpoint needs UID order.
-	slices.SortFunc(msgs, func(a, b fetched) int { return int(a.uid) - int(b.uid) })
-	msgs = slices.CompactFunc(msgs, func(a, b fetched) bool { return a.uid == b.uid })
-	if len(msgs) < len(uids) {
-		// Expunged by someone else meanwhile: nothing left to take.
-		s.in.log.Debug("imap: messages vanished before fetch", "asked", len(uids), "got", len(msgs))
-	}
-	return msgs, nil
 }
 
 func (s *session) take(ctx context.Context, m fetched) error {

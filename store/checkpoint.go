@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -37,4 +39,41 @@ func (tx *Tx) AdvanceCheckpoint(ctx context.Context, o Origin, at time.Time) err
 		   updated_at = excluded.updated_at`,
 		o.Mailbox, o.UIDValidity, o.UID, tstr(at))
 	return err
+}
+
+// Taken returns those of uids (UIDs of the mailbox under uidValidity) that
+// a mail was taken in from, sorted. The intake asks before it files mail
+// below its checkpoint as processed: the checkpoint says where fetching
+// resumes, not that every UID under it was taken.
+func (s *Store) Taken(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) ([]uint32, error) {
+	var taken []uint32
+	// SQLite binds at most 32766 parameters; stay far below.
+	for chunk := range slices.Chunk(uids, 500) {
+		args := []any{mailbox, uidValidity}
+		for _, u := range chunk {
+			args = append(args, u)
+		}
+		q := `SELECT DISTINCT uid FROM origins WHERE mailbox = ? AND uid_validity = ? AND uid IN (?` +
+			strings.Repeat(",?", len(chunk)-1) + `)`
+		rows, err := s.r.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("taken uids of %s: %w", mailbox, err)
+		}
+		for rows.Next() {
+			var u uint32
+			if err := rows.Scan(&u); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("taken uids of %s: %w", mailbox, err)
+			}
+			taken = append(taken, u)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("taken uids of %s: %w", mailbox, err)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("taken uids of %s: %w", mailbox, err)
+		}
+	}
+	slices.Sort(taken)
+	return taken, nil
 }

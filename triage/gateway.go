@@ -183,6 +183,12 @@ func (g *Gateway) Checkpoint(ctx context.Context, mailbox string) (uidValidity, 
 	return g.st.Checkpoint(ctx, mailbox)
 }
 
+// Taken returns those of uids, UIDs of an IMAP mailbox under uidValidity,
+// that a mail was taken in from: only those may be filed as processed.
+func (g *Gateway) Taken(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) ([]uint32, error) {
+	return g.st.Taken(ctx, mailbox, uidValidity, uids)
+}
+
 // Take takes in one mail read at origin: raw bytes, parse result, ticket
 // change, queued mails and the mailbox's checkpoint are committed in one
 // transaction. A mail already taken in (same IMAP origin, or same bytes)

@@ -140,7 +140,8 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		in, err := mailin.New(mailin.Config{
 			URL: b.URL, Processed: b.Processed, Failed: b.Failed, CAFile: cfg.IMAP.CAFile,
 			PollInterval: cfg.IMAP.PollInterval.Duration, IdleRestart: cfg.IMAP.IdleRestart.Duration,
-			Auth: imapAuth, Tokens: imapTokens,
+			BatchBytes: cfg.IMAP.BatchBytes.Bytes,
+			Auth:       imapAuth, Tokens: imapTokens,
 			Logger: log, Metrics: mm,
 		}, sink{g})
 		if err != nil {
@@ -194,6 +195,37 @@ type sink struct{ g *gateway }
 
 func (s sink) Checkpoint(ctx context.Context, mailbox string) (uint32, uint32, error) {
 	return s.g.triage.Checkpoint(ctx, mailbox)
+}
+
+func (s sink) Taken(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) ([]uint32, error) {
+	return s.g.triage.Taken(ctx, mailbox, uidValidity, uids)
+}
+
+func (s sink) Hold(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) error {
+	err := s.g.triage.Hold(ctx, mailbox, uidValidity, uids)
+	if err != nil {
+		// The mails were offered and are left in the mailbox, as after a
+		// failed Take.
+		s.g.m.mails.WithLabelValues("error").Add(float64(len(uids)))
+	}
+	return err
+}
+
+func (s sink) Release(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) error {
+	return s.g.triage.Release(ctx, mailbox, uidValidity, uids)
+}
+
+func (s sink) Recover(ctx context.Context, mailbox string, uidValidity uint32) (map[uint32]int, error) {
+	return s.g.triage.Recover(ctx, mailbox, uidValidity)
+}
+
+func (s sink) Poison(ctx context.Context, raw []byte, o mailin.Origin, reason string) error {
+	err := s.g.triage.Poison(context.WithoutCancel(ctx), raw, triage.Origin(o), reason)
+	if err == nil {
+		s.g.m.mails.WithLabelValues("poison").Inc()
+		s.g.sender.Wake()
+	}
+	return err
 }
 
 func (s sink) Take(ctx context.Context, raw []byte, o mailin.Origin) error {

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hospital-league/leaguemail/mailin"
 	"github.com/hospital-league/leaguemail/oauth"
 	"github.com/hospital-league/leaguemail/store"
 )
@@ -24,7 +26,7 @@ func newGatewayMetrics(reg prometheus.Registerer, st *store.Store) *gatewayMetri
 	m := &gatewayMetrics{
 		mails: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "leaguemail_mails_in_total",
-			Help: "Mails offered by the intake, by result: taken (committed), rejected (never takeable, moved to the failed folder), error (left in the mailbox for a retry).",
+			Help: "Mails offered by the intake, by result: taken (committed), rejected (never takeable, moved to the failed folder), error (left in the mailbox for a retry), poison (the gateway died on it 3 times: stored unparsed, ticketed, moved to the failed folder).",
 		}, []string{"result"}),
 		parse: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "leaguemail_parse_duration_seconds",
@@ -71,6 +73,30 @@ type imapHealth struct {
 	LastError   string    `json:"last_error,omitempty"`
 	ErrorSince  time.Time `json:"error_since,omitzero"`
 	LastSuccess time.Time `json:"last_success,omitzero"`
+	// Unmoved mails were taken in but the server refuses to move them out
+	// of the mailbox (MoveError says why); new mail is still taken in.
+	Unmoved   int    `json:"unmoved,omitempty"`
+	MoveError string `json:"move_error,omitempty"`
+}
+
+// mailboxHealth is what /healthz says of one mailbox, and its problems.
+func mailboxHealth(s mailin.Status) (imapHealth, []string) {
+	h := imapHealth{s.Mailbox, s.Connected, s.LastError, s.ErrorSince, s.LastSuccess, s.Unmoved, s.MoveError}
+	var issues []string
+	if !s.Connected {
+		msg := "imap " + s.Mailbox + ": not connected"
+		if s.LastError != "" {
+			msg += ": " + s.LastError
+		}
+		issues = append(issues, msg)
+	}
+	if s.Unmoved > 0 {
+		// Taken, so nothing is lost, but the mailbox fills up (and a full
+		// quota soon refuses new mail too): someone must act.
+		issues = append(issues, fmt.Sprintf("imap %s: %d mails taken in but not moved out of the mailbox, retried each poll interval: %s",
+			s.Mailbox, s.Unmoved, s.MoveError))
+	}
+	return h, issues
 }
 
 // healthz answers 200 when every mailbox is connected, the last SMTP
@@ -79,15 +105,9 @@ type imapHealth struct {
 func (g *gateway) healthz(w http.ResponseWriter, r *http.Request) {
 	h := health{Status: "ok", Time: time.Now().UTC(), Store: "ok"}
 	for _, in := range g.intakes {
-		s := in.Status()
-		h.IMAP = append(h.IMAP, imapHealth{s.Mailbox, s.Connected, s.LastError, s.ErrorSince, s.LastSuccess})
-		if !s.Connected {
-			msg := "imap " + s.Mailbox + ": not connected"
-			if s.LastError != "" {
-				msg += ": " + s.LastError
-			}
-			h.Issues = append(h.Issues, msg)
-		}
+		ih, issues := mailboxHealth(in.Status())
+		h.IMAP = append(h.IMAP, ih)
+		h.Issues = append(h.Issues, issues...)
 	}
 	if g.oauth != nil {
 		// The token endpoint's own words, never a token or a secret.

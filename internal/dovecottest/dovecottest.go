@@ -91,6 +91,10 @@ type Options struct {
 	// (introspection_mode = post; see package oauthtest). Password logins
 	// keep working beside them.
 	IntrospectionURL string
+	// GlobalACL turns on the acl plugin with a global ACL file (empty:
+	// every owner keeps all rights), which SetGlobalACL rewrites while
+	// the server runs, to make it refuse e.g. moves into a folder.
+	GlobalACL bool
 }
 
 // Start writes a configuration, starts Dovecot and waits until it takes
@@ -159,6 +163,7 @@ type confData struct {
 	Port, TLSPort, LMTPPort, AuthPort      int
 	LMTP                                   bool
 	OAuth                                  bool
+	ACLFile                                string
 }
 
 func (s *Server) configure() error {
@@ -192,6 +197,12 @@ func (s *Server) configure() error {
 			"active_attribute = active\n" +
 			"active_value = true\n"
 		if err := os.WriteFile(filepath.Join(s.Dir, "oauth2.conf.ext"), []byte(conf), 0o644); err != nil {
+			return err
+		}
+	}
+	if s.opts.GlobalACL {
+		d.ACLFile = filepath.Join(s.Dir, "global-acl")
+		if err := os.WriteFile(d.ACLFile, nil, 0o644); err != nil {
 			return err
 		}
 	}
@@ -433,6 +444,24 @@ func (s *Server) SetUIDValidity(user, mailbox string, v uint32) {
 }
 
 var deliveries atomic.Int64
+
+// SetGlobalACL replaces the global ACL file of a server started with
+// Options.GlobalACL: lines of "MAILBOX owner RIGHTS" (RFC 4314 rights,
+// e.g. "Processed owner lrwstekxa" takes insert away). Dovecot reads it
+// again within a second.
+func (s *Server) SetGlobalACL(text string) {
+	s.t.Helper()
+	if !s.opts.GlobalACL {
+		s.t.Fatal("dovecottest: SetGlobalACL needs Options.GlobalACL")
+	}
+	path := filepath.Join(s.Dir, "global-acl")
+	if err := os.WriteFile(path+".tmp", []byte(text), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		s.t.Fatal(err)
+	}
+}
 
 // Deliver writes a message into a user's INBOX Maildir, as a local delivery
 // agent would, without going through IMAP.
