@@ -229,8 +229,9 @@ type prepared struct {
 	parse []byte // msg as JSON, for the store
 }
 
-// refuse returns the *RejectError of a mail that can never be taken in.
-func (g *Gateway) refuse(raw []byte) error {
+// Refuse returns the *RejectError that Take would give raw, a mail that
+// can never be taken in, without looking at the store; nil for the rest.
+func (g *Gateway) Refuse(raw []byte) error {
 	if len(raw) == 0 {
 		return &RejectError{Reason: "empty message"}
 	}
@@ -241,7 +242,7 @@ func (g *Gateway) refuse(raw []byte) error {
 }
 
 func (g *Gateway) prepare(ctx context.Context, raw []byte, origin Origin) (*prepared, error) {
-	if err := g.refuse(raw); err != nil {
+	if err := g.Refuse(raw); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(raw)
