@@ -1,0 +1,112 @@
+package mailin
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hospital-league/leaguemail/internal/dovecottest"
+)
+
+var catchUpMails = flag.Int("catchup.mails", 10000, "corpus mails waiting in the mailbox for BenchmarkDovecotCatchUpCorpus")
+
+// corpusCopies returns n mails made of the honeypot phish of the shared
+// corpus, each copy after the first with a Message-ID of its own, so that
+// every one is parsed, triaged and ticketed as a new report.
+func corpusCopies(b *testing.B, n int) ([][]byte, int64) {
+	files, _ := filepath.Glob("../../shared/corpus/phishing_pot/email/*.eml")
+	if len(files) == 0 {
+		b.Skip("corpus not found")
+	}
+	var corpus [][]byte
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		corpus = append(corpus, raw)
+	}
+	msgID := regexp.MustCompile(`(?im)^message-id:[^\r\n]*`)
+	var out [][]byte
+	var size int64
+	for i := range n {
+		raw := corpus[i%len(corpus)]
+		if copy := i / len(corpus); copy > 0 {
+			id := []byte(fmt.Sprintf("Message-ID: <copy%d.%d@bench.example>", copy, i))
+			if loc := msgID.FindIndex(raw); loc != nil {
+				raw = bytes.Join([][]byte{raw[:loc[0]], id, raw[loc[1]:]}, nil)
+			} else {
+				raw = append(append(id, "\r\n"...), raw...)
+			}
+		}
+		out = append(out, raw)
+		size += int64(len(raw))
+	}
+	return out, size
+}
+
+// oneByOne hides a sink's TakeBatch: the intake as it was, one Take and
+// one fsync per mail.
+type oneByOne struct{ Sink }
+
+// BenchmarkDovecotCatchUpCorpus is the catch-up of -catchup.mails corpus
+// mails (10,000 by default) waiting in a real Dovecot's INBOX, through
+// triage into a store on disk (synchronous=FULL), parse included, until
+// the INBOX is empty: every mail committed and moved. "group" is the
+// intake with group commits, "one-by-one" the same with a Take per mail.
+// Run it with -benchtime 1x: each iteration fills a new mailbox.
+func BenchmarkDovecotCatchUpCorpus(b *testing.B) {
+	mails, size := corpusCopies(b, *catchUpMails)
+	for _, mode := range []string{"group", "one-by-one"} {
+		b.Run(mode, func(b *testing.B) {
+			b.SetBytes(size)
+			for b.Loop() {
+				b.StopTimer()
+				s := dovecottest.Start(b)
+				for _, raw := range mails {
+					s.Deliver(report, raw)
+				}
+				log := slog.New(slog.NewTextHandler(io.Discard, nil))
+				ts, st, err := newTriageSink(filepath.Join(b.TempDir(), "store.db"), nil, log)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var sink Sink = ts
+				if mode == "one-by-one" {
+					sink = oneByOne{ts}
+				}
+				cfg := Config{URL: s.URL(report), RetryMin: 50 * time.Millisecond, RetryMax: 500 * time.Millisecond, Logger: log}
+				in, err := New(cfg, sink)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				b.StartTimer()
+				go func() { done <- in.Run(ctx) }()
+				for s.FolderFiles(report, "INBOX") > 0 {
+					time.Sleep(20 * time.Millisecond)
+				}
+				b.StopTimer()
+				cancel()
+				<-done
+				c, err := st.Counts(context.Background())
+				if err != nil || c.Origins != len(mails) {
+					b.Fatalf("%d origins in the store (%v), want %d", c.Origins, err, len(mails))
+				}
+				st.Close()
+				s.Stop()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.N*len(mails))/b.Elapsed().Seconds(), "mails/s")
+		})
+	}
+}
