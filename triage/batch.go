@@ -93,9 +93,10 @@ func (g *Gateway) TakeBatch(ctx context.Context, mails []Mail) []error {
 	close(stop)
 	workers.Wait()
 	if failed != nil {
+		// A refused mail is refused whether or not its turn came: the
+		// result does not depend on how far the parsers ran ahead.
 		for i := at; i < len(mails); i++ {
-			var rej *RejectError
-			if !errors.As(errs[i], &rej) {
+			if errs[i] = g.Refuse(mails[i].Raw); errs[i] == nil {
 				errs[i] = failed
 			}
 		}
