@@ -2,97 +2,111 @@ package mailin
 
 import (
 	"bytes"
+	"context"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
+	"regexp"
 	"testing"
 	"time"
 
 	"github.com/hospital-league/leaguemail/internal/dovecottest"
 )
 
-// phishingDir holds the real phishing mails of the shared corpus.
-const phishingDir = "../../shared/corpus/phishing_pot/email"
+var catchUpMails = flag.Int("catchup.mails", 10000, "corpus mails waiting in the mailbox for BenchmarkDovecotCatchUpCorpus")
 
-// corpusMails reads up to n mails of the corpus, smallest first skipped:
-// real ones, as a league receives them (1 KiB to 1 MiB).
-func corpusMails(b *testing.B, n int) [][]byte {
-	names, _ := filepath.Glob(filepath.Join(phishingDir, "*.eml"))
-	if len(names) == 0 {
-		b.Skipf("no corpus at %s", phishingDir)
+// corpusCopies returns n mails made of the honeypot phish of the shared
+// corpus, each copy after the first with a Message-ID of its own, so that
+// every one is parsed, triaged and ticketed as a new report.
+func corpusCopies(b *testing.B, n int) ([][]byte, int64) {
+	files, _ := filepath.Glob("../../shared/corpus/phishing_pot/email/*.eml")
+	if len(files) == 0 {
+		b.Skip("corpus not found")
 	}
-	slices.Sort(names)
-	var out [][]byte
-	for _, name := range names {
-		raw, err := os.ReadFile(name)
+	var corpus [][]byte
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(raw) < 1<<10 || len(raw) > 1<<20 {
-			continue
+		corpus = append(corpus, raw)
+	}
+	msgID := regexp.MustCompile(`(?im)^message-id:[^\r\n]*`)
+	var out [][]byte
+	var size int64
+	for i := range n {
+		raw := corpus[i%len(corpus)]
+		if copy := i / len(corpus); copy > 0 {
+			id := []byte(fmt.Sprintf("Message-ID: <copy%d.%d@bench.example>", copy, i))
+			if loc := msgID.FindIndex(raw); loc != nil {
+				raw = bytes.Join([][]byte{raw[:loc[0]], id, raw[loc[1]:]}, nil)
+			} else {
+				raw = append(append(id, "\r\n"...), raw...)
+			}
 		}
 		out = append(out, raw)
-		if len(out) == n {
-			break
-		}
+		size += int64(len(raw))
 	}
-	return out
+	return out, size
 }
 
-// BenchmarkDovecotCatchUp measures the intake alone (into an in-memory
-// sink, no parse, no store) catching up a Dovecot mailbox: "corpus" is
-// 500 real phishing mails, "large" 6 mails of 20 MiB, which the byte
-// bound fetches one or two at a time. Each op is one whole catch-up:
-// connect, size, fetch, take, move. Run with
-//
-//	go test -run '^$' -bench DovecotCatchUp -benchmem ./mailin
-func BenchmarkDovecotCatchUp(b *testing.B) {
-	large := bytes.Repeat([]byte("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODk=\r\n"), 20<<20/46)
-	for _, bc := range []struct {
-		name  string
-		mails func() [][]byte
-	}{
-		{"corpus", func() [][]byte { return corpusMails(b, 500) }},
-		{"large", func() [][]byte {
-			var out [][]byte
-			for i := range 6 {
-				out = append(out, append(fmt.Appendf(nil, "Message-ID: <large-%d@bench.example>\r\nSubject: large\r\n\r\n", i), large...))
-			}
-			return out
-		}},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			mails := bc.mails()
-			var size int64
-			for _, m := range mails {
-				size += int64(len(m))
-			}
-			s := dovecottest.Start(b)
+// oneByOne hides a sink's TakeBatch: the intake as it was, one Take and
+// one fsync per mail.
+type oneByOne struct{ Sink }
+
+// BenchmarkDovecotCatchUpCorpus is the catch-up of -catchup.mails corpus
+// mails (10,000 by default) waiting in a real Dovecot's INBOX, through
+// triage into a store on disk (synchronous=FULL), parse included, until
+// the INBOX is empty: every mail committed and moved. "group" is the
+// intake with group commits, "one-by-one" the same with a Take per mail.
+// Run it with -benchtime 1x: each iteration fills a new mailbox.
+func BenchmarkDovecotCatchUpCorpus(b *testing.B) {
+	mails, size := corpusCopies(b, *catchUpMails)
+	for _, mode := range []string{"group", "one-by-one"} {
+		b.Run(mode, func(b *testing.B) {
 			b.SetBytes(size)
-			b.ResetTimer()
-			var taken time.Duration
-			for i := range b.N {
+			for b.Loop() {
 				b.StopTimer()
-				for j, m := range mails {
-					// Other bytes each round, as new mail would be.
-					s.Deliver(report, append(fmt.Appendf(nil, "X-Round: %d-%d\r\n", i, j), m...))
+				s := dovecottest.Start(b)
+				for _, raw := range mails {
+					s.Deliver(report, raw)
 				}
-				sink := newMemSink()
-				in := mustNew(b, fastConfig(s.URL(report), slog.New(slog.DiscardHandler)), sink)
+				log := slog.New(slog.NewTextHandler(io.Discard, nil))
+				ts, st, err := newTriageSink(filepath.Join(b.TempDir(), "store.db"), nil, log)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var sink Sink = ts
+				if mode == "one-by-one" {
+					sink = oneByOne{ts}
+				}
+				cfg := Config{URL: s.URL(report), RetryMin: 50 * time.Millisecond, RetryMax: 500 * time.Millisecond, Logger: log}
+				in, err := New(cfg, sink)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
 				b.StartTimer()
-				start := time.Now()
-				stop := running(b, in)
-				for sink.count() < len(mails) || s.FolderFiles(report, "INBOX") > 0 {
-					time.Sleep(time.Millisecond)
+				go func() { done <- in.Run(ctx) }()
+				for s.FolderFiles(report, "INBOX") > 0 {
+					time.Sleep(20 * time.Millisecond)
 				}
-				taken += time.Since(start)
 				b.StopTimer()
-				stop()
+				cancel()
+				<-done
+				c, err := st.Counts(context.Background())
+				if err != nil || c.Origins != len(mails) {
+					b.Fatalf("%d origins in the store (%v), want %d", c.Origins, err, len(mails))
+				}
+				st.Close()
+				s.Stop()
 				b.StartTimer()
 			}
-			b.ReportMetric(float64(len(mails)*b.N)/taken.Seconds(), "mails/s")
+			b.ReportMetric(float64(b.N*len(mails))/b.Elapsed().Seconds(), "mails/s")
 		})
 	}
 }

@@ -18,6 +18,9 @@ import (
 // The test binary doubles as a gateway process for TestDovecotKill: with
 // MAILIN_HELPER_SINK set, it runs the intake into a file sink until SIGTERM.
 func TestMain(m *testing.M) {
+	if path := os.Getenv("MAILIN_HELPER_STORE"); path != "" {
+		os.Exit(helperStoreMain(path, os.Getenv("MAILIN_HELPER_URL")))
+	}
 	if path := os.Getenv("MAILIN_HELPER_SINK"); path != "" {
 		os.Exit(helperMain(path, os.Getenv("MAILIN_HELPER_URL")))
 	}

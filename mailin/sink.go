@@ -55,3 +55,23 @@ const PoisonCrashes = 3
 type RejectError struct{ Reason string }
 
 func (e *RejectError) Error() string { return "mail rejected: " + e.Reason }
+
+// BatchSink is a Sink that takes several mails at once, parsing them on
+// every core and committing them in groups (one transaction, one fsync a
+// group). The intake uses it when the sink has it.
+type BatchSink interface {
+	Sink
+	// TakeBatch takes mails in, in order, each as Take would: exactly once,
+	// the checkpoint advanced in the transaction that commits it. It
+	// returns the results of a prefix of mails (one at least), each as
+	// Take's, and stops after the first mail rejected or failed: no later
+	// mail may be committed, and the checkpoint pass it, before the caller
+	// moved a rejected one to the Failed folder.
+	TakeBatch(ctx context.Context, mails []Mail) []error
+}
+
+// Mail is a raw mail and where it came from, for BatchSink.
+type Mail struct {
+	Raw    []byte
+	Origin Origin
+}

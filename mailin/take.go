@@ -26,39 +26,87 @@ func (s *session) batch(ctx context.Context, uids []imap.UID) error {
 		return err
 	}
 	var taken []imap.UID
-	for _, m := range msgs {
-		err := s.take(ctx, m)
-		var rej *RejectError
-		switch {
-		case err == nil:
-			taken = append(taken, m.uid)
-			s.last = m.uid
-		case errors.As(err, &rej):
-			s.in.m.rejected.Inc()
-			s.in.log.Warn("imap: the store refused a message; moving it to the failed folder",
-				"uid", m.uid, "uidvalidity", s.uidValidity, "reason", rej.Reason, "folder", s.in.cfg.Failed)
-			// Before any later Take: a crash must not leave it below the
-			// checkpoint, where the sweep would file it as processed.
-			if err := s.move(ctx, []imap.UID{m.uid}, s.in.cfg.Failed); err != nil {
+	for len(msgs) > 0 {
+		errs := s.takeAll(ctx, msgs)
+		for i, err := range errs {
+			m := msgs[i]
+			var rej *RejectError
+			switch {
+			case err == nil:
+				taken = append(taken, m.uid)
+				s.last = m.uid
+			case errors.As(err, &rej):
+				s.in.m.rejected.Inc()
+				s.in.log.Warn("imap: the store refused a message; moving it to the failed folder",
+					"uid", m.uid, "uidvalidity", s.uidValidity, "reason", rej.Reason, "folder", s.in.cfg.Failed)
+				// Before any later Take: a crash must not leave it below the
+				// checkpoint, where the sweep would file it as processed.
+				if err := s.move(ctx, []imap.UID{m.uid}, s.in.cfg.Failed); err != nil {
+					return errors.Join(err, s.move(ctx, taken, s.in.cfg.Processed))
+				}
+			default:
+				s.in.m.takeErrors.Inc()
+				err = &storeError{fmt.Errorf("take uid %d: %w", m.uid, err)}
 				return errors.Join(err, s.move(ctx, taken, s.in.cfg.Processed))
 			}
-		default:
-			s.in.m.takeErrors.Inc()
-			err = &storeError{fmt.Errorf("take uid %d: %w", m.uid, err)}
-			return errors.Join(err, s.move(ctx, taken, s.in.cfg.Processed))
 		}
+		msgs = msgs[len(errs):]
 	}
 	return s.move(ctx, taken, s.in.cfg.Processed)
 }
 
+// takeAll hands msgs to the sink and returns the results of a prefix of
+// them, in UID order: all nil but perhaps the last, which is a rejection or
+// a temporary error. A BatchSink takes them in group commits, parsed on
+// every core; any other sink one Take at a time.
+func (s *session) takeAll(ctx context.Context, msgs []fetched) []error {
+	bs, ok := s.in.sink.(BatchSink)
+	if !ok {
+		for i, m := range msgs {
+			if err := s.take(ctx, m); err != nil {
+				errs := make([]error, i+1)
+				errs[i] = err
+				return errs
+			}
+		}
+		return make([]error, len(msgs))
+	}
+	mails := make([]Mail, len(msgs))
+	for i, m := range msgs {
+		mails[i] = Mail{Raw: m.raw, Origin: s.origin(m)}
+	}
+	start := time.Now()
+	errs := bs.TakeBatch(ctx, mails)
+	if len(errs) == 0 || len(errs) > len(msgs) {
+		// A sink that breaks its contract takes nothing for sure.
+		return []error{fmt.Errorf("imap: the sink gave %d results for %d mails", len(errs), len(msgs))}
+	}
+	each := time.Since(start).Seconds() / float64(len(errs))
+	for i, err := range errs {
+		s.in.m.takeSeconds.Observe(each)
+		if err == nil {
+			s.taken(msgs[i])
+		}
+	}
+	return errs
+}
+
+func (s *session) origin(m fetched) Origin {
+	return Origin{Mailbox: s.in.acct.Name(), UIDValidity: s.uidValidity, UID: uint32(m.uid)}
+}
+
+func (s *session) taken(m fetched) {
+	s.in.progressed = true
+	s.in.m.taken.Inc()
+	s.in.log.Debug("imap: taken in", "uid", m.uid, "size", len(m.raw))
+}
+
 func (s *session) take(ctx context.Context, m fetched) error {
 	start := time.Now()
-	err := s.in.sink.Take(ctx, m.raw, Origin{Mailbox: s.in.acct.Name(), UIDValidity: s.uidValidity, UID: uint32(m.uid)})
+	err := s.in.sink.Take(ctx, m.raw, s.origin(m))
 	s.in.m.takeSeconds.Observe(time.Since(start).Seconds())
 	if err == nil {
-		s.in.progressed = true
-		s.in.m.taken.Inc()
-		s.in.log.Debug("imap: taken in", "uid", m.uid, "size", len(m.raw))
+		s.taken(m)
 	}
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -146,5 +147,22 @@ func BenchmarkEnmimeReadEnvelope(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		_, _ = enmime.ReadEnvelope(bytes.NewReader(mails[i%len(mails)]))
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")
+}
+
+// BenchmarkParseCores is the parse of the honeypot phish on every core, a
+// mail per goroutine at a time, as `leaguemail parse -j N` and the intake
+// run it: compare -cpu 1 with -cpu 2 (mails/s and MB/s of the whole).
+func BenchmarkParseCores(b *testing.B) {
+	mails := loadPhish(b)
+	b.SetBytes(totalSize(mails) / int64(len(mails)))
+	b.ReportAllocs()
+	var next atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			Parse(mails[int(next.Add(1)-1)%len(mails)], testOpts)
+		}
+	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")
 }

@@ -109,16 +109,23 @@ func (tx *Tx) CountQueued(ctx context.Context, kind, recipient string, since tim
 // queued, not suppressed, since the given time: what the global budget of
 // automatic mail counts.
 func (tx *Tx) CountAutomatic(ctx context.Context, since time.Time) (int, error) {
-	return countAutomatic(ctx, tx.tx, since, false)
+	return countAutomatic(ctx, tx.tx, since, false, 0)
+}
+
+// CountAutomaticUpTo is CountAutomatic counting no further than limit:
+// enough to know whether the budget is spent, without reading the whole
+// hour's outbox for every mail of a catch-up.
+func (tx *Tx) CountAutomaticUpTo(ctx context.Context, since time.Time, limit int) (int, error) {
+	return countAutomatic(ctx, tx.tx, since, false, limit)
 }
 
 // CountAutomaticSent returns how many automatic mails were sent since the
 // given time.
 func (s *Store) CountAutomaticSent(ctx context.Context, since time.Time) (int, error) {
-	return countAutomatic(ctx, s.r, since, true)
+	return countAutomatic(ctx, s.r, since, true, 0)
 }
 
-func countAutomatic(ctx context.Context, q querier, since time.Time, sent bool) (int, error) {
+func countAutomatic(ctx context.Context, q querier, since time.Time, sent bool, limit int) (int, error) {
 	var kinds []any
 	for _, k := range Kinds {
 		if Automatic(k) {
@@ -129,9 +136,12 @@ func countAutomatic(ctx context.Context, q querier, since time.Time, sent bool) 
 	if sent {
 		where = `sent_at >= ? AND state = 'sent'`
 	}
+	if limit <= 0 {
+		limit = -1 // no limit
+	}
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE `+where+
-		` AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)`, append([]any{tstr(since)}, kinds...)...).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM outbox WHERE `+where+
+		` AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`) LIMIT ?)`, append(append([]any{tstr(since)}, kinds...), limit)...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count automatic mail: %w", err)
 	}

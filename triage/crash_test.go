@@ -8,8 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hospital-league/leaguemail/store"
 )
@@ -22,6 +24,11 @@ import (
 const (
 	envCrashDB    = "LEAGUEMAIL_TRIAGE_CRASH_DB"
 	envCrashMails = "LEAGUEMAIL_TRIAGE_CRASH_MAILS"
+	// envCrashBatch makes the child take its mails with TakeBatch, and
+	// envCrashBlock stop it inside the group commit that writes that
+	// UID, for the parent to kill it there.
+	envCrashBatch = "LEAGUEMAIL_TRIAGE_CRASH_BATCH"
+	envCrashBlock = "LEAGUEMAIL_TRIAGE_CRASH_BLOCK"
 	crashMailbox  = "imap://report@mx.league.example/INBOX"
 )
 
@@ -50,6 +57,10 @@ func TestCrashChild(t *testing.T) {
 	// Offer again a few mails below the checkpoint, as an IMAP intake does
 	// with mail it took in but had not yet moved when it died.
 	start := max(0, int(last)-5)
+	if os.Getenv(envCrashBatch) != "" {
+		crashChildBatch(t, g, names[start:], start)
+		return
+	}
 	for i := start; i < len(names); i++ {
 		raw, err := os.ReadFile(names[i])
 		if err != nil {
@@ -59,6 +70,39 @@ func TestCrashChild(t *testing.T) {
 			t.Fatal(err)
 		}
 		fmt.Printf("took %d\n", i+1)
+	}
+	fmt.Println("done")
+}
+
+// crashChildBatch takes the mails of names, the first of them at UID
+// first+1, in batches of 40 committed in groups of 7 (fewer when the first
+// offered again are skipped).
+func crashChildBatch(t *testing.T, g *Gateway, names []string, first int) {
+	g.cfg.GroupMails = 7
+	if block, _ := strconv.Atoi(os.Getenv(envCrashBlock)); block > 0 {
+		testHookInGroup = func(p *prepared) error {
+			if p.origin.UID == uint32(block) {
+				fmt.Printf("in group at %d\n", block)
+				time.Sleep(time.Minute) // killed here
+			}
+			return nil
+		}
+	}
+	for at := 0; at < len(names); at += 40 {
+		var mails []Mail
+		for i, name := range names[at:min(at+40, len(names))] {
+			raw, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mails = append(mails, Mail{raw, Origin{Mailbox: crashMailbox, UIDValidity: 1, UID: uint32(first + at + i + 1)}})
+		}
+		for i, err := range g.TakeBatch(context.Background(), mails) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Printf("took %d\n", mails[i].Origin.UID)
+		}
 	}
 	fmt.Println("done")
 }
@@ -83,6 +127,20 @@ func TestCrashKilledIngest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills a child process")
 	}
+	crashKilled(t, false)
+}
+
+// TestCrashKilledInGroup kills the child inside the transaction of a group
+// commit, after some of the group's mails were written: none of the group
+// may be in the store afterwards, and the restart takes each in once.
+func TestCrashKilledInGroup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills a child process")
+	}
+	crashKilled(t, true)
+}
+
+func crashKilled(t *testing.T, batch bool) {
 	const n = 400
 	dir := t.TempDir()
 	mails := filepath.Join(dir, "mails")
@@ -101,9 +159,20 @@ func TestCrashKilledIngest(t *testing.T) {
 	// Kill after the child reports this many more mails taken; then a
 	// last run to the end.
 	killAfter := []int{30, 70, 110}
+	// In batch mode the child is killed when it says it is inside the
+	// group commit writing that UID.
+	blockAt := []int{33, 121, 250}
 	for round := 0; round <= len(killAfter); round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), envCrashDB+"="+db, envCrashMails+"="+mails)
+		if batch {
+			cmd.Env = append(cmd.Env, envCrashBatch+"=1")
+			if round < len(killAfter) {
+				// A UID in the middle of a group of 7 (the checkpoint is
+				// a few mails behind the one reported taken last).
+				cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", envCrashBlock, blockAt[round]))
+			}
+		}
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -122,7 +191,11 @@ func TestCrashKilledIngest(t *testing.T) {
 			if line == "done" {
 				done = true
 			}
-			if round < len(killAfter) && seen == killAfter[round] && !killed {
+			trigger := seen == killAfter[round%len(killAfter)]
+			if batch {
+				trigger = strings.HasPrefix(line, "in group at ")
+			}
+			if round < len(killAfter) && trigger && !killed {
 				// SIGKILL: no deferred function, no rollback, no cleanup.
 				if err := cmd.Process.Kill(); err != nil {
 					t.Fatal(err)
@@ -136,6 +209,9 @@ func TestCrashKilledIngest(t *testing.T) {
 				t.Fatalf("round %d: the child finished before it was killed", round)
 			}
 			t.Logf("round %d: killed after %d mails reported (%v)", round, seen, err)
+			if batch {
+				checkGroupGone(t, db, blockAt[round])
+			}
 			continue
 		}
 		if err != nil || !done {
@@ -201,4 +277,30 @@ func TestCrashKilledIngest(t *testing.T) {
 			t.Errorf("#%d %q: %d mails, want %d", tk.Number, tk.Subject, tk.Mails, want)
 		}
 	}
+}
+
+// checkGroupGone checks the store after a kill inside the group commit that
+// was writing UID block: the checkpoint stands below it and every mail
+// below the checkpoint is in, none above.
+func checkGroupGone(t *testing.T, db string, block int) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c, err := st.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, last, err := st.Checkpoint(ctx, crashMailbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(last) >= block || c.Mails != int(last) || c.Origins != int(last) {
+		t.Errorf("killed inside the group writing UID %d: checkpoint %d, %d mails, %d origins; want the checkpoint below it and one mail each up to it",
+			block, last, c.Mails, c.Origins)
+	}
+	t.Logf("killed inside the group writing UID %d: the store holds UIDs 1 to %d", block, last)
 }

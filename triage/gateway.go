@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -83,6 +84,13 @@ type Config struct {
 	// rejected. Parser limits are far lower: a mail between the two is
 	// stored in full and ticketed with the parser's reason.
 	MaxSize int
+	// Workers is how many mails TakeBatch parses at once (GOMAXPROCS by
+	// default); GroupMails and GroupBytes bound the mails it commits in
+	// one transaction (64 mails, 32 MiB by default; a larger mail is a
+	// group of its own).
+	Workers    int
+	GroupMails int
+	GroupBytes int
 	// Parse parses one raw mail; the parser package's Parse by default.
 	Parse func(raw []byte) *parser.Message
 	// Warninglists are handed to the parser when Parse is nil; nil takes
@@ -194,77 +202,121 @@ func (g *Gateway) Taken(ctx context.Context, mailbox string, uidValidity uint32,
 // transaction. A mail already taken in (same IMAP origin, or same bytes)
 // changes nothing but the record of where it was seen. Only mail that can
 // never be taken in gives a *RejectError; other errors are temporary.
+// TakeBatch takes many at once.
 func (g *Gateway) Take(ctx context.Context, raw []byte, origin Origin) error {
+	p, err := g.prepare(ctx, raw, origin)
+	if err != nil || p.skip {
+		return err
+	}
+	var res result
+	err = g.st.Update(ctx, func(tx *store.Tx) (err error) {
+		res, err = g.commit(ctx, tx, p)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("take mail %s from %s: %w", p.sha[:12], origin.Mailbox, err)
+	}
+	g.logTaken(ctx, p, res)
+	return nil
+}
+
+// prepared is a mail made ready for its commit, outside the transaction:
+// the costly part of a take (hash, decryption, parse, JSON), which
+// TakeBatch runs on every core.
+type prepared struct {
+	raw    []byte
+	origin Origin
+	sha    string
+	// skip: this origin was taken in before; nothing to do.
+	skip bool
+	// msg is nil when the store had these bytes already: no parse needed.
+	msg   *parser.Message
+	op    *mailcrypto.Opened
+	parse []byte // msg as JSON, for the store
+}
+
+// Refuse returns the *RejectError that Take would give raw, a mail that
+// can never be taken in, without looking at the store; nil for the rest.
+func (g *Gateway) Refuse(raw []byte) error {
 	if len(raw) == 0 {
 		return &RejectError{Reason: "empty message"}
 	}
 	if len(raw) > g.cfg.MaxSize {
 		return &RejectError{Reason: fmt.Sprintf("%d bytes, over the store's limit of %d", len(raw), g.cfg.MaxSize)}
 	}
-	sum := sha256.Sum256(raw)
-	sha := hex.EncodeToString(sum[:])
+	return nil
+}
 
+func (g *Gateway) prepare(ctx context.Context, raw []byte, origin Origin) (*prepared, error) {
+	if err := g.Refuse(raw); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(raw)
+	p := &prepared{raw: raw, origin: origin, sha: hex.EncodeToString(sum[:])}
 	// Most duplicates are found here, before the cost of parsing.
-	byOrigin, bySHA, err := g.st.Seen(ctx, origin, sha)
+	byOrigin, bySHA, err := g.st.Seen(ctx, origin, p.sha)
 	if err != nil {
-		return fmt.Errorf("take mail: %w", err)
+		return nil, fmt.Errorf("take mail: %w", err)
+	}
+	p.skip = byOrigin != 0
+	if !p.skip && bySHA == 0 {
+		p.parsed(g.openAndParse(raw))
+	}
+	return p, nil
+}
+
+func (p *prepared) parsed(msg *parser.Message, op *mailcrypto.Opened) {
+	p.msg, p.op = msg, op
+	parse, err := json.Marshal(msg)
+	if err != nil {
+		parse = []byte("{}")
+	}
+	p.parse = parse
+}
+
+// commit writes one prepared mail and all it causes in tx. The checks are
+// made again under the write lock: another take may have won the race,
+// or an earlier mail of the same group carried the same bytes.
+func (g *Gateway) commit(ctx context.Context, tx *store.Tx, p *prepared) (result, error) {
+	now := g.cfg.Now()
+	byOrigin, bySHA, err := tx.Seen(ctx, p.origin, p.sha)
+	if err != nil {
+		return result{}, err
 	}
 	if byOrigin != 0 {
-		return nil
+		return result{disposition: "already-taken"}, nil
 	}
-	var msg *parser.Message
-	var op *mailcrypto.Opened
-	if bySHA == 0 {
-		msg, op = g.openAndParse(raw)
+	if bySHA != 0 {
+		if err := tx.AddOrigin(ctx, bySHA, p.origin, now); err != nil {
+			return result{}, err
+		}
+		return result{disposition: "already-taken", mail: bySHA}, tx.AdvanceCheckpoint(ctx, p.origin, now)
 	}
-	now := g.cfg.Now()
-	var res result
-	err = g.st.Update(ctx, func(tx *store.Tx) error {
-		res = result{}
-		// Again under the write lock: another Take may have won the race.
-		byOrigin, bySHA, err := tx.Seen(ctx, origin, sha)
-		if err != nil {
-			return err
-		}
-		if byOrigin != 0 {
-			res.disposition = "already-taken"
-			return nil
-		}
-		if bySHA != 0 {
-			res.disposition, res.mail = "already-taken", bySHA
-			if err := tx.AddOrigin(ctx, bySHA, origin, now); err != nil {
-				return err
-			}
-			return tx.AdvanceCheckpoint(ctx, origin, now)
-		}
-		if msg == nil {
-			msg, op = g.openAndParse(raw)
-		}
-		in, err := g.insert(ctx, tx, raw, sha, msg, origin, now)
-		if err != nil {
-			return err
-		}
-		in.crypto = op
-		if err := in.triage(); err != nil {
-			return err
-		}
-		if err := in.cryptoNotes(); err != nil {
-			return err
-		}
-		res = in.res
-		return tx.SetDisposition(ctx, in.mail, res.disposition)
-	})
+	if p.msg == nil {
+		p.parsed(g.openAndParse(p.raw))
+	}
+	in, err := g.insert(ctx, tx, p.raw, p.sha, p.msg, p.parse, p.origin, now)
 	if err != nil {
-		return fmt.Errorf("take mail %s from %s: %w", sha[:12], origin.Mailbox, err)
+		return result{}, err
 	}
-	attrs := []slog.Attr{slog.String("sha256", sha[:12]), slog.String("mailbox", origin.Mailbox), slog.Any("uid", origin.UID),
+	in.crypto = p.op
+	if err := in.triage(); err != nil {
+		return result{}, err
+	}
+	if err := in.cryptoNotes(); err != nil {
+		return result{}, err
+	}
+	return in.res, tx.SetDisposition(ctx, in.mail, in.res.disposition)
+}
+
+func (g *Gateway) logTaken(ctx context.Context, p *prepared, res result) {
+	attrs := []slog.Attr{slog.String("sha256", p.sha[:12]), slog.String("mailbox", p.origin.Mailbox), slog.Any("uid", p.origin.UID),
 		slog.Int64("mail", res.mail), slog.String("disposition", res.disposition), slog.Int64("ticket", res.ticket)}
-	if msg != nil {
+	if p.msg != nil {
 		// The sender and Message-ID say whose mail it was, not what it said.
-		attrs = append(attrs, slog.String("message_id", msg.MessageID), slog.String("from", msg.From), slog.String("kind", string(msg.Kind)))
+		attrs = append(attrs, slog.String("message_id", p.msg.MessageID), slog.String("from", p.msg.From), slog.String("kind", string(p.msg.Kind)))
 	}
 	g.log.LogAttrs(ctx, slog.LevelInfo, "mail taken", attrs...)
-	return nil
 }
 
 // parse runs the parser, which must never fail; if it does all the same,

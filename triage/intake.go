@@ -2,7 +2,6 @@ package triage
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -55,11 +54,7 @@ const (
 	DispUnmatched = "-unmatched" // suffix: a bounce, auto-reply or own mail of no known ticket
 )
 
-func (g *Gateway) insert(ctx context.Context, tx *store.Tx, raw []byte, sha string, msg *parser.Message, origin Origin, now time.Time) (*intake, error) {
-	parse, err := json.Marshal(msg)
-	if err != nil {
-		parse = []byte("{}")
-	}
+func (g *Gateway) insert(ctx context.Context, tx *store.Tx, raw []byte, sha string, msg *parser.Message, parse []byte, origin Origin, now time.Time) (*intake, error) {
 	m := &store.Mail{
 		SHA256:     sha,
 		MessageID:  normID(msg.MessageID),

@@ -173,7 +173,7 @@ func (in *intake) queueTriagerNotices(n int64, data store.MailData) error {
 // spent the budget (DESIGN.md invariant 7): a flood of reports, forged or
 // not, must not become a flood of mail.
 func (in *intake) overBudget() (bool, error) {
-	count, err := in.tx.CountAutomatic(in.ctx, in.now.Add(-time.Hour))
+	count, err := in.tx.CountAutomaticUpTo(in.ctx, in.now.Add(-time.Hour), in.g.cfg.AutoMailsPerHour)
 	if err != nil {
 		return false, err
 	}

@@ -255,6 +255,51 @@ func (s sink) Take(ctx context.Context, raw []byte, o mailin.Origin) error {
 	}
 }
 
+// TakeBatch takes a fetched batch in group commits (mailin.BatchSink),
+// up to and including its first mail that triage refuses: the intake
+// moves that one to the Failed folder before any later mail is committed.
+func (s sink) TakeBatch(ctx context.Context, mails []mailin.Mail) []error {
+	if err := ctx.Err(); err != nil {
+		return []error{err} // stopping: take no new mail
+	}
+	n := len(mails)
+	for i, m := range mails {
+		if s.g.triage.Refuse(m.Raw) != nil {
+			n = i + 1
+			break
+		}
+	}
+	batch := make([]triage.Mail, n)
+	for i, m := range mails[:n] {
+		batch[i] = triage.Mail{Raw: m.Raw, Origin: triage.Origin(m.Origin)}
+	}
+	start := time.Now()
+	// As for Take: the batch in hand is committed even if a stop comes.
+	errs := s.g.triage.TakeBatch(context.WithoutCancel(ctx), batch)
+	each := time.Since(start).Seconds() / float64(n)
+	for i, err := range errs {
+		s.g.m.take.Observe(each)
+		var rej *triage.RejectError
+		switch {
+		case err == nil:
+			s.g.m.mails.WithLabelValues("taken").Inc()
+			if s.g.taken != nil {
+				s.g.taken(mails[i].Raw, mails[i].Origin)
+			}
+			continue
+		case errors.As(err, &rej):
+			s.g.m.mails.WithLabelValues("rejected").Inc()
+			errs[i] = &mailin.RejectError{Reason: rej.Reason}
+		default:
+			s.g.m.mails.WithLabelValues("error").Inc()
+		}
+		s.g.sender.Wake()
+		return errs[:i+1]
+	}
+	s.g.sender.Wake()
+	return errs
+}
+
 // run runs every part until ctx ends, then stops them in order: no new
 // mail, the mail and the SMTP transaction in hand finished, the store
 // closed. It returns the first error that stopped a part for good.

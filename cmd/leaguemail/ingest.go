@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/hospital-league/leaguemail/mailin"
 	"github.com/hospital-league/leaguemail/triage"
 )
+
+// ingestGroupBytes bounds the bytes of mail committed in one transaction.
+const ingestGroupBytes = 32 << 20
 
 // runIngest takes .eml files, mbox files and Maildir folders into the
 // store, exactly as if they came over IMAP: tickets are opened and mails
@@ -24,6 +28,8 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	domains := fs.String("domains", "", "the league's own `domains`, comma-separated ([league] domains)")
 	triagers := fs.String("triagers", "", "triager `addresses`, comma-separated ([triage] triagers)")
 	verbose := fs.Bool("v", false, "log every mail taken in")
+	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "parse this many mails at once")
+	group := fs.Int("group", 64, "commit up to this many mails in one transaction (one fsync)")
 	paths, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -78,7 +84,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	g, err := triage.New(st, triage.Config{Address: cfg.League.Address, Domains: cfg.League.Domains, Secret: secret,
 		Triagers: cfg.Triage.Triagers, AuthservID: cfg.Triage.AuthservID, AckLimit: cfg.Triage.AcksPerHour,
 		AckUnauthenticated: cfg.Triage.AckUnauthenticated, AutoMailsPerHour: cfg.Triage.AutoMailsPerHour, TokenTTL: cfg.Triage.TokenTTL.Duration, Logger: log,
-		Warninglists: warn, Open: cp.open})
+		Warninglists: warn, Open: cp.open, Workers: *jobs, GroupMails: *group, GroupBytes: ingestGroupBytes})
 	if err != nil {
 		return fmt.Errorf("%w; check --address", err)
 	}
@@ -89,18 +95,40 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var n, rejected int
 	var bytesIn int64
 	start := time.Now()
+	// Mails are handed to TakeBatch a few groups at a time: parsing of
+	// the next group overlaps the commit of the one before.
+	var pending []triage.Mail
+	var pendingBytes int
+	flush := func() error {
+		errs := g.TakeBatch(ctx, pending)
+		for i, err := range errs {
+			var rej *triage.RejectError
+			if errors.As(err, &rej) {
+				rejected++
+				o := pending[i].Origin
+				log.Warn("mail refused", "origin", o.Mailbox, "uid", o.UID, "reason", rej.Reason)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+		pending, pendingBytes = pending[:0], 0
+		return nil
+	}
 	err = mailin.ReadFiles(ctx, paths, func(raw []byte, o mailin.Origin) error {
 		n++
 		bytesIn += int64(len(raw))
-		err := g.Take(ctx, raw, triage.Origin(o))
-		var rej *triage.RejectError
-		if errors.As(err, &rej) {
-			rejected++
-			log.Warn("mail refused", "origin", o.Mailbox, "uid", o.UID, "reason", rej.Reason)
-			return nil
+		pending = append(pending, triage.Mail{Raw: raw, Origin: triage.Origin(o)})
+		pendingBytes += len(raw)
+		if len(pending) >= 8*max(*group, 1) || pendingBytes >= 4*ingestGroupBytes {
+			return flush()
 		}
-		return err
+		return nil
 	})
+	if err == nil && len(pending) > 0 {
+		err = flush()
+	}
 	elapsed := time.Since(start)
 	after, cerr := st.Counts(ctx)
 	if cerr != nil {

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/hospital-league/leaguemail/parser"
@@ -23,12 +26,19 @@ func runParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print one JSON object per file")
 	address := fs.String("address", envOr("LEAGUEMAIL_LEAGUE_ADDRESS", ""), "the league's contact address (for reply tokens)")
 	domains := fs.String("domains", envOr("LEAGUEMAIL_LEAGUE_DOMAINS", ""), "the league's own domains, comma-separated")
+	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "parse this many files at once (output stays in the order given)")
 	lists := fs.String("warninglists", envOr("LEAGUEMAIL_PARSER_WARNINGLISTS", ""), "a misp-warninglists checkout (its lists folder); the embedded lists when empty")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: give one or more mail files (or - for standard input)", errUsage)
+	}
+	if _, set := os.LookupEnv("GOGC"); !set {
+		// A parse keeps little alive from mail to mail: a lazier collector
+		// takes a quarter less CPU over the corpus (measured, GOGC 400 vs
+		// 100), at a heap of a few times one mail's.
+		debug.SetGCPercent(400)
 	}
 	opts := parser.Options{Address: *address}
 	if *lists != "" {
@@ -46,21 +56,32 @@ func runParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	failed := 0
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
-	for _, name := range fs.Args() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		m, err := parseFile(name, opts)
-		if err != nil || m.NotMail() {
+	type parsed struct {
+		m   *parser.Message
+		err error
+	}
+	names := fs.Args()
+	if slices.Contains(names, "-") {
+		*jobs = 1 // standard input is read once, in its turn
+	}
+	err := inOrder(ctx, len(names), *jobs, func(i int) parsed {
+		m, err := parseFile(names[i], opts)
+		return parsed{m, err}
+	}, func(_ int, p parsed) error {
+		if p.err != nil || p.m.NotMail() {
 			failed++
 		}
 		if *asJSON {
-			if err := enc.Encode(m); err != nil {
+			if err := enc.Encode(p.m); err != nil {
 				return fmt.Errorf("writing output: %w", err)
 			}
-			continue
+			return nil
 		}
-		printSummary(stdout, m)
+		printSummary(stdout, p.m)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files could not be read as mail; see their errors", failed, fs.NArg())

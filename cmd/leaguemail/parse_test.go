@@ -75,3 +75,34 @@ func TestParseCommandSummaryDefangs(t *testing.T) {
 		t.Errorf("the summary shows a live URL:\n%s", s)
 	}
 }
+
+// TestParseParallelSameOutput parses a folder of real mail (bounces of a
+// hundred MTAs, junk among them) with one worker and with four: the JSON
+// lines, the summary and the exit code are the same, byte for byte.
+func TestParseParallelSameOutput(t *testing.T) {
+	dir := "../../../shared/corpus/sisimai-set-of-emails/maildir/bsd"
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(files) < 50 {
+		t.Skipf("corpus not found at %s", dir)
+	}
+	files = append(files, "/nonexistent.eml", files[0])
+	for _, mode := range [][]string{{"--json"}, {}} {
+		var outs [2]string
+		var codes [2]int
+		for k, j := range []string{"1", "4"} {
+			var out, errb bytes.Buffer
+			args := append(append([]string{"parse", "-j", j}, mode...), files...)
+			codes[k] = run(context.Background(), args, &out, &errb)
+			outs[k] = out.String()
+		}
+		if codes[0] != codes[1] || codes[0] != 1 {
+			t.Errorf("%v: exit %d with -j 1, %d with -j 4; want 1 for the missing file", mode, codes[0], codes[1])
+		}
+		if outs[0] != outs[1] {
+			t.Errorf("%v: -j 4 output differs from -j 1", mode)
+		}
+		if len(mode) > 0 && strings.Count(outs[0], "\n") != len(files) {
+			t.Errorf("%d lines for %d files", strings.Count(outs[0], "\n"), len(files))
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package triage
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hospital-league/leaguemail/store"
+)
+
+// corpusPhish reads the honeypot phish of the shared corpus, beside the
+// checkout, as mails of one IMAP mailbox.
+func corpusPhish(b *testing.B) ([]Mail, int64) {
+	files, _ := filepath.Glob("../../shared/corpus/phishing_pot/email/*.eml")
+	if len(files) == 0 {
+		b.Skip("corpus not found")
+	}
+	var mails []Mail
+	var size int64
+	for i, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		mails = append(mails, Mail{Raw: raw, Origin: Origin{Mailbox: crashMailbox, UIDValidity: 1, UID: uint32(i + 1)}})
+		size += int64(len(raw))
+	}
+	return mails, size
+}
+
+// benchIngest takes the corpus into a fresh store on disk
+// (synchronous=FULL) per iteration, with the real parser: the figure of
+// `leaguemail ingest`.
+func benchIngest(b *testing.B, take func(g *Gateway, mails []Mail)) {
+	mails, size := corpusPhish(b)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		g, err := New(st, Config{Address: league, Domains: []string{"league.example"}, Secret: secret, Logger: discardLogger()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		take(g, mails)
+		b.StopTimer()
+		if c, _ := st.Counts(context.Background()); c.Origins != len(mails) {
+			b.Fatalf("%d origins, want %d", c.Origins, len(mails))
+		}
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.N*len(mails))/b.Elapsed().Seconds(), "mails/s")
+}
+
+// BenchmarkIngestTake is the corpus taken one Take at a time: one
+// transaction and one fsync per mail, one core (the figure before group
+// commit).
+func BenchmarkIngestTake(b *testing.B) {
+	benchIngest(b, func(g *Gateway, mails []Mail) {
+		for _, m := range mails {
+			if err := g.Take(context.Background(), m.Raw, m.Origin); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkIngestBatch is the corpus through TakeBatch, as ingest feeds
+// it: batches of 512, groups of 64, a parser per core.
+func BenchmarkIngestBatch(b *testing.B) {
+	benchIngest(b, func(g *Gateway, mails []Mail) {
+		for at := 0; at < len(mails); at += 512 {
+			for _, err := range g.TakeBatch(context.Background(), mails[at:min(at+512, len(mails))]) {
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
