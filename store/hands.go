@@ -59,14 +59,23 @@ func (s *Store) Recover(ctx context.Context, mailbox string, uidValidity uint32,
 	suspects := map[uint32]int{}
 	err := s.Update(ctx, func(tx *Tx) error {
 		clear(suspects)
-		for _, q := range []struct{ what, sql string }{
-			{"drop hands of an old uidvalidity", `DELETE FROM intake_hands WHERE mailbox = ?1 AND uid_validity <> ?2`},
-			{"drop hands taken meanwhile", `DELETE FROM intake_hands WHERE mailbox = ?1 AND uid_validity = ?2 AND EXISTS
-				(SELECT 1 FROM origins o WHERE o.mailbox = ?1 AND o.uid_validity = ?2 AND o.uid = intake_hands.uid)`},
-			{"count crashes", `UPDATE intake_hands SET crashes = crashes + 1, in_hand = 0, updated_at = ?3
-				WHERE mailbox = ?1 AND uid_validity = ?2 AND in_hand = 1`},
+		// Plain "?" placeholders, each with its own argument: a prepared
+		// statement takes exactly as many as it has, and the PostgreSQL
+		// store numbers them in order.
+		for _, q := range []struct {
+			what, sql string
+			args      []any
+		}{
+			{"drop hands of an old uidvalidity", `DELETE FROM intake_hands WHERE mailbox = ? AND uid_validity <> ?`,
+				[]any{mailbox, uidValidity}},
+			{"drop hands taken meanwhile", `DELETE FROM intake_hands WHERE mailbox = ? AND uid_validity = ? AND EXISTS
+				(SELECT 1 FROM origins o WHERE o.mailbox = ? AND o.uid_validity = ? AND o.uid = intake_hands.uid)`,
+				[]any{mailbox, uidValidity, mailbox, uidValidity}},
+			{"count crashes", `UPDATE intake_hands SET crashes = crashes + 1, in_hand = 0, updated_at = ?
+				WHERE mailbox = ? AND uid_validity = ? AND in_hand = 1`,
+				[]any{tstr(at), mailbox, uidValidity}},
 		} {
-			if _, err := exec(ctx, tx.tx, q.what, q.sql, mailbox, uidValidity, tstr(at)); err != nil {
+			if _, err := exec(ctx, tx.tx, q.what, q.sql, q.args...); err != nil {
 				return err
 			}
 		}
