@@ -56,7 +56,7 @@ type gateway struct {
 // newGateway builds every part from the config and checks it all: a
 // mistake names the config key and stops the gateway before it starts.
 func newGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) (*gateway, error) {
-	st, err := store.Open(ctx, cfg.Store.Path)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, cfg.Errorf("store.path", "%v", err)
 	}
