@@ -133,13 +133,13 @@ func endsWithWord(s, word string) bool {
 }
 
 var (
-	reRowid     = regexp.MustCompile(`(?i)\bINTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?\b`)
-	reInteger   = regexp.MustCompile(`(?i)\bINTEGER\b`)
-	reBlob      = regexp.MustCompile(`(?i)\bBLOB\b`)
-	reStrict    = regexp.MustCompile(`(?i)\)\s*STRICT\s*$`)
-	reOrIgnore  = regexp.MustCompile(`(?i)^INSERT\s+OR\s+IGNORE\s+INTO\b`)
+	reRowid      = regexp.MustCompile(`(?i)\bINTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?\b`)
+	reInteger    = regexp.MustCompile(`(?i)\bINTEGER\b`)
+	reBlob       = regexp.MustCompile(`(?i)\bBLOB\b`)
+	reStrict     = regexp.MustCompile(`(?i)\)\s*STRICT\s*$`)
+	reOrIgnore   = regexp.MustCompile(`(?i)^INSERT\s+OR\s+IGNORE\s+INTO\b`)
 	reReferences = regexp.MustCompile(`(?i)^\s*REFERENCES\b`)
-	reTrigger   = regexp.MustCompile(`(?is)^CREATE\s+TRIGGER\s+(\w+)\s+(BEFORE|AFTER)\s+(INSERT|UPDATE|DELETE)\s+ON\s+(\w+)\s+BEGIN\s+SELECT\s+RAISE\s*\(\s*ABORT\s*,\s*'((?:[^']|'')*)'\s*\)\s*;\s*END$`)
+	reTrigger    = regexp.MustCompile(`(?is)^CREATE\s+TRIGGER\s+(\w+)\s+(BEFORE|AFTER)\s+(INSERT|UPDATE|DELETE)\s+ON\s+(\w+)\s+BEGIN\s+SELECT\s+RAISE\s*\(\s*ABORT\s*,\s*'((?:[^']|'')*)'\s*\)\s*;\s*END$`)
 	// SQLite's own words, refused rather than sent to PostgreSQL.
 	reSQLiteOnly = regexp.MustCompile(`(?i)\b(PRAGMA|AUTOINCREMENT|WITHOUT\s+ROWID|RAISE\s*\(|json_each|json_group_array|json_extract|group_concat|datetime\s*\(|strftime\s*\(|julianday\s*\(|INSERT\s+OR\s+\w+|REPLACE\s+INTO|GLOB|instr\s*\()`)
 )
