@@ -225,6 +225,32 @@ func (s *Store) ClaimDue(ctx context.Context, holder string, now time.Time, limi
 	return ms, nil
 }
 
+// RenewClaim extends holder's claim on queued mail id to ttl from now,
+// and says whether holder still has it: a sender checks, just before it
+// sends a mail, that no other gateway took it over meanwhile.
+func (s *Store) RenewClaim(ctx context.Context, id int64, holder string, ttl time.Duration) (bool, error) {
+	res, err := exec(ctx, s.w, "renew claim",
+		`UPDATE outbox SET claim_until = `+s.d.nowMillis()+` + ? WHERE id = ? AND claimed_by = ? AND state = 'queued'
+		   AND claim_until > `+s.d.nowMillis(), ttl.Milliseconds(), id, holder)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ReleaseClaims gives back holder's claims on the mails ids, left unsent
+// (the sender stops): another gateway may send them at once.
+func (s *Store) ReleaseClaims(ctx context.Context, holder string, ids []int64) error {
+	for _, id := range ids {
+		if _, err := exec(ctx, s.w, "release claim",
+			`UPDATE outbox SET claim_until = 0 WHERE id = ? AND claimed_by = ? AND state = 'queued'`, id, holder); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // MarkSent records that mail id was accepted by the submission server.
 func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
 	return s.Update(ctx, func(tx *Tx) error {
