@@ -131,3 +131,23 @@ func (tx *Tx) checkLease(ctx context.Context, l *Lease) error {
 	}
 	return nil
 }
+
+// TakeLeaseFrom takes lease name from a holder known to be dead (a process
+// of this machine that no longer runs), without waiting for its lease to
+// run out. It takes nothing if the lease changed hands meanwhile.
+func (s *Store) TakeLeaseFrom(ctx context.Context, dead Lease, holder string, ttl time.Duration) (LeaseState, error) {
+	var st LeaseState
+	err := s.Update(ctx, func(tx *Tx) error {
+		res, err := exec(ctx, tx.tx, "take lease",
+			`UPDATE leases SET holder = ?, epoch = epoch + 1, expires_ms = `+tx.d.nowMillis()+` + ?, acquired_ms = `+tx.d.nowMillis()+`
+			 WHERE name = ? AND holder = ? AND epoch = ?`, holder, ttl.Milliseconds(), dead.Name, dead.Holder, dead.Epoch)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			st = LeaseState{Lease: Lease{Name: dead.Name, Holder: holder, Epoch: dead.Epoch + 1}, Held: true, Taken: true}
+		}
+		return nil
+	})
+	return st, err
+}

@@ -41,6 +41,7 @@ func commands() []command {
 		{"takedowns", "list the open takedown requests: takedowns list [--json]", runTakedowns},
 		{"export", "write the STIX 2.1, MISP or CSV feed: export --format stix|misp|csv --out PATH", runExport},
 		{"purge", "drop raw mail past retention, keep tickets: purge --older-than 180d", runPurge},
+		{"migrate", "copy a SQLite store into an empty PostgreSQL one, checked: migrate --from sqlite:PATH --to postgres://...", runMigrate},
 	}
 }
 
