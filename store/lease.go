@@ -53,7 +53,7 @@ func WithFence(ctx context.Context, l Lease) context.Context {
 // its epoch while the lease had not run out.
 func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (LeaseState, error) {
 	var st LeaseState
-	err := s.Update(ctx, func(tx *Tx) error {
+	err := s.update(ctx, s.aux, func(tx *Tx) error {
 		var now int64
 		if err := tx.tx.QueryRowContext(ctx, `SELECT `+tx.d.nowMillis()).Scan(&now); err != nil {
 			return fmt.Errorf("read the clock: %w", err)
@@ -95,7 +95,7 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.
 // ReleaseLease gives l up at once (a gateway that stops), so that a
 // standby need not wait for it to run out.
 func (s *Store) ReleaseLease(ctx context.Context, l Lease) error {
-	return s.Update(ctx, func(tx *Tx) error {
+	return s.update(ctx, s.aux, func(tx *Tx) error {
 		_, err := exec(ctx, tx.tx, "release lease",
 			`UPDATE leases SET expires_ms = 0 WHERE name = ? AND holder = ? AND epoch = ?`, l.Name, l.Holder, l.Epoch)
 		return err
@@ -137,7 +137,7 @@ func (tx *Tx) checkLease(ctx context.Context, l *Lease) error {
 // run out. It takes nothing if the lease changed hands meanwhile.
 func (s *Store) TakeLeaseFrom(ctx context.Context, dead Lease, holder string, ttl time.Duration) (LeaseState, error) {
 	var st LeaseState
-	err := s.Update(ctx, func(tx *Tx) error {
+	err := s.update(ctx, s.aux, func(tx *Tx) error {
 		res, err := exec(ctx, tx.tx, "take lease",
 			`UPDATE leases SET holder = ?, epoch = epoch + 1, expires_ms = `+tx.d.nowMillis()+` + ?, acquired_ms = `+tx.d.nowMillis()+`
 			 WHERE name = ? AND holder = ? AND epoch = ?`, holder, ttl.Milliseconds(), dead.Name, dead.Holder, dead.Epoch)

@@ -199,7 +199,7 @@ func (s *Store) ClaimDue(ctx context.Context, holder string, now time.Time, limi
 	if s.d == postgresDialect {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	tx, err := s.w.db.BeginTx(ctx, nil)
+	tx, err := s.aux.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox mail: %w", err)
 	}
@@ -229,7 +229,7 @@ func (s *Store) ClaimDue(ctx context.Context, holder string, now time.Time, limi
 // and says whether holder still has it: a sender checks, just before it
 // sends a mail, that no other gateway took it over meanwhile.
 func (s *Store) RenewClaim(ctx context.Context, id int64, holder string, ttl time.Duration) (bool, error) {
-	res, err := exec(ctx, s.w, "renew claim",
+	res, err := exec(ctx, s.aux, "renew claim",
 		`UPDATE outbox SET claim_until = `+s.d.nowMillis()+` + ? WHERE id = ? AND claimed_by = ? AND state = 'queued'
 		   AND claim_until > `+s.d.nowMillis(), ttl.Milliseconds(), id, holder)
 	if err != nil {
@@ -243,7 +243,7 @@ func (s *Store) RenewClaim(ctx context.Context, id int64, holder string, ttl tim
 // (the sender stops): another gateway may send them at once.
 func (s *Store) ReleaseClaims(ctx context.Context, holder string, ids []int64) error {
 	for _, id := range ids {
-		if _, err := exec(ctx, s.w, "release claim",
+		if _, err := exec(ctx, s.aux, "release claim",
 			`UPDATE outbox SET claim_until = 0 WHERE id = ? AND claimed_by = ? AND state = 'queued'`, id, holder); err != nil {
 			return err
 		}

@@ -36,6 +36,12 @@ type Store struct {
 	d    dialect
 	w    conn // the writer
 	r    conn // readers
+	// aux writes the lease and the outbox claims. On SQLite it is a
+	// writer connection of its own, so that a lease renewal or a claim
+	// waiting on a lock held by another process never queues the intake's
+	// transaction behind it in the pool (each waits at SQLite's lock, up to
+	// the busy timeout, on its own); on PostgreSQL it is the one pool.
+	aux conn
 	// writerKey is the advisory lock that serializes write transactions
 	// on PostgreSQL, one per schema.
 	writerKey int64
@@ -96,6 +102,14 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	s.r = conn{r, sqliteDialect}
+	aux, err := sql.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	aux.SetMaxOpenConns(1)
+	s.aux = conn{aux, sqliteDialect}
 	return s, nil
 }
 
@@ -114,7 +128,7 @@ func OpenPostgres(ctx context.Context, rawURL, password string) (*Store, error) 
 	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(8)
-	s := &Store{path: shown, d: postgresDialect, w: conn{db, postgresDialect}, r: conn{db, postgresDialect}}
+	s := &Store{path: shown, d: postgresDialect, w: conn{db, postgresDialect}, r: conn{db, postgresDialect}, aux: conn{db, postgresDialect}}
 	var schema string
 	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		db.Close()
@@ -150,7 +164,7 @@ func (s *Store) Close() error {
 	if s.d == postgresDialect {
 		return s.w.db.Close()
 	}
-	return errors.Join(s.r.db.Close(), s.w.db.Close())
+	return errors.Join(s.r.db.Close(), s.aux.db.Close(), s.w.db.Close())
 }
 
 // Path returns the file the store was opened from, or its URL without the

@@ -25,7 +25,12 @@ type Tx struct {
 // first, that the lease it names is still held: a leader that lost its
 // lease commits nothing more.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
-	sqltx, err := s.w.db.BeginTx(ctx, nil)
+	return s.update(ctx, s.w, fn)
+}
+
+// update is Update on the writer c.
+func (s *Store) update(ctx context.Context, c conn, fn func(tx *Tx) error) error {
+	sqltx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -102,9 +102,11 @@ func (l *leadership) run(ctx context.Context, lead func(ctx context.Context)) {
 		} else if st.Held {
 			l.lead(ctx, st.Lease, lead)
 			continue
-		} else if l.deadHere(st.Lease) {
-			// A gateway of this machine that crashed: no need to wait for
-			// its lease to run out (a restart after a crash leads at once).
+		} else if l.st.Dialect() == "sqlite" && l.deadHere(st.Lease) {
+			// A gateway that crashed, on this machine as every gateway of a
+			// SQLite store is: no need to wait for its lease to run out (a
+			// restart after a crash leads at once). On PostgreSQL the lease
+			// runs out, as it must for a machine that is gone.
 			if t, err := l.st.TakeLeaseFrom(ctx, st.Lease, l.holder, l.ttl); err == nil && t.Held {
 				l.log("lease: taken from a gateway of this machine that no longer runs", "was", st.Holder)
 				l.lead(ctx, t.Lease, lead)
@@ -157,13 +159,17 @@ func (l *leadership) lead(ctx context.Context, lease store.Lease, lead func(ctx 
 		case <-t.C:
 		}
 		asked := time.Now()
-		rctx, cancel := context.WithDeadline(ctx, deadline)
+		limit := deadline
+		if l.st.Dialect() == "sqlite" || limit.Before(asked) {
+			limit = asked.Add(l.ttl)
+		}
+		rctx, cancel := context.WithDeadline(ctx, limit)
 		st, err := l.st.AcquireLease(rctx, leaderLease, l.holder, l.ttl)
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			continue // stopping: handled above
-		case err != nil && time.Now().After(deadline):
+		case err != nil && time.Now().After(deadline) && l.st.Dialect() != "sqlite":
 			lost("the store did not answer before the lease ran out", "error", err)
 			return
 		case err != nil:
@@ -175,7 +181,12 @@ func (l *leadership) lead(ctx context.Context, lease store.Lease, lead func(ctx 
 			deadline = asked.Add(l.ttl)
 			l.set("leader", st.Lease)
 		}
-		if time.Now().After(deadline) {
+		// On PostgreSQL a leader cut off from the store stops at once: a
+		// gateway on another machine may hold the lease by now. A SQLite
+		// store is on this machine: one that does not answer (locked by
+		// a backup, its disk full) answers no other gateway either, and
+		// the fence still refuses every commit should one take over.
+		if time.Now().After(deadline) && l.st.Dialect() != "sqlite" {
 			lost("the lease ran out before it was renewed")
 			return
 		}
