@@ -27,6 +27,9 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 			MessageID: "<copy1@league.example>", Template: "ack", CreatedAt: t0, Cause: m1}); err != nil {
 			return err
 		}
+		if _, err := tx.AddEvent(ctx, Event{Ticket: n1, At: t0, Kind: "note", Detail: "a NUL \x00 and \xff"}); err != nil {
+			return err
+		}
 		_, err := exec(ctx, tx.tx, "follow", `UPDATE tickets SET follows = ? WHERE number = ?`, n1, n2)
 		return err
 	})
@@ -42,7 +45,7 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 	for _, c := range checks {
 		rows[c.Table] = c.Rows
 	}
-	if rows["tickets"] != 2 || rows["mails"] != 2 || rows["raw"] != 2 || rows["outbox"] != 1 || rows["sightings"] != 1 || rows["events"] != 2 || rows["settings"] != 1 {
+	if rows["tickets"] != 2 || rows["mails"] != 2 || rows["raw"] != 2 || rows["outbox"] != 1 || rows["sightings"] != 1 || rows["events"] != 3 || rows["settings"] != 1 {
 		t.Errorf("rows copied: %v", rows)
 	}
 	d, err := dst.TicketDetail(ctx, n2)

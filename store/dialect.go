@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // The store's SQL is written once, in the subset that SQLite and
@@ -13,7 +14,9 @@ import (
 // translated here, explicitly and in one place:
 //   - placeholders: "?" becomes "$1", "$2"... for PostgreSQL;
 //   - arguments: PostgreSQL's BIGINT takes no Go bool, so bools go as 0/1
-//     (what SQLite stores for them anyway);
+//     (what SQLite stores for them anyway); its TEXT holds neither NUL
+//     nor bytes that are not UTF-8, which SQLite's does, so those become
+//     U+FFFD in text (a mail's own bytes are kept whole, in raw's BYTEA);
 //   - a few expressions (JSON arrays, string aggregation) through the
 //     dialect's methods below;
 //   - the schema, statement by statement (schema.go).
@@ -110,6 +113,11 @@ func (d dialect) args(args []any) []any {
 			v = int64(x)
 		case uint64:
 			v = int64(x)
+		case string:
+			if utf8.ValidString(x) && !strings.ContainsRune(x, 0) {
+				continue
+			}
+			v = strings.ReplaceAll(strings.ToValidUTF8(x, "\uFFFD"), "\x00", "\uFFFD")
 		default:
 			continue
 		}

@@ -175,3 +175,31 @@ func TestSchemasAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestPostgresArgs(t *testing.T) {
+	got := postgresDialect.args([]any{true, false, uint32(1) << 31, "plain", "nul\x00byte", "bad\xffutf8", []byte("bytes\x00kept")})
+	want := []any{int64(1), int64(0), int64(1) << 31, "plain", "nul\uFFFDbyte", "bad\uFFFDutf8", []byte("bytes\x00kept")}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("args = %q, want %q", got, want)
+	}
+	in := []any{"x", int64(2)}
+	if out := sqliteDialect.args(in); &out[0] != &in[0] {
+		t.Error("SQLite's arguments were copied")
+	}
+}
+
+// TestTextPostgresCannotHold: what a hostile mail puts in text (a NUL, bytes
+// that are not UTF-8) is stored on both stores, readable.
+func TestTextPostgresCannotHold(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	n, mail := newTicket(t, s, "nul", "soc@hospital-a.example")
+	update(t, s, func(tx *Tx) error {
+		_, err := tx.AddEvent(ctx, Event{Ticket: n, At: t0, Kind: "note", Mail: mail, Detail: "subject \x00 with \xff\xfe bytes"})
+		return err
+	})
+	ev, err := s.Events(ctx, n)
+	if err != nil || len(ev) != 2 || !strings.HasPrefix(ev[1].Detail, "subject ") || !strings.HasSuffix(ev[1].Detail, " bytes") {
+		t.Errorf("events: %+v, %v", ev, err)
+	}
+}

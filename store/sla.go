@@ -164,7 +164,7 @@ func (tx *Tx) slaStateChanged(ctx context.Context, old Ticket, state State, at t
 		closed := max(at.Sub(old.ClosedAt), 0).Milliseconds()
 		if _, err := exec(ctx, tx.tx, "reopen clock",
 			`INSERT INTO sla_waits (ticket, paused) VALUES (?, ?)
-			 ON CONFLICT (ticket) DO UPDATE SET paused = paused + excluded.paused`, old.Number, closed); err != nil {
+			 ON CONFLICT (ticket) DO UPDATE SET paused = sla_waits.paused + excluded.paused`, old.Number, closed); err != nil {
 			return err
 		}
 		_, err := exec(ctx, tx.tx, "reopen reminders",

@@ -209,7 +209,7 @@ func TestTwoGateways(t *testing.T) {
 	for _, d := range takeovers {
 		longest = max(longest, d)
 	}
-	t.Logf("figures: reports %d, tickets %d, acknowledgements received %d (resent inside the 250-to-commit window %d); "+
+	t.Logf("figures: reports %d, tickets %d, reports acknowledged %d (acks resent inside the 250-to-commit window %d); "+
 		"%d takeovers, the longest %v (failover %v); all through in %v",
 		len(reports), len(ts), len(received), extra, len(takeovers), longest.Round(time.Millisecond), failover, took.Round(time.Millisecond))
 }

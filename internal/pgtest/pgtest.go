@@ -109,8 +109,19 @@ func Skip(t testing.TB) {
 	t.Skipf("pgtest: %v; skipping", err)
 }
 
+// Options change what StartClusterWith starts.
+type Options struct {
+	// Durable keeps PostgreSQL's defaults (fsync, synchronous commit,
+	// full page writes) that tests turn off: for benchmarks that compare
+	// with SQLite's synchronous=FULL.
+	Durable bool
+}
+
 // StartCluster starts a cluster; the caller stops it (a TestMain).
-func StartCluster() (*Cluster, error) {
+func StartCluster() (*Cluster, error) { return StartClusterWith(Options{}) }
+
+// StartClusterWith is StartCluster with options.
+func StartClusterWith(opts Options) (*Cluster, error) {
 	bin, err := binDir()
 	if err != nil {
 		return nil, err
@@ -157,9 +168,12 @@ func StartCluster() (*Cluster, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	c.cmd = command(u, filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port),
-		"-k", data, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-		"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "log_min_messages=warning")
+	args := []string{"-D", data, "-p", strconv.Itoa(port), "-k", data, "-c", "listen_addresses=127.0.0.1",
+		"-c", "max_connections=200", "-c", "log_min_messages=warning"}
+	if !opts.Durable {
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	c.cmd = command(u, filepath.Join(bin, "postgres"), args...)
 	c.cmd.Stdout, c.cmd.Stderr = log, log
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := c.cmd.Start(); err != nil {
