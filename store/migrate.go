@@ -137,6 +137,7 @@ func migratePostgres(ctx context.Context, db *sql.DB, to int) error {
 	if cur > SchemaVersion() {
 		return fmt.Errorf("schema version %d is newer than this program's %d: upgrade leaguemail", cur, SchemaVersion())
 	}
+	applied := 0
 	for _, m := range migrations {
 		if m.version <= cur || m.version > to {
 			continue
@@ -155,16 +156,20 @@ func migratePostgres(ctx context.Context, db *sql.DB, to int) error {
 				return fmt.Errorf("migration %s: %w\n%s", m.name, err, st)
 			}
 		}
-		if err := resetIdentities(ctx, tx); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
 		if _, err := tx.ExecContext(ctx, `UPDATE leaguemail_schema SET version = $1`, m.version); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		applied++
+	}
+	if applied > 0 {
+		// Once the schema stands: a migration that rebuilt a table copied
+		// its rows with their ids.
+		if err := resetIdentities(ctx, c); err != nil {
+			return fmt.Errorf("migrate: %w", err)
 		}
 	}
 	return nil

@@ -241,6 +241,12 @@ func (g *gateway) run(ctx context.Context) error {
 		}()
 	}
 	start("outbox", g.sender.Run)
+	// Every gateway writes the feeds it serves on /feeds/: they only read
+	// the store, and a standby behind the same load balancer must not
+	// serve stale files.
+	if g.feeds != nil {
+		start("feeds", g.feeds.Run)
+	}
 	// The intake and the timers run in the one gateway that leads, under
 	// a context that ends (and fences its writes) when the lease is lost.
 	start("leader", func(ctx context.Context) error {
@@ -260,9 +266,6 @@ func (g *gateway) run(ctx context.Context) error {
 				part("imap "+in.Name(), in.Run)
 			}
 			part("takedown", g.takedown.Run)
-			if g.feeds != nil {
-				part("feeds", g.feeds.Run)
-			}
 			part("sla", g.sla.Run)
 			lw.Wait()
 		})

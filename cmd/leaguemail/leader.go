@@ -20,8 +20,9 @@ import (
 
 // Several `serve` processes may share one store (PostgreSQL across
 // machines; SQLite on one machine). One of them leads: it alone runs the
-// IMAP intake and the timers (feeds, takedown checks, SLA reminders and
-// digests). Every process sends from the shared outbox.
+// IMAP intake and the timers that write (takedown checks, SLA reminders
+// and digests). Every process sends from the shared outbox and writes the
+// feeds it serves (they only read the store).
 //
 // The leader holds the lease "leader" for ttl (two thirds of [store]
 // failover), renews it every ttl/3, and stops its parts at once when a
