@@ -29,6 +29,7 @@ type Config struct {
 	OAuth     OAuth     `toml:"oauth"`
 	Parser    Parser    `toml:"parser"`
 	SLA       SLA       `toml:"sla"`
+	TAXII     TAXII     `toml:"taxii"`
 
 	// file is where the config was read from, lines where each key stands
 	// in it, and fromEnv the keys an environment variable set: errors
@@ -142,6 +143,19 @@ type HTTP struct {
 	// ("https://alerts.league.example"): area alerts carry a one-click
 	// unsubscribe link under it (RFC 8058). Empty: only the mailto one.
 	PublicURL string `toml:"public_url"`
+	// TLSCert and TLSKey (PEM files) make the listener serve HTTPS itself.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+}
+
+// TAXII is the TAXII 2.1 server on the listener (package taxii).
+type TAXII struct {
+	// Public lets anyone read the public collection without a key.
+	Public bool `toml:"public"`
+	// RatePerSecond and Burst bound each key's requests (and each
+	// address's without a key): 2 per second, bursts of 60, when unset.
+	RatePerSecond float64 `toml:"rate_per_second"`
+	Burst         int     `toml:"burst"`
 }
 
 // Log says how logs are written.

@@ -228,6 +228,12 @@ func setValue(f reflect.Value, v string) error {
 			return fmt.Errorf("%q is not a whole number", v)
 		}
 		f.SetInt(int64(n))
+	case float64:
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", v)
+		}
+		f.SetFloat(n)
 	case *bool:
 		b, err := strconv.ParseBool(strings.TrimSpace(v))
 		if err != nil {
@@ -333,6 +339,12 @@ func (c *Config) check() error {
 		return c.Errorf("export.tlp_max", "%q: want clear, green, amber or red", c.Export.TLPMax)
 	}
 	if err := c.checkPublicURL(); err != nil {
+		return err
+	}
+	if err := c.checkTLS(); err != nil {
+		return err
+	}
+	if err := c.checkTAXII(); err != nil {
 		return err
 	}
 	return c.checkCrypto()

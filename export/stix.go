@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -103,6 +104,71 @@ func WriteSTIX(w io.Writer, ts []Ticket, o Options) error {
 }
 
 func stixBundle(ts []Ticket, o Options) ([]byte, error) {
+	objs, err := stixObjects(ts, o)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(objs)
+	if err != nil {
+		return nil, fmt.Errorf("encode STIX bundle: %w", err)
+	}
+	sum := sha256.Sum256(body)
+	x := newIDs(o.league())
+	bd := bundle{Type: "bundle", ID: "bundle--" + x.id("bundle", hex.EncodeToString(sum[:])), Objects: objs}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(bd); err != nil {
+		return nil, fmt.Errorf("encode STIX bundle: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// STIXObject is one object of the STIX bundle, encoded, for a server
+// that hands objects out one by one (package taxii).
+type STIXObject struct {
+	ID          string
+	Type        string
+	SpecVersion string
+	// Version is the object's modified time, or its created time when it
+	// has none (a marking definition), as the object writes it.
+	Version string
+	JSON    json.RawMessage
+}
+
+// STIXObjects returns the objects of the bundle WriteSTIX writes from ts
+// under o, in the bundle's order: the same objects with the same ids.
+func STIXObjects(ts []Ticket, o Options) ([]STIXObject, error) {
+	objs, err := stixObjects(ts, o)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]STIXObject, len(objs))
+	for i, obj := range objs {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(obj); err != nil {
+			return nil, fmt.Errorf("encode STIX object %s: %w", obj.ID, err)
+		}
+		out[i] = STIXObject{ID: obj.ID, Type: obj.Type, SpecVersion: obj.SpecVersion,
+			Version: cmp.Or(obj.Modified, obj.Created), JSON: bytes.TrimSuffix(buf.Bytes(), []byte("\n"))}
+	}
+	return out, nil
+}
+
+// NameID returns the stable UUID that league gives the thing named by
+// parts, as every id of the feeds is made: for the ids of things that are
+// no STIX object, like a TAXII collection.
+func NameID(league string, parts ...string) string {
+	if league == "" {
+		league = DefaultLeague
+	}
+	return newIDs(league).id(parts...)
+}
+
+func stixObjects(ts []Ticket, o Options) ([]stixObject, error) {
 	ts, err := Filter(ts, o)
 	if err != nil {
 		return nil, err
@@ -168,21 +234,7 @@ func stixBundle(ts []Ticket, o Options) ([]byte, error) {
 		}
 		objs = append(objs, r)
 	}
-
-	body, err := json.Marshal(objs)
-	if err != nil {
-		return nil, fmt.Errorf("encode STIX bundle: %w", err)
-	}
-	sum := sha256.Sum256(body)
-	bd := bundle{Type: "bundle", ID: "bundle--" + x.id("bundle", hex.EncodeToString(sum[:])), Objects: objs}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(bd); err != nil {
-		return nil, fmt.Errorf("encode STIX bundle: %w", err)
-	}
-	return buf.Bytes(), nil
+	return objs, nil
 }
 
 // STIXID returns the stable STIX id under which league publishes an

@@ -8,8 +8,8 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/store"
-	"github.com/hospital-league/leaguemail/triage"
 )
 
 // TestNoForeignToken (issue 12, point 4): every template, rendered with a
@@ -20,7 +20,7 @@ func TestNoForeignToken(t *testing.T) {
 	e := newEnv(t)
 	e.report("soc@hospital-a.example", "Phishing", phish)
 	triagerToken := e.g.Tokens().Issue(1, "alex@volunteers.example")
-	leaked := triage.ReplyAddress(league, triagerToken)
+	leaked := replytoken.Address(league, triagerToken)
 	s := e.sender("smtp://127.0.0.1:25?tls=none")
 	// Templates that are not kinds of their own render mails of a kind.
 	kindOf := map[string]string{TemplateAckEncrypted: store.KindAck, TemplateWithheld: store.KindEscalation}
@@ -30,7 +30,7 @@ func TestNoForeignToken(t *testing.T) {
 			kind = k
 		}
 		reporter := "soc@hospital-a.example"
-		own := triage.ReplyAddress(league, e.g.Tokens().Issue(1, reporter))
+		own := replytoken.Address(league, e.g.Tokens().Issue(1, reporter))
 		d := store.MailData{Ticket: 1, Tag: "[League #1]", Subject: "Re: " + leaked, ReporterName: leaked,
 			Text: "On Monday, Alex <" + leaked + "> wrote:\n> x", Command: "#reply " + leaked, Result: "sent to " + leaked,
 			Errors: []string{leaked}, Unauthenticated: leaked,

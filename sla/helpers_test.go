@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/triage"
 )
@@ -65,7 +66,7 @@ func newHarness(t testing.TB, adjust ...func(*Config)) *harness {
 			"medium":   {10 * time.Minute, time.Hour},
 			"critical": {time.Minute, 10 * time.Minute},
 		},
-		DigestAt: -1, Tokens: triage.NewTokens(secret), Now: func() time.Time { return h.now }, Logger: discard(),
+		DigestAt: -1, Tokens: replytoken.New(secret), Now: func() time.Time { return h.now }, Logger: discard(),
 	}
 	for _, f := range adjust {
 		f(&h.cfg)
@@ -133,7 +134,7 @@ func (h *harness) report(from, subject string) int64 {
 func (h *harness) command(from string, n int64, lines ...string) {
 	h.t.Helper()
 	h.seq++
-	to := triage.ReplyAddress(league, triage.NewTokens(secret).Issue(n, from))
+	to := replytoken.Address(league, replytoken.New(secret).Issue(n, from))
 	h.take(fmt.Sprintf("From: %s\nTo: %s\nSubject: Re: [League #%d] x\nMessage-ID: <c%d@volunteers.example>\nDate: %s\n\n%s\n",
 		from, to, n, h.seq, h.now.Format(time.RFC1123Z), strings.Join(lines, "\n")))
 }
@@ -142,7 +143,7 @@ func (h *harness) command(from string, n int64, lines ...string) {
 func (h *harness) answer(from string, n int64, text string) {
 	h.t.Helper()
 	h.seq++
-	to := triage.ReplyAddress(league, triage.NewTokens(secret).Issue(n, from))
+	to := replytoken.Address(league, replytoken.New(secret).Issue(n, from))
 	h.take(fmt.Sprintf("From: %s\nTo: %s\nSubject: Re: [League #%d] x\nMessage-ID: <a%d@hospital.example>\nDate: %s\n\n%s\n",
 		from, to, n, h.seq, h.now.Format(time.RFC1123Z), text))
 }

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/store"
-	"github.com/hospital-league/leaguemail/triage"
 )
 
 // Config is what the monitor needs.
@@ -37,7 +37,7 @@ type Config struct {
 	Interval time.Duration
 	// Tokens issue the reply tokens that let a reminded triager #take
 	// the ticket by replying.
-	Tokens *triage.Tokens
+	Tokens *replytoken.Keys
 	// Now is the clock (time.Now).
 	Now func() time.Time
 	// AutoMailsPerHour is the budget of automatic mail of the whole
@@ -389,7 +389,7 @@ func (r *tick) queueReminder(t *store.SLATicket, addr, prefix, line string, c Cl
 	m := store.OutboxMail{
 		Ticket: t.Number, Kind: store.KindReminder, From: cfg.Address, MessageID: r.m.messageID(t.Number),
 		Subject: tag + " " + prefix + oneLine(t.Subject), Template: store.KindReminder, CreatedAt: r.now,
-		Recipients: []string{addr}, ReplyTo: triage.ReplyAddress(cfg.Address, cfg.Tokens.Issue(t.Number, addr)),
+		Recipients: []string{addr}, ReplyTo: replytoken.Address(cfg.Address, cfg.Tokens.Issue(t.Number, addr)),
 	}
 	m.SetData(store.MailData{
 		Ticket: t.Number, Tag: tag, Subject: t.Subject, Reporter: t.Reporter, Institution: t.Institution,

@@ -8,8 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/store"
-	"github.com/hospital-league/leaguemail/triage"
 )
 
 // A report nobody takes: the on-call triagers at the target, the leads too
@@ -27,8 +27,8 @@ func TestResponseReminders(t *testing.T) {
 		t.Fatalf("at the target: reminders to %v, want every triager (no shifts)", r)
 	}
 	for _, m := range got {
-		tok := triage.NewTokens(secret).Issue(n, m.Recipients[0])
-		if m.ReplyTo != triage.ReplyAddress(league, tok) {
+		tok := replytoken.New(secret).Issue(n, m.Recipients[0])
+		if m.ReplyTo != replytoken.Address(league, tok) {
 			t.Errorf("reminder to %s has Reply-To %q, not their own token of #%d", m.Recipients[0], m.ReplyTo, n)
 		}
 		d, _ := m.MailData()

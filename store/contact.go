@@ -29,12 +29,13 @@ func (tx *Tx) PutContact(ctx context.Context, c Contact) (int64, error) {
 		_, c.Domain, _ = strings.Cut(c.Email, "@")
 	}
 	c.Domain = strings.ToLower(c.Domain)
+	c.Sector = normSector(c.Sector)
 	var id int64
 	err := tx.tx.QueryRowContext(ctx,
-		`INSERT INTO contacts (kind, name, email, domain, country, region, covers, unsubscribed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO contacts (kind, name, email, domain, country, region, covers, unsubscribed, sector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (kind, email) DO UPDATE SET name = excluded.name, domain = excluded.domain,
-		   country = excluded.country, region = excluded.region, covers = excluded.covers
-		 RETURNING id`, c.Kind, c.Name, c.Email, c.Domain, c.Country, c.Region, c.Covers, btoi(c.Unsubscribed)).Scan(&id)
+		   country = excluded.country, region = excluded.region, covers = excluded.covers, sector = excluded.sector
+		 RETURNING id`, c.Kind, c.Name, c.Email, c.Domain, c.Country, c.Region, c.Covers, btoi(c.Unsubscribed), c.Sector).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("save contact %s: %w", c.Email, err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-const contactColumns = `id, kind, name, email, domain, country, region, covers, unsubscribed`
+const contactColumns = `id, kind, name, email, domain, country, region, covers, unsubscribed, sector`
 
 func contactList(ctx context.Context, q querier, where string, args ...any) ([]Contact, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts `+where, args...)
@@ -17,7 +17,7 @@ func contactList(ctx context.Context, q querier, where string, args ...any) ([]C
 	var out []Contact
 	for rows.Next() {
 		var c Contact
-		if err := rows.Scan(&c.ID, &c.Kind, &c.Name, &c.Email, &c.Domain, &c.Country, &c.Region, &c.Covers, &c.Unsubscribed); err != nil {
+		if err := rows.Scan(&c.ID, &c.Kind, &c.Name, &c.Email, &c.Domain, &c.Country, &c.Region, &c.Covers, &c.Unsubscribed, &c.Sector); err != nil {
 			return nil, fmt.Errorf("list contacts: %w", err)
 		}
 		out = append(out, c)

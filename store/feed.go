@@ -15,6 +15,9 @@ type FeedTicket struct {
 	TLP       string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Country and Sector are the reporting institution's (contacts), ""
+	// when the reporter is no institution: the scope of TAXII keys.
+	Country, Sector string
 	// Indicators are those seen on the ticket, ordered by type and value.
 	Indicators []FeedIndicator
 }
@@ -39,10 +42,12 @@ type FeedIndicator struct {
 func (s *Store) FeedTickets(ctx context.Context) ([]FeedTicket, error) {
 	rows, err := s.r.QueryContext(ctx,
 		`SELECT t.number, t.state, t.severity, t.tlp, t.created_at, t.updated_at,
+		   COALESCE(c.country, ''), COALESCE(c.sector, ''),
 		   i.type, i.value,
 		   EXISTS (SELECT 1 FROM verifications v WHERE v.indicator = i.id AND v.ticket = t.number),
 		   MIN(s.first_seen), MAX(s.last_seen)
 		 FROM tickets t
+		 LEFT JOIN contacts c ON c.id = t.institution
 		 JOIN sightings s ON s.ticket = t.number AND s.pending = 0
 		 JOIN indicators i ON i.id = s.indicator
 		 GROUP BY t.number, i.id
@@ -56,7 +61,7 @@ func (s *Store) FeedTickets(ctx context.Context) ([]FeedTicket, error) {
 		var t FeedTicket
 		var in FeedIndicator
 		var created, updated, first, last string
-		if err := rows.Scan(&t.Number, &t.State, &t.Severity, &t.TLP, &created, &updated,
+		if err := rows.Scan(&t.Number, &t.State, &t.Severity, &t.TLP, &created, &updated, &t.Country, &t.Sector,
 			&in.Type, &in.Value, &in.Verified, &first, &last); err != nil {
 			return nil, fmt.Errorf("feed tickets: %w", err)
 		}

@@ -21,9 +21,14 @@ func TestFeedTickets(t *testing.T) {
 			}
 			mails[i] = id
 		}
-		var err error
+		// The institution's country and sector come along: the scope of
+		// TAXII keys.
+		inst, err := tx.PutContact(ctx, Contact{Kind: "institution", Name: "Hospital", Email: "soc@hospital.example", Country: "FR", Sector: " Health "})
+		if err != nil {
+			return err
+		}
 		if green, err = tx.OpenTicket(ctx, &Ticket{Reporter: "nurse@hospital.example", Subject: "Dr. Smith got this",
-			TLP: "green", Severity: "high", CreatedAt: t0}, Event{Actor: "nurse@hospital.example"}); err != nil {
+			TLP: "green", Severity: "high", CreatedAt: t0, Institution: &Contact{ID: inst}}, Event{Actor: "nurse@hospital.example"}); err != nil {
 			return err
 		}
 		if amber, err = tx.OpenTicket(ctx, &Ticket{Reporter: "it@clinic.example", CreatedAt: t0}, Event{Actor: "it@clinic.example"}); err != nil {
@@ -62,7 +67,7 @@ func TestFeedTickets(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []FeedTicket{
-		{Number: green, State: StateNew, Severity: "high", TLP: "green", CreatedAt: t0, UpdatedAt: t0, Indicators: []FeedIndicator{
+		{Number: green, State: StateNew, Severity: "high", TLP: "green", CreatedAt: t0, UpdatedAt: t0, Country: "FR", Sector: "health", Indicators: []FeedIndicator{
 			{Type: "domain", Value: "bad.example", Verified: true, FirstSeen: t0, LastSeen: t1},
 			{Type: "url", Value: "http://bad.example/login", FirstSeen: t0, LastSeen: t0},
 		}},

@@ -158,6 +158,9 @@ type Contact struct {
 	Domain  string `json:"domain"`
 	Country string `json:"country,omitempty"`
 	Region  string `json:"region,omitempty"`
+	// Sector is an institution's sector ("health"), lower case: TAXII
+	// keys may be scoped to one (issue 22).
+	Sector string `json:"sector,omitempty"`
 	// Unsubscribed says that an institution left the area alerts (by mail,
 	// the one-click link, or the contacts file): it stays a contact.
 	Unsubscribed bool `json:"unsubscribed,omitempty"`

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/store"
-	"github.com/hospital-league/leaguemail/triage"
 )
 
 func (s *Service) tag(n int64) string { return fmt.Sprintf("[%s #%d]", s.cfg.Tag, n) }
@@ -29,7 +29,7 @@ func (s *Service) outMail(n int64, kind, to, subject string, d store.MailData, n
 	m := &store.OutboxMail{
 		Ticket: n, Kind: kind, From: s.cfg.Address, MessageID: s.messageID(n), Subject: subject,
 		Template: kind, CreatedAt: now, Recipients: []string{to},
-		ReplyTo: triage.ReplyAddress(s.cfg.Address, s.tokens.Issue(n, to)),
+		ReplyTo: replytoken.Address(s.cfg.Address, s.tokens.Issue(n, to)),
 	}
 	d.Ticket, d.Tag, d.ReplyTo = n, s.tag(n), m.ReplyTo
 	m.SetData(d)

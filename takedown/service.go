@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hospital-league/leaguemail/internal/metricreg"
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/store"
-	"github.com/hospital-league/leaguemail/triage"
 )
 
 // Config is what the takedown timers need.
@@ -63,7 +63,7 @@ type Config struct {
 type Service struct {
 	st     *store.Store
 	cfg    Config
-	tokens *triage.Tokens
+	tokens *replytoken.Keys
 	log    *slog.Logger
 }
 
@@ -112,7 +112,7 @@ func New(st *store.Store, cfg Config) (*Service, error) {
 		cfg.Queued = func() {}
 	}
 	cfg.Address = strings.ToLower(strings.TrimSpace(cfg.Address))
-	return &Service{st: st, cfg: cfg, tokens: triage.NewTokens(cfg.Secret), log: cfg.Logger}, nil
+	return &Service{st: st, cfg: cfg, tokens: replytoken.New(cfg.Secret), log: cfg.Logger}, nil
 }
 
 // Run works due jobs and checks every cfg.Every until ctx ends.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/hospital-league/leaguemail/mailauth"
 )
 
 // DESIGN.md invariant 4: a command runs only when its sender is a triager
@@ -34,11 +36,11 @@ func (in *intake) authority(n int64) (ok bool, how string, err error) {
 	if ok, how, err := in.signedBy(); ok || err != nil {
 		return ok, how + " (the strongest of the three ways)", err
 	}
-	if in.auth.verdict == verdictPass {
-		return true, in.auth.how, nil
+	if in.auth.Verdict == mailauth.Pass {
+		return true, in.auth.How, nil
 	}
-	why := in.auth.how
-	if in.auth.verdict == verdictFail {
+	why := in.auth.How
+	if in.auth.Verdict == mailauth.Fail {
 		return false, why + "; a reply token does not stand for a sender whose domain failed authentication", nil
 	}
 	for _, tok := range in.msg.Tokens {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/store"
 )
 
@@ -37,7 +38,7 @@ func (in *intake) bounce() error {
 	}
 	// A bounce sent to a token address names its ticket, if not the mail.
 	for _, tok := range in.msg.Tokens {
-		if n, _, ok := splitToken(tok); ok {
+		if n, ok := replytoken.Ticket(tok); ok {
 			t, err := in.ticket(n)
 			if err != nil {
 				return err

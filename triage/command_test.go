@@ -10,6 +10,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/store"
 )
 
@@ -307,7 +308,7 @@ func TestCommands(t *testing.T) {
 			}) || d.IndicatorCount != len(d.Indicators) {
 				t.Errorf("escalation indicators %+v", d.Indicators)
 			}
-			if o.From != league || o.ReplyTo != ReplyAddress(league, h.g.Tokens().Issue(1, cert)) {
+			if o.From != league || o.ReplyTo != replytoken.Address(league, h.g.Tokens().Issue(1, cert)) {
 				t.Errorf("escalation from %s reply-to %s", o.From, o.ReplyTo)
 			}
 			if o.InReplyTo != "" || strings.Contains(strings.Join(o.References, " "), "volunteers.example") {
@@ -432,7 +433,7 @@ func TestCommands(t *testing.T) {
 			confirmed(t, s, alex, "#merge 1", "#severity medium")
 			// The clinic answers its old acknowledgement: it lands on #1.
 			late := h.takeRaw([]byte("From: Clinic IT <it@clinic.example>\r\nTo: "+
-				ReplyAddress(league, h.g.Tokens().Issue(2, "it@clinic.example"))+
+				replytoken.Address(league, h.g.Tokens().Issue(2, "it@clinic.example"))+
 				"\r\nSubject: Re: [League #2] Received: VPN phishing here too\r\nMessage-ID: <late@clinic.example>\r\n\r\nAnother one today.\r\n"),
 				Origin{Mailbox: "file:late"})
 			if late.ticket != 1 || late.flagged {

@@ -3,6 +3,7 @@ package triage
 import (
 	"fmt"
 
+	"github.com/hospital-league/leaguemail/mailauth"
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/store"
 )
@@ -23,11 +24,11 @@ func (in *intake) pendingWhy(flagged, tokenOK bool) string {
 		return fmt.Sprintf("%s is not a participant of the ticket", in.actor())
 	case in.msg.FromProblem != "":
 		return in.msg.FromProblem
-	case in.auth.verdict == verdictFail:
-		return "unauthenticated sender: " + in.auth.how
-	case in.auth.verdict == verdictNone && !tokenOK:
-		return "unauthenticated sender: " + in.auth.how
-	case tokenOK && in.auth.verdict != verdictPass && in.otherEnvelope() != "":
+	case in.auth.Verdict == mailauth.Fail:
+		return "unauthenticated sender: " + in.auth.How
+	case in.auth.Verdict == mailauth.None && !tokenOK:
+		return "unauthenticated sender: " + in.auth.How
+	case tokenOK && in.auth.Verdict != mailauth.Pass && in.otherEnvelope() != "":
 		// Only a reply token vouches for the mail, and it came from
 		// elsewhere: the shape of a token forwarded, or stolen.
 		return fmt.Sprintf("only a reply token vouches for %s, and the envelope sender was %s", in.actor(), in.otherEnvelope())
@@ -42,8 +43,8 @@ func (in *intake) unauthenticatedWhy() string {
 	if p := in.msg.FromProblem; p != "" {
 		return p
 	}
-	if in.auth.unauthenticated() {
-		return in.auth.how
+	if in.auth.Unauthenticated() {
+		return in.auth.How
 	}
 	return ""
 }

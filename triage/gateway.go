@@ -22,6 +22,7 @@ import (
 	"github.com/hospital-league/leaguemail/mailcrypto"
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/parser/indicator"
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/warninglists"
 )
@@ -106,7 +107,7 @@ type Gateway struct {
 	address  string
 	domains  []string
 	triagers map[string]bool
-	tokens   *Tokens
+	tokens   *replytoken.Keys
 	extract  *indicator.Extractor // for defanging what we quote
 	log      *slog.Logger
 }
@@ -152,7 +153,7 @@ func New(st *store.Store, cfg Config) (*Gateway, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	g := &Gateway{st: st, cfg: cfg, tokens: NewTokens(cfg.Secret), log: cfg.Logger, triagers: map[string]bool{}}
+	g := &Gateway{st: st, cfg: cfg, tokens: replytoken.New(cfg.Secret), log: cfg.Logger, triagers: map[string]bool{}}
 	g.address = strings.ToLower(strings.TrimSpace(cfg.Address))
 	_, dom, _ := strings.Cut(g.address, "@")
 	g.domains = append(g.domains, dom)
@@ -174,7 +175,7 @@ func New(st *store.Store, cfg Config) (*Gateway, error) {
 }
 
 // Tokens returns the gateway's reply tokens.
-func (g *Gateway) Tokens() *Tokens { return g.tokens }
+func (g *Gateway) Tokens() *replytoken.Keys { return g.tokens }
 
 // Checkpoint returns the UIDVALIDITY and the highest UID taken in from an
 // IMAP mailbox: fetch from lastUID+1.

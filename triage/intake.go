@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hospital-league/leaguemail/mailauth"
 	"github.com/hospital-league/leaguemail/mailcrypto"
 	"github.com/hospital-league/leaguemail/parser"
 	"github.com/hospital-league/leaguemail/store"
@@ -21,7 +22,7 @@ type intake struct {
 	from string    // the sender, lower case
 	now  time.Time // when it was taken in
 	// auth is our MTA's verdict on the sender.
-	auth senderAuth
+	auth mailauth.Result
 	res  result
 	// crypto is what the crypto layer found: encryption, signature.
 	crypto *mailcrypto.Opened
@@ -81,7 +82,7 @@ func (g *Gateway) insert(ctx context.Context, tx *store.Tx, raw []byte, sha stri
 		return nil, err
 	}
 	return &intake{g: g, ctx: ctx, tx: tx, msg: msg, mail: id, from: m.From, now: now,
-		auth: g.senderAuth(msg.Auth, m.From), res: result{mail: id}}, nil
+		auth: mailauth.Evaluate(g.cfg.AuthservID, msg.Auth, m.From), res: result{mail: id}}, nil
 }
 
 // triage decides what the mail means and makes the change.
@@ -93,7 +94,7 @@ func (in *intake) triage() error {
 	if ok, how, err := in.signedBy(); err != nil {
 		return err
 	} else if ok {
-		in.auth = senderAuth{verdictPass, how}
+		in.auth = mailauth.Result{Verdict: mailauth.Pass, How: how}
 	}
 	if err := in.route(); err != nil {
 		return err

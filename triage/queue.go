@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/store"
 )
 
@@ -227,7 +228,7 @@ func (in *intake) outMail(n int64, kind, to, subject string, data store.MailData
 	}
 	if to != "" {
 		m.Recipients = []string{to}
-		m.ReplyTo = ReplyAddress(g.address, g.tokens.Issue(n, to))
+		m.ReplyTo = replytoken.Address(g.address, g.tokens.Issue(n, to))
 	}
 	if id := normID(in.msg.MessageID); thread && id != "" {
 		for _, r := range in.msg.References {

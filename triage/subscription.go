@@ -2,14 +2,12 @@ package triage
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/store"
 )
 
@@ -20,25 +18,12 @@ import (
 // tickets keep their institution) and stops its alerts; a mail to
 // report+subscribe@ from a known, authenticated contact brings it back.
 //
-// The token names the contact and carries a MAC of 130 bits over its id
-// and address: "u12-" and 26 base32 characters. It is a bearer secret
-// that only unsubscribes, so it needs no expiry; a contact whose address
-// changes gets new ones.
-
-const unsubMacLen = 26
-
-func (g *Gateway) unsubscribeMAC(id int64, email string) string {
-	h := hmac.New(sha256.New, g.tokens.key)
-	h.Write([]byte("leaguemail unsubscribe\x00"))
-	h.Write([]byte(strconv.FormatInt(id, 10)))
-	h.Write([]byte{0})
-	h.Write([]byte(strings.ToLower(strings.TrimSpace(email))))
-	return strings.ToLower(b32.EncodeToString(h.Sum(nil)))[:unsubMacLen]
-}
+// The token (package replytoken) names the contact and carries a MAC
+// over its id and address.
 
 // UnsubscribeToken returns the token that takes contact c off the alerts.
 func (g *Gateway) UnsubscribeToken(c store.Contact) string {
-	return "u" + strconv.FormatInt(c.ID, 10) + "-" + g.unsubscribeMAC(c.ID, c.Email)
+	return g.tokens.Unsubscribe(c.ID, c.Email)
 }
 
 // ErrBadToken says that an unsubscribe token names no contact of ours.
@@ -46,13 +31,8 @@ var ErrBadToken = errors.New("not a valid unsubscribe token")
 
 // contactOfToken returns the contact an unsubscribe token was made for.
 func (g *Gateway) contactOfToken(ctx context.Context, tx *store.Tx, token string) (store.Contact, error) {
-	token = strings.ToLower(strings.TrimSpace(token))
-	num, mac, ok := strings.Cut(strings.TrimPrefix(token, "u"), "-")
-	if !ok || !strings.HasPrefix(token, "u") || len(mac) != unsubMacLen {
-		return store.Contact{}, ErrBadToken
-	}
-	id, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := replytoken.UnsubscribeContact(token)
+	if !ok {
 		return store.Contact{}, ErrBadToken
 	}
 	c, err := tx.ContactByID(ctx, id)
@@ -62,7 +42,7 @@ func (g *Gateway) contactOfToken(ctx context.Context, tx *store.Tx, token string
 	if err != nil {
 		return store.Contact{}, err
 	}
-	if !hmac.Equal([]byte(mac), []byte(g.unsubscribeMAC(c.ID, c.Email))) {
+	if !g.tokens.VerifyUnsubscribe(token, c.ID, c.Email) {
 		return store.Contact{}, ErrBadToken
 	}
 	return c, nil

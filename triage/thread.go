@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/store"
 )
 
@@ -30,7 +31,7 @@ func (in *intake) thread() (thread, error) {
 			if t != nil || err != nil {
 				return thread{ticket: t, by: "token", verified: true}, err
 			}
-		} else if n, _, ok := splitToken(tok); ok {
+		} else if n, ok := replytoken.Ticket(tok); ok {
 			loose = append(loose, n)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hospital-league/leaguemail/mailauth"
 	"github.com/hospital-league/leaguemail/store"
 )
 
@@ -148,7 +149,7 @@ func (in *intake) reply(th thread) error {
 		// only when our MTA or the escalation's own reply address says
 		// it is theirs.
 		flagWhy = fmt.Sprintf("mail from %s, who answers for %s, is not authenticated as theirs (%s): kept as a comment; a triager should check it",
-			in.actor(), ans.name, in.auth.how)
+			in.actor(), ans.name, in.auth.How)
 		ans = nil
 	}
 	ok := th.verified || ans != nil
@@ -159,7 +160,7 @@ func (in *intake) reply(th thread) error {
 		switch {
 		case !ok:
 			flagWhy = fmt.Sprintf("reply from %s, who is not a participant of #%d: kept on the ticket, not merged; a triager should check it", in.actor(), n)
-		case in.msg.FromProblem != "" || in.auth.verdict == verdictFail:
+		case in.msg.FromProblem != "" || in.auth.Verdict == mailauth.Fail:
 			// A participant's address, but a forged one.
 			ok, flagWhy = false, fmt.Sprintf("reply as %s, not authenticated (%s): kept on the ticket; a triager should check it",
 				in.actor(), orNone(in.unauthenticatedWhy()))
@@ -232,7 +233,7 @@ func (in *intake) speaksFor(th thread) bool {
 	if in.msg.FromProblem != "" {
 		return false
 	}
-	return in.auth.verdict == verdictPass || (th.verified && in.auth.verdict != verdictFail)
+	return in.auth.Verdict == mailauth.Pass || (th.verified && in.auth.Verdict != mailauth.Fail)
 }
 
 // replyToClosed handles a reply to a closed or rejected ticket. A

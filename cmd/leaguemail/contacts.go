@@ -105,7 +105,7 @@ func importContacts(ctx context.Context, so storeOptions, path string, stdout io
 			switch {
 			case i < 0:
 				added++
-			case old[i].Name == r.Name && old[i].Country == r.Country && old[i].Region == r.Region:
+			case old[i].Name == r.Name && old[i].Country == r.Country && old[i].Region == r.Region && old[i].Sector == r.Sector:
 				same++
 			default:
 				updated++
@@ -154,7 +154,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
-	cols := map[string]int{"kind": 0, "name": 1, "email": 2, "country": 3, "region": 4, "covers": 5, "shift": 6, "lang": 7}
+	cols := map[string]int{"kind": 0, "name": 1, "email": 2, "country": 3, "region": 4, "covers": 5, "shift": 6, "lang": 7, "sector": 8}
 	var rows []contactRow
 	var errs []string
 	seen := map[string]int{}
@@ -219,7 +219,7 @@ func readContacts(r io.Reader, name string) ([]contactRow, error) {
 // holding a contact: its first field is a column's name.
 func isHeader(rec []string) bool {
 	switch strings.ToLower(strings.TrimSpace(rec[0])) {
-	case "kind", "name", "email", "country", "region", "covers", "shift", "subscribed", "lang":
+	case "kind", "name", "email", "country", "region", "covers", "shift", "subscribed", "lang", "sector":
 		return true
 	}
 	return false
@@ -231,13 +231,13 @@ func csvColumns(rec []string) (map[string]int, error) {
 	for i, h := range rec {
 		h = strings.ToLower(strings.TrimSpace(h))
 		switch h {
-		case "kind", "name", "email", "country", "region", "covers", "shift", "subscribed", "lang":
+		case "kind", "name", "email", "country", "region", "covers", "shift", "subscribed", "lang", "sector":
 			if _, dup := cols[h]; dup {
 				return nil, fmt.Errorf("column %q appears twice in the header", h)
 			}
 			cols[h] = i
 		default:
-			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region, covers, shift, subscribed, lang", h)
+			return nil, fmt.Errorf("unknown column %q in the header: the columns are kind, name, email, country, region, covers, shift, subscribed, lang, sector", h)
 		}
 	}
 	if _, ok := cols["email"]; !ok {
@@ -255,7 +255,7 @@ func contactOf(rec []string, cols map[string]int) (store.Contact, error) {
 		return strings.TrimSpace(rec[i])
 	}
 	if last := slices.Max(slices.Collect(maps.Values(cols))); len(rec) > last+1 {
-		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region, covers, shift, lang)", len(rec), last+1)
+		return store.Contact{}, fmt.Errorf("%d fields, want at most %d (kind, name, email, country, region, covers, shift, lang, sector)", len(rec), last+1)
 	}
 	c := store.Contact{
 		Kind:    strings.ToLower(get("kind")),
@@ -264,6 +264,7 @@ func contactOf(rec []string, cols map[string]int) (store.Contact, error) {
 		Country: strings.ToUpper(get("country")),
 		Region:  get("region"),
 		Covers:  strings.Join(strings.Fields(get("covers")), " "),
+		Sector:  strings.ToLower(strings.Join(strings.Fields(get("sector")), " ")),
 	}
 	if !slices.Contains(contactKinds, c.Kind) {
 		return c, fmt.Errorf("kind %q is not cert, institution, triager, abuse or le", get("kind"))
@@ -283,7 +284,10 @@ func contactOf(rec []string, cols map[string]int) (store.Contact, error) {
 	if c.Country != "" && !isCountryCode(c.Country) {
 		return c, fmt.Errorf("country %q is not a two-letter ISO 3166 code (like FR)", get("country"))
 	}
-	for _, s := range []string{c.Name, c.Region} {
+	if c.Sector != "" && c.Kind != "institution" {
+		return c, fmt.Errorf("a %s has no sector: only institutions are scoped by sector (TAXII keys)", c.Kind)
+	}
+	for _, s := range []string{c.Name, c.Region, c.Sector} {
 		if strings.IndexFunc(s, unicode.IsControl) >= 0 {
 			return c, errors.New("a control character in a name or region")
 		}
@@ -297,9 +301,9 @@ func isCountryCode(s string) bool {
 
 func printContacts(w io.Writer, cs []store.Contact) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tNAME\tEMAIL\tCOUNTRY\tREGION\tCOVERS\tSUBSCRIBED")
+	fmt.Fprintln(tw, "KIND\tNAME\tEMAIL\tCOUNTRY\tREGION\tSECTOR\tCOVERS\tSUBSCRIBED")
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Kind, dashIfEmpty(c.Name), c.Email, dashIfEmpty(c.Country), dashIfEmpty(c.Region), dashIfEmpty(c.Covers),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Kind, dashIfEmpty(c.Name), c.Email, dashIfEmpty(c.Country), dashIfEmpty(c.Region), dashIfEmpty(c.Sector), dashIfEmpty(c.Covers),
 			subscription(c))
 	}
 	tw.Flush()

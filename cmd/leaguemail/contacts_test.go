@@ -86,15 +86,31 @@ func TestContactsCommand(t *testing.T) {
 		t.Errorf("reordered import: %d %q %q", code, out, errs)
 	}
 
+	// The sector column: the scope of TAXII keys, lower-cased; a change
+	// of sector alone is an update.
+	sectored := write("sector.csv", "kind,name,email,country,sector\ninstitution,General Clinic,it@clinic.example,XX, Health \n")
+	if code, out, errs := leaguemail("contacts", "import", sectored); code != 0 || !strings.Contains(out, "0 added, 1 updated") {
+		t.Errorf("sector import: %d %q %q", code, out, errs)
+	}
+	for _, c := range list() {
+		if c.Email == "it@clinic.example" && c.Sector != "health" {
+			t.Errorf("the clinic's sector is %q, want health", c.Sector)
+		}
+	}
+	if code, out, _ := leaguemail("contacts", "list"); code != 0 || !strings.Contains(out, "SECTOR") || !strings.Contains(out, "health") {
+		t.Errorf("list lacks the sector:\n%s", out)
+	}
+
 	bad := []struct {
 		name, body, want string
 	}{
+		{"sector on a triager", "kind,email,sector\ntriager,a@x.example,health\n", `sector-on-a-triager.csv:2: a triager has no sector`},
 		{"bad kind", "cert,CERT-XX,incident@cert-xx.example,XX,\nbank,Big Bank,it@bank.example,XX,\n", `bad-kind.csv:2: kind "bank" is not cert, institution, triager, abuse or le`},
 		{"bad email", "kind,name,email\n\ncert,CERT-YY,not an address\n", `bad-email.csv:3: "not an address" is not a bare mail address`},
 		{"bad country", "institution,Far Hospital,sec@far.example,France,\n", `bad-country.csv:1: country "France" is not a two-letter ISO 3166 code`},
 		{"no name", "cert,,cert@cert-zz.example,ZZ,\n", `no-name.csv:1: a cert needs a name`},
 		{"duplicate", "triager,,a@x.example\ntriager,,A@x.example\n", `duplicate.csv:2: triager a@x.example is on line 1 already`},
-		{"too many fields", "triager,,a@x.example,,,,,fr,extra\n", `too-many-fields.csv:1: 9 fields`},
+		{"too many fields", "triager,,a@x.example,,,,,fr,,extra\n", `too-many-fields.csv:1: 10 fields`},
 		{"abuse without covers", "abuse,Hoster Abuse,abuse@hoster.example,,\n", `abuse-without-covers.csv:1: an abuse contact needs covers`},
 		{"bad covers", "kind,name,email,covers\nabuse,Hoster Abuse,abuse@hoster.example,192.0.2.0/99\n", `bad-covers.csv:2: covers: "192.0.2.0/99" is not a CIDR range`},
 		{"covers on a cert", "cert,CERT-XX,incident@cert-xx.example,XX,,cert-xx.example\n", `covers-on-a-cert.csv:1: covers is for abuse contacts and institutions, not a cert`},

@@ -118,6 +118,11 @@ func feedTickets(ctx context.Context, st *store.Store) ([]export.Ticket, error) 
 	if err != nil {
 		return nil, err
 	}
+	return exportTickets(fts), nil
+}
+
+// exportTickets turns the store's feed tickets into the export's.
+func exportTickets(fts []store.FeedTicket) []export.Ticket {
 	ts := make([]export.Ticket, len(fts))
 	for i, ft := range fts {
 		t := export.Ticket{Number: ft.Number, Created: ft.CreatedAt, Updated: ft.UpdatedAt,
@@ -128,7 +133,7 @@ func feedTickets(ctx context.Context, st *store.Store) ([]export.Ticket, error) 
 		}
 		ts[i] = t
 	}
-	return ts, nil
+	return ts
 }
 
 func countIndicators(ts []export.Ticket) int {

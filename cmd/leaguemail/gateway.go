@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/hospital-league/leaguemail/sla"
 	"github.com/hospital-league/leaguemail/store"
 	"github.com/hospital-league/leaguemail/takedown"
+	"github.com/hospital-league/leaguemail/taxii"
 	"github.com/hospital-league/leaguemail/triage"
 	"github.com/hospital-league/leaguemail/warninglists"
 )
@@ -54,6 +54,8 @@ type gateway struct {
 	// leader says whether this gateway runs the intake and the timers
 	// (leader.go).
 	leader *leadership
+	// taxii is the TAXII 2.1 server on the listener.
+	taxii *taxii.Server
 }
 
 // newGateway builds every part from the config and checks it all: a
@@ -173,7 +175,14 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	}
 	g.reg.MustRegister(sla.NewCollector(st, g.sla.Targets(), nil))
 	if cfg.HTTP.Listen != "" {
-		g.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: g.routes(), ReadHeaderTimeout: 10 * time.Second}
+		g.taxii = taxii.New(taxiiSource{st}, taxii.Config{
+			League: cfg.League.Name, Contact: cfg.League.Address, Public: cfg.TAXII.Public, PublicURL: cfg.HTTP.PublicURL,
+			RatePerSecond: cfg.TAXII.RatePerSecond, Burst: cfg.TAXII.Burst,
+			RequireTLS: !cfg.TLS() && !cfg.LoopbackListen(),
+			Logger:     log, Registerer: g.reg,
+		})
+		g.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: g.routes(), ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	}
 	return g, nil
 }
@@ -272,13 +281,12 @@ func (g *gateway) run(ctx context.Context) error {
 		return nil
 	})
 	if g.http != nil {
-		ln, err := net.Listen("tcp", g.http.Addr)
+		ln, err := g.listen(ctx)
 		if err != nil {
 			cancel(nil)
 			wg.Wait()
-			return g.cfg.Errorf("http.listen", "%v", err)
+			return err
 		}
-		g.log.Info("http listening", "addr", ln.Addr().String())
 		start("http", func(ctx context.Context) error {
 			go func() {
 				<-ctx.Done()
@@ -314,6 +322,9 @@ func (g *gateway) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{Registry: g.reg}))
 	if g.cfg.Export.Dir != "" {
 		mux.Handle("/feeds/", http.StripPrefix("/feeds", export.Handler(g.cfg.Export.Dir)))
+	}
+	if g.taxii != nil {
+		mux.Handle(taxii.DiscoveryPath, g.taxii)
 	}
 	if h := g.crypto.handler(g.cfg.League.Address); h != nil {
 		mux.Handle("/.well-known/openpgpkey/", h)

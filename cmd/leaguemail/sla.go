@@ -5,9 +5,9 @@ import (
 	"log/slog"
 
 	"github.com/hospital-league/leaguemail/config"
+	"github.com/hospital-league/leaguemail/replytoken"
 	"github.com/hospital-league/leaguemail/sla"
 	"github.com/hospital-league/leaguemail/store"
-	"github.com/hospital-league/leaguemail/triage"
 )
 
 // slaTargets are the targets of [sla] targets, each severity and value
@@ -33,7 +33,7 @@ func newSLA(cfg *config.Config, log *slog.Logger, st *store.Store, wake func()) 
 	m, err := sla.New(st, sla.Config{
 		Address: cfg.League.Address, Triagers: cfg.Triage.Triagers, Targets: slaTargets(cfg.SLA),
 		OnCall: cfg.SLA.OnCall, EscalateTo: cfg.SLA.EscalateTo, DigestAt: cfg.SLA.DigestTime(),
-		Interval: cfg.SLA.Interval.Duration, Tokens: triage.NewTokens([]byte(cfg.League.Secret)),
+		Interval: cfg.SLA.Interval.Duration, Tokens: replytoken.New([]byte(cfg.League.Secret)),
 		AutoMailsPerHour: cfg.Triage.AutoMailsPerHour, Wake: wake, Logger: log,
 	})
 	var se *sla.ShiftError

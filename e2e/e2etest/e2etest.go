@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,6 +99,9 @@ type Env struct {
 	// token endpoint of [oauth], and the introspection endpoint against
 	// which Dovecot checks every token login, IMAP and SMTP AUTH alike.
 	OAuth *oauthtest.Server
+	// HTTPClient is how Serve waits for the listener; a plain client if
+	// nil (ServeHTTPS needs one that trusts the certificate).
+	HTTPClient *http.Client
 }
 
 // Options change what StartWith starts.
@@ -126,6 +130,9 @@ type ConfigData struct {
 	TokenURL, ClientID         string
 	ClientSecret               string
 	RefreshTokenFile           string
+	// TLSCert and TLSKey are [http] tls_cert and tls_key, for a scenario
+	// that sets them before WriteConfig.
+	TLSCert, TLSKey string
 	// IMAPAuth and SMTPAuth are [imap] auth and [smtp] auth; a scenario
 	// sets them before WriteConfig.
 	IMAPAuth, SMTPAuth string

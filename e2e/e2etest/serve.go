@@ -91,6 +91,9 @@ func (e *Env) spawn(config, url, logFile string, showLog bool) *Gateway {
 		}
 	})
 	c := http.Client{Timeout: time.Second}
+	if e.HTTPClient != nil {
+		c = *e.HTTPClient
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if done, err := g.Exited(); done {
@@ -106,6 +109,13 @@ func (e *Env) spawn(config, url, logFile string, showLog bool) *Gateway {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// ServeHTTPS is Serve for a config whose listener serves HTTPS
+// ([http] tls_cert): e.HTTPClient must trust its certificate.
+func (e *Env) ServeHTTPS() *Gateway {
+	e.T.Helper()
+	return e.spawn(e.Config, "https://"+e.Data.HTTPListen, filepath.Join(e.Dir, "serve.log"), true)
 }
 
 // Log returns what the child wrote so far.

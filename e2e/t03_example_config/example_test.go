@@ -70,6 +70,8 @@ var commentedOut = []string{
 	"store.url", "store.password_file",
 	// The league's key and certificate are files; sign = true needs the key.
 	"crypto.key", "crypto.passphrase_file", "crypto.smime_cert", "crypto.smime_key", "crypto.sign",
+	// The listener's certificate and key are files check-config loads.
+	"http.tls_cert", "http.tls_key",
 }
 
 // TestExampleCoversEveryKey reads the keys of config.Config from its TOML

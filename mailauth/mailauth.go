@@ -1,4 +1,10 @@
-package triage
+// Package mailauth implements reading our own MTA's verdict on a mail's
+// sender from its Authentication-Results headers (RFC 8601): an aligned DKIM
+// or SPF pass (RFC 7489 relaxed alignment), a failure, or nothing.
+//
+// DESIGN.md invariants 4 and 7: our MTA's verdict is the only one
+// believed. The From header alone proves nothing: anyone can write it.
+package mailauth
 
 import (
 	"fmt"
@@ -8,52 +14,52 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// DESIGN.md invariants 4 and 7: our own MTA's verdict on the sender, the
-// only one believed. The From header alone proves nothing: anyone can
-// write it.
-
-// verdict is what our MTA's Authentication-Results say of a mail's From
+// Verdict is what our MTA's Authentication-Results say of a mail's From
 // domain.
-type verdict int
+type Verdict int
 
 const (
-	// verdictUnknown: no authserv-id is configured, so no header is
-	// believed and nothing is known either way.
-	verdictUnknown verdict = iota
-	// verdictNone: our MTA vouches for nothing (no aligned pass), or did
-	// not see the mail at all.
-	verdictNone
-	// verdictFail: our MTA says the From domain failed: dmarc=fail, or a
-	// DKIM or SPF fail for an aligned domain. A forged From.
-	verdictFail
-	// verdictPass: an aligned DKIM or SPF pass.
-	verdictPass
+	// Unknown: no authserv-id is configured, so no header is believed
+	// and nothing is known either way.
+	Unknown Verdict = iota
+	// None: our MTA vouches for nothing (no aligned pass), or did not see
+	// the mail at all.
+	None
+	// Fail: our MTA says the From domain failed: dmarc=fail, or a DKIM or
+	// SPF fail for an aligned domain. A forged From.
+	Fail
+	// Pass: an aligned DKIM or SPF pass.
+	Pass
 )
 
-// senderAuth is our MTA's verdict on a mail's From, and how it reads.
-type senderAuth struct {
-	verdict verdict
-	how     string
+func (v Verdict) String() string {
+	switch v {
+	case None:
+		return "none"
+	case Fail:
+		return "fail"
+	case Pass:
+		return "pass"
+	}
+	return "unknown"
 }
 
-// unauthenticated reports whether the MTA we trust says that the sender
+// Result is our MTA's verdict on a mail's From, and how it reads.
+type Result struct {
+	Verdict Verdict
+	How     string
+}
+
+// Unauthenticated reports whether the MTA we trust says that the sender
 // is not who From says (no aligned pass, or a failure). With no trusted
 // authserv-id there is no verdict, and this is false.
-func (a senderAuth) unauthenticated() bool {
-	return a.verdict == verdictNone || a.verdict == verdictFail
+func (r Result) Unauthenticated() bool {
+	return r.Verdict == None || r.Verdict == Fail
 }
 
-// authenticated reads the Authentication-Results headers of a mail (raw
-// values, topmost first) and says whether our MTA vouched for the From
-// address: a DKIM pass for a domain aligned with it, or an SPF pass for an
-// envelope sender aligned with it. It says how, or why not.
-func (g *Gateway) authenticated(headers []string, from string) (ok bool, how string) {
-	a := g.senderAuth(headers, from)
-	return a.verdict == verdictPass, a.how
-}
-
-// senderAuth reads the Authentication-Results headers of a mail (raw
-// values, topmost first) for our MTA's verdict on the From domain.
+// Evaluate reads the Authentication-Results headers of a mail (raw values,
+// topmost first) for the verdict of the MTA whose authserv-id is id on the
+// From address from.
 //
 // Which headers to believe: our MTA prepends its Authentication-Results
 // on top of the header, as every MTA prepends its trace fields (RFC 8601
@@ -71,17 +77,17 @@ func (g *Gateway) authenticated(headers []string, from string) (ok bool, how str
 // did not come through our MTA as configured (or the configuration is
 // wrong), and nothing is trusted. With no authserv-id configured, no
 // header is trusted and only reply tokens authenticate.
-func (g *Gateway) senderAuth(headers []string, from string) senderAuth {
-	id := strings.ToLower(strings.TrimSpace(g.cfg.AuthservID))
+func Evaluate(id string, headers []string, from string) Result {
+	id = strings.ToLower(strings.TrimSpace(id))
 	if id == "" {
-		return senderAuth{verdictUnknown, "no trusted authserv-id is configured"}
+		return Result{Unknown, "no trusted authserv-id is configured"}
 	}
 	if len(headers) == 0 {
-		return senderAuth{verdictNone, "no Authentication-Results header"}
+		return Result{None, "no Authentication-Results header"}
 	}
 	_, fromDomain, found := strings.Cut(strings.ToLower(from), "@")
 	if !found || fromDomain == "" {
-		return senderAuth{verdictNone, "no sender domain"}
+		return Result{None, "no sender domain"}
 	}
 	var seen, readErrs []string
 	reported := map[string]bool{} // methods already read from a header above
@@ -90,7 +96,7 @@ func (g *Gateway) senderAuth(headers []string, from string) senderAuth {
 		server, results, err := authres.Parse(stripComments(h))
 		if server = strings.ToLower(server); server != id {
 			if i == 0 {
-				return senderAuth{verdictNone, fmt.Sprintf("the topmost Authentication-Results is from %q, not our %q", server, id)}
+				return Result{None, fmt.Sprintf("the topmost Authentication-Results is from %q, not our %q", server, id)}
 			}
 			break
 		}
@@ -137,9 +143,9 @@ func (g *Gateway) senderAuth(headers []string, from string) senderAuth {
 	}
 	switch {
 	case fail != "":
-		return senderAuth{verdictFail, id + " says the sender failed authentication: " + fail}
+		return Result{Fail, id + " says the sender failed authentication: " + fail}
 	case pass != "":
-		return senderAuth{verdictPass, pass}
+		return Result{Pass, pass}
 	}
 	why := fmt.Sprintf("%s says no DKIM or SPF pass aligned with %s", id, fromDomain)
 	if len(seen) > 0 {
@@ -148,7 +154,7 @@ func (g *Gateway) senderAuth(headers []string, from string) senderAuth {
 	if len(readErrs) > 0 {
 		why += fmt.Sprintf(" (part of the header could not be read: %s)", strings.Join(readErrs, "; "))
 	}
-	return senderAuth{verdictNone, why}
+	return Result{None, why}
 }
 
 // resultOf says which method a result is of, for which domain, and its

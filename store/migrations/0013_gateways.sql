@@ -1,4 +1,4 @@
--- Version 12: several gateways on one store (issue 21).
+-- Version 13: several gateways on one store (issue 21).
 
 -- leases: who leads (runs the IMAP intake and the timers). A lease is
 -- held until expires_ms, in milliseconds of the database's clock (the

@@ -1,12 +1,15 @@
-package triage
+package mailauth
 
 import (
 	"strings"
 	"testing"
-
-	"github.com/hospital-league/leaguemail/parser"
-	"github.com/hospital-league/leaguemail/store"
 )
+
+const ourMX = "mx.league.example"
+
+const alex = "alex@volunteers.example"
+
+func arPass(domain string) string { return ourMX + "; dkim=pass header.d=" + domain }
 
 func TestAuthenticated(t *testing.T) {
 	const ours = "mx.league.example"
@@ -60,8 +63,8 @@ func TestAuthenticated(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := &Gateway{cfg: Config{AuthservID: tt.id}}
-			ok, why := g.authenticated(tt.headers, tt.from)
+			r := Evaluate(tt.id, tt.headers, tt.from)
+			ok, why := r.Verdict == Pass, r.How
 			if ok != tt.ok || !strings.Contains(why, tt.want) {
 				t.Errorf("= %v %q; want %v and %q", ok, why, tt.ok, tt.want)
 			}
@@ -85,39 +88,23 @@ func TestStripComments(t *testing.T) {
 	}
 }
 
-// TestAuthorityIsPerTicket: a reply token authenticates commands on its
-// own ticket (or one it was merged into) only.
-func TestAuthorityIsPerTicket(t *testing.T) {
-	h := newHarness(t)
-	h.take(report(alice, "<r1@h>", "One"))
-	h.take(report("bob@clinic.example", "<r2@h>", "Two"))
-	tok1 := h.g.Tokens().Issue(1, "alex@volunteers.example")
-	tests := []struct {
-		name   string
-		from   string
-		tokens []string
-		ticket int64
-		ok     bool
+// TestRunOfOurHeaders (issue 12, point 9): OpenDKIM and OpenDMARC write one
+// header each; the run of our headers is read, never one below another
+// server's; a method reported higher wins over a forgery lower down.
+func TestRunOfOurHeaders(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		headers []string
+		want    Verdict
 	}{
-		{"own token, own ticket", "alex@volunteers.example", []string{tok1}, 1, true},
-		{"own token, another ticket", "alex@volunteers.example", []string{tok1}, 2, false},
-		{"someone else's token", "alex@volunteers.example", []string{h.g.Tokens().Issue(1, alice)}, 1, false},
-		{"a token with a forged ticket number", "alex@volunteers.example", []string{"t2" + tok1[2:]}, 2, false},
-		{"a triager's token from a non-triager", alice, []string{h.g.Tokens().Issue(1, alice)}, 1, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := h.st.Update(h.ctx, func(tx *store.Tx) error {
-				in := &intake{g: h.g, ctx: h.ctx, tx: tx, from: tt.from, msg: &parser.Message{Tokens: tt.tokens}}
-				ok, why, err := in.authority(tt.ticket)
-				if ok != tt.ok {
-					t.Errorf("authority = %v (%s)", ok, why)
-				}
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-		})
+		{"opendmarc above opendkim", []string{ourMX + "; dmarc=pass header.from=volunteers.example", ourMX + "; dkim=pass header.d=volunteers.example"}, Pass},
+		{"forged pass appended below our none", []string{ourMX + "; dkim=none", ourMX + "; dkim=pass header.d=volunteers.example"}, None},
+		{"ours below a foreign header", []string{"mx.evil.example; dkim=pass header.d=volunteers.example", arPass("volunteers.example")}, None},
+		{"ours, then foreign, then a forgery", []string{ourMX + "; spf=none", "mx.evil.example; none", ourMX + "; dkim=pass header.d=volunteers.example"}, None},
+		{"dmarc fail beats a pass", []string{ourMX + "; dmarc=fail header.from=volunteers.example", ourMX + "; spf=pass smtp.mailfrom=volunteers.example"}, Fail},
+	} {
+		if got := Evaluate(ourMX, tt.headers, alex); got.Verdict != tt.want {
+			t.Errorf("%s: verdict %v (%s), want %v", tt.name, got.Verdict, got.How, tt.want)
+		}
 	}
 }
