@@ -34,7 +34,7 @@ func TestLeaseAndFence(t *testing.T) {
 	// gw-a stops renewing (paused, cut off): once its lease has run out,
 	// gw-b takes over, and nothing gw-a writes under its old lease commits.
 	time.Sleep(400 * time.Millisecond)
-	b, err = s.AcquireLease(ctx, "leader", "gw-b", 300*time.Millisecond)
+	b, err = s.AcquireLease(ctx, "leader", "gw-b", time.Minute)
 	if err != nil || !b.Held || !b.Taken || b.Epoch != 2 {
 		t.Fatalf("takeover: %+v, %v", b, err)
 	}
