@@ -5,8 +5,9 @@
 // PostgreSQL connection is cut by a proxy while it runs on. Each time the
 // other takes over within the failover time ([store] failover = 3s), and
 // the cut-off leader stops leading on its own. In the end every report is
-// one ticket with one acknowledgement, no mail was sent by both gateways,
-// and an acknowledgement received twice is only the same outbox mail
+// one ticket with one acknowledgement, no mail was sent by both gateways
+// (its sending is logged once at most across the two logs), and an
+// acknowledgement received twice is only the same outbox mail
 // sent again after a kill fell between the server's 250 and its record.
 package t21_two_gateways
 
@@ -175,14 +176,15 @@ func TestTwoGateways(t *testing.T) {
 		for _, rc := range m.Recipients {
 			to[rc]++
 		}
-		// None sent by both: one gateway's log records each sending.
+		// None sent by both: at most one gateway's log records its sending
+		// (none when a kill fell between the record and the log line).
 		id := strings.Trim(m.MessageID, "<>")
 		var sent []string
 		for _, g := range gws { // the log file of each slot, every run of it
 			sent = append(sent, g.LogLines(`msg="mail sent"`, id)...)
 		}
-		if len(sent) != 1 {
-			t.Errorf("ack %s: its sending is recorded %d times across the two gateways, want once:\n%s", id, len(sent), strings.Join(sent, "\n"))
+		if len(sent) > 1 {
+			t.Errorf("ack %s: its sending is logged %d times across the two gateways, want once at most:\n%s", id, len(sent), strings.Join(sent, "\n"))
 		}
 	}
 	for _, rep := range reports {
