@@ -100,9 +100,18 @@ type SMTP struct {
 	Auth string `toml:"auth"`
 }
 
-// Store is the SQLite database.
+// Store is where the gateway keeps its state: a SQLite file (path, the
+// default) or a PostgreSQL database (url) that several gateways share.
 type Store struct {
 	Path string `toml:"path"`
+	// URL is a PostgreSQL store, postgres://user@host/db?sslmode=verify-full;
+	// set instead of Path.
+	URL string `toml:"url"`
+	// PasswordFile holds the PostgreSQL password (the URL may carry it too).
+	PasswordFile string `toml:"password_file"`
+	// Failover is how soon a standby gateway takes over the intake and the
+	// timers once the leader is gone (15 s when unset).
+	Failover Duration `toml:"failover"`
 	// Retention is how long raw mail is kept before `purge` may drop it.
 	Retention Duration `toml:"retention"`
 }

@@ -325,6 +325,9 @@ func (c *Config) check() error {
 	default:
 		return c.Errorf("log.level", "%q: want debug, info, warn or error", c.Log.Level)
 	}
+	if err := c.checkStore(); err != nil {
+		return err
+	}
 	if err := c.checkTakedown(); err != nil {
 		return err
 	}
@@ -382,8 +385,11 @@ func (c *Config) Defaults() {
 		// The name seeds every STIX id of the feeds: keep it once chosen.
 		c.League.Name = "Hospital League"
 	}
-	if c.Store.Path == "" {
+	if c.Store.Path == "" && c.Store.URL == "" {
 		c.Store.Path = "leaguemail.db"
+	}
+	if c.Store.Failover.Duration == 0 {
+		c.Store.Failover.Duration = 15 * time.Second
 	}
 	if c.Triage.AcksPerHour == 0 {
 		c.Triage.AcksPerHour = 5

@@ -2,7 +2,9 @@ package notify
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +59,11 @@ type Config struct {
 	Crypto Crypto
 	// TemplatesDir overrides the embedded templates file by file.
 	TemplatesDir string
+	// Claimer names this sender among the gateways sharing the outbox
+	// (random when empty); ClaimFor is how long a claim on a mail holds
+	// (1 minute): a sender that died gives its mails back after that.
+	Claimer  string
+	ClaimFor time.Duration
 	// BatchSize is the most mails sent over one connection (50).
 	BatchSize int
 	// AutoMailsPerHour is the budget of automatic mail (see budget.go),
@@ -142,6 +149,12 @@ func New(st *store.Store, cfg Config) (*Sender, error) {
 	}
 	if cfg.AutoMailsPerHour <= 0 {
 		cfg.AutoMailsPerHour = 200
+	}
+	if cfg.Claimer == "" {
+		cfg.Claimer = randomClaimer()
+	}
+	if cfg.ClaimFor <= 0 {
+		cfg.ClaimFor = time.Minute
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 50
@@ -265,11 +278,22 @@ func (s *Sender) sendDue(ctx context.Context) (sent, taken int, err error) {
 	if err := s.recordAccepted(rec); err != nil {
 		return 0, 0, err
 	}
-	due, err := s.st.NextDue(ctx, s.now(), s.cfg.BatchSize)
+	due, err := s.st.ClaimDue(ctx, s.cfg.Claimer, s.now(), s.cfg.BatchSize, s.cfg.ClaimFor)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read outbox: %w", err)
 	}
 	taken = len(due)
+	// Whatever of the batch is left unsent when it ends (a stop, a broken
+	// connection) is given back at once, free for any gateway to send.
+	defer func() {
+		ids := make([]int64, len(due))
+		for i, m := range due {
+			ids[i] = m.ID
+		}
+		if err := s.st.ReleaseClaims(rec, s.cfg.Claimer, ids); err != nil {
+			s.log.Warn("outbox: give back unsent mails", "error", err)
+		}
+	}()
 	budget, err := s.budgetLeft(ctx)
 	if err != nil {
 		return 0, taken, err
@@ -320,8 +344,17 @@ func (s *Sender) sendDue(ctx context.Context) (sent, taken int, err error) {
 	}()
 	for _, r := range batch {
 		if ctx.Err() != nil {
-			// The rest stay queued and due, untouched.
+			// The rest stay queued and due, untouched (and given back).
 			return sent, taken, nil
+		}
+		// Another gateway sharing the outbox sends a mail whose claim ran
+		// out: this one must not send it too.
+		if ok, err := s.st.RenewClaim(rec, r.m.ID, s.cfg.Claimer, s.cfg.ClaimFor); err != nil || !ok {
+			if err != nil {
+				return sent, taken, fmt.Errorf("renew claim on outbox mail %d: %w", r.m.ID, err)
+			}
+			s.log.Warn("outbox: claim on a mail ran out before it was sent; left to the gateway that has it", s.attrs(r.m)...)
+			continue
 		}
 		start := time.Now()
 		refused, err := transact(c, r.m.From, r.m.Recipients, r.msg)
@@ -508,4 +541,11 @@ func (s *Sender) refreshBacklog(ctx context.Context) {
 	s.mu.Lock()
 	s.status.Backlog = b
 	s.mu.Unlock()
+}
+
+// randomClaimer names a sender that was given no name.
+func randomClaimer() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return "sender-" + hex.EncodeToString(b)
 }

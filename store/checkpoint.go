@@ -34,7 +34,7 @@ func (tx *Tx) AdvanceCheckpoint(ctx context.Context, o Origin, at time.Time) err
 	_, err := exec(ctx, tx.tx, "advance checkpoint",
 		`INSERT INTO checkpoints (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?)
 		 ON CONFLICT (mailbox) DO UPDATE SET
-		   last_uid = CASE WHEN uid_validity = excluded.uid_validity THEN max(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
+		   last_uid = CASE WHEN checkpoints.uid_validity = excluded.uid_validity THEN (CASE WHEN excluded.last_uid > checkpoints.last_uid THEN excluded.last_uid ELSE checkpoints.last_uid END) ELSE excluded.last_uid END,
 		   uid_validity = excluded.uid_validity,
 		   updated_at = excluded.updated_at`,
 		o.Mailbox, o.UIDValidity, o.UID, tstr(at))

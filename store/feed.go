@@ -50,7 +50,7 @@ func (s *Store) FeedTickets(ctx context.Context) ([]FeedTicket, error) {
 		 LEFT JOIN contacts c ON c.id = t.institution
 		 JOIN sightings s ON s.ticket = t.number AND s.pending = 0
 		 JOIN indicators i ON i.id = s.indicator
-		 GROUP BY t.number, i.id
+		 GROUP BY t.number, i.id, c.id
 		 ORDER BY t.number, i.type, i.value`)
 	if err != nil {
 		return nil, fmt.Errorf("feed tickets: %w", err)

@@ -35,11 +35,10 @@ func (tx *Tx) AddSightings(ctx context.Context, n, mail int64, ss []Sighting, at
 			`INSERT INTO sightings (indicator, ticket, layer, first_mail, last_mail, first_seen, last_seen, sources, pending, pending_from)
 			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			 ON CONFLICT (indicator, ticket, layer) DO UPDATE SET
-			   last_mail = excluded.last_mail, last_seen = excluded.last_seen, count = count + 1,
-			   sources = (SELECT json_group_array(value) FROM (
-			     SELECT value FROM json_each(sightings.sources) UNION SELECT value FROM json_each(excluded.sources))),
+			   last_mail = excluded.last_mail, last_seen = excluded.last_seen, count = sightings.count + 1,
+			   sources = `+tx.d.jsonUnion("sightings.sources", "excluded.sources")+`,
 			   pending_from = CASE WHEN sightings.pending = 1 AND excluded.pending = 1 THEN sightings.pending_from ELSE '' END,
-			   pending = min(sightings.pending, excluded.pending)`,
+			   pending = CASE WHEN excluded.pending < sightings.pending THEN excluded.pending ELSE sightings.pending END`,
 			id, n, s.Layer, mail, mail, when, when, jstr(sources), pending, from); err != nil {
 			return err
 		}
@@ -82,7 +81,7 @@ func correlate(ctx context.Context, q querier, n int64, public bool) ([]Correlat
 		 JOIN sightings o ON o.indicator = s.indicator AND o.ticket <> s.ticket AND o.pending = 0
 		 JOIN tickets ot ON ot.number = o.ticket
 		 WHERE s.ticket = ? AND s.pending = 0`+where+`
-		 GROUP BY s.indicator, o.ticket
+		 GROUP BY s.indicator, o.ticket, i.type, i.value
 		 ORDER BY i.type, i.value, o.ticket`, n)
 	if err != nil {
 		return nil, fmt.Errorf("correlate ticket %d: %w", n, err)
@@ -112,18 +111,19 @@ func correlate(ctx context.Context, q querier, n int64, public bool) ([]Correlat
 }
 
 func ticketIndicators(ctx context.Context, q querier, n int64) ([]TicketIndicator, error) {
+	d := q.sqlDialect()
 	rows, err := q.QueryContext(ctx,
 		`SELECT i.type, i.value,
-		   EXISTS (SELECT 1 FROM verifications v WHERE v.indicator = i.id AND v.ticket = s.ticket),
-		   group_concat(s.layer), MIN(s.first_seen), MAX(s.last_seen), SUM(s.count),
-		   (SELECT json_group_array(DISTINCT j.value) FROM sightings s2, json_each(s2.sources) j
-		    WHERE s2.indicator = i.id AND s2.ticket = ?),
+		   EXISTS (SELECT 1 FROM verifications v WHERE v.indicator = i.id AND v.ticket = ?),
+		   `+d.groupConcat("s.layer", false)+`, MIN(s.first_seen), MAX(s.last_seen), CAST(SUM(s.count) AS BIGINT),
+		   `+d.jsonDistinct("j.value", `FROM sightings s2, `+d.jsonElements("s2.sources", "j")+`
+		    WHERE s2.indicator = i.id AND s2.ticket = ?`)+`,
 		   MIN(s.pending),
-		   (SELECT json_group_array(DISTINCT s3.pending_from) FROM sightings s3
-		    WHERE s3.indicator = i.id AND s3.ticket = ? AND s3.pending = 1)
+		   `+d.jsonDistinct("s3.pending_from", `FROM sightings s3
+		    WHERE s3.indicator = i.id AND s3.ticket = ? AND s3.pending = 1`)+`
 		 FROM sightings s JOIN indicators i ON i.id = s.indicator
 		 WHERE s.ticket = ?
-		 GROUP BY i.id ORDER BY MIN(s.first_seen), i.type, i.value`, n, n, n)
+		 GROUP BY i.id, i.type, i.value ORDER BY MIN(s.first_seen), i.type, i.value`, n, n, n, n)
 	if err != nil {
 		return nil, fmt.Errorf("indicators of ticket %d: %w", n, err)
 	}

@@ -44,7 +44,7 @@ func (s *Store) PutKey(ctx context.Context, k Key) error {
 		}
 		for _, a := range k.Addresses {
 			if _, err := exec(ctx, tx.tx, "save key addresses",
-				`INSERT OR IGNORE INTO key_addresses (fingerprint, email) VALUES (?, ?)`,
+				`INSERT INTO key_addresses (fingerprint, email) VALUES (?, ?) ON CONFLICT DO NOTHING`,
 				k.Fingerprint, strings.ToLower(strings.TrimSpace(a))); err != nil {
 				return err
 			}
@@ -115,7 +115,7 @@ func nonNil(s []string) []string {
 // first time, another one for a replay.
 func (tx *Tx) UseSignature(ctx context.Context, digest string, mail int64, at time.Time) (int64, error) {
 	if _, err := exec(ctx, tx.tx, "record signature",
-		`INSERT OR IGNORE INTO signatures_used (digest, mail, at) VALUES (?, ?, ?)`, digest, mail, tstr(at)); err != nil {
+		`INSERT INTO signatures_used (digest, mail, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, digest, mail, tstr(at)); err != nil {
 		return 0, err
 	}
 	var first int64

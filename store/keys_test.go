@@ -2,18 +2,13 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 )
 
 func TestKeys(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTest(t)
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	k := Key{Fingerprint: "AB12", Kind: KeyOpenPGP, Data: []byte("armored"), UserIDs: []string{"CERT <cert@cert.example>"},
 		Addresses: []string{"Cert@cert.example", "soc@cert.example"}, ImportedAt: now}

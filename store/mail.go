@@ -55,14 +55,14 @@ func (tx *Tx) InsertMail(ctx context.Context, m *Mail, raw []byte) (int64, error
 	if parse == "" {
 		parse = "{}"
 	}
-	res, err := exec(ctx, tx.tx, "store mail",
+	id, err := insertID(ctx, tx.tx, "store mail",
 		`INSERT INTO mails (sha256, message_id, sender, subject, date, received_at, kind, parse, errors, disposition)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		m.SHA256, m.MessageID, m.From, m.Subject, date, tstr(m.ReceivedAt), m.Kind, parse, jstr(errs), m.Disposition)
 	if err != nil {
 		return 0, err
 	}
-	m.ID, err = res.LastInsertId()
+	m.ID = id
 	m.Size = int64(len(raw))
 	return m.ID, err
 }
@@ -151,7 +151,7 @@ func (s *Store) Raw(ctx context.Context, sha string) ([]byte, error) {
 // Origins returns where a mail was read, in the order taken.
 func (s *Store) Origins(ctx context.Context, mail int64) ([]Origin, error) {
 	rows, err := s.r.QueryContext(ctx,
-		`SELECT mailbox, uid_validity, uid FROM origins WHERE mail = ? ORDER BY taken_at, rowid`, mail)
+		`SELECT mailbox, uid_validity, uid FROM origins WHERE mail = ? ORDER BY taken_at, mailbox, uid_validity, uid`, mail)
 	if err != nil {
 		return nil, fmt.Errorf("origins of mail %d: %w", mail, err)
 	}

@@ -53,6 +53,7 @@ var seedAt = map[int]string{
 }
 
 func TestMigrations(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 
@@ -61,9 +62,9 @@ func TestMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open empty file: %v", err)
 	}
-	want := schema(t, s.w)
+	want := schema(t, s.w.db)
 	var v int
-	s.w.QueryRow("PRAGMA user_version").Scan(&v)
+	s.w.db.QueryRow("PRAGMA user_version").Scan(&v)
 	if v != SchemaVersion() || v < 2 {
 		t.Fatalf("user_version = %d, want %d", v, SchemaVersion())
 	}
@@ -86,7 +87,7 @@ func TestMigrations(t *testing.T) {
 		if err != nil {
 			t.Fatalf("open version %d: %v", from, err)
 		}
-		if got := schema(t, s.w); got != want {
+		if got := schema(t, s.w.db); got != want {
 			t.Errorf("schema upgraded from version %d differs from a fresh one:\n%s\nwant:\n%s", from, got, want)
 		}
 		c, err := s.Counts(ctx)
@@ -117,6 +118,7 @@ func TestMigrations(t *testing.T) {
 }
 
 func TestOpenNewerSchemaFails(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "new.db")
 	db := rawDB(t, path)
 	if _, err := db.Exec("PRAGMA user_version = 999"); err != nil {
@@ -129,6 +131,7 @@ func TestOpenNewerSchemaFails(t *testing.T) {
 }
 
 func TestPragmas(t *testing.T) {
+	sqliteOnly(t)
 	s := openTest(t)
 	for _, c := range []struct{ pragma, want string }{
 		{"journal_mode", "wal"},
@@ -137,7 +140,7 @@ func TestPragmas(t *testing.T) {
 		{"busy_timeout", "10000"},
 	} {
 		var got string
-		if err := s.w.QueryRow("PRAGMA " + c.pragma).Scan(&got); err != nil {
+		if err := s.w.db.QueryRow("PRAGMA " + c.pragma).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
 		if got != c.want {

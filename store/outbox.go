@@ -34,16 +34,16 @@ func (tx *Tx) Enqueue(ctx context.Context, m *OutboxMail) (int64, error) {
 	if data == "" {
 		data = "{}"
 	}
-	res, err := exec(ctx, tx.tx, "queue mail",
+	id, err := insertID(ctx, tx.tx, "queue mail",
 		`INSERT INTO outbox (ticket, kind, recipients, sender, reply_to, message_id, in_reply_to, refs, subject,
 		   template, data, state, next_attempt_at, last_error, created_at, cause)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		nullInt(m.Ticket), m.Kind, jstr(rcpt), m.From, m.ReplyTo, m.MessageID, m.InReplyTo, jstr(refs), m.Subject,
 		m.Template, data, m.State, tstr(m.NextAttemptAt), m.LastError, tstr(m.CreatedAt), nullInt(m.Cause))
 	if err != nil {
 		return 0, err
 	}
-	m.ID, err = res.LastInsertId()
+	m.ID = id
 	return m.ID, err
 }
 
@@ -173,7 +173,7 @@ func (tx *Tx) SetOutboxData(ctx context.Context, id int64, data []byte) error {
 // the budget of automatic mail was spent, nothing failed.
 func (s *Store) Defer(ctx context.Context, id int64, why string, next time.Time) error {
 	return s.Update(ctx, func(tx *Tx) error {
-		return tx.setOutbox(ctx, id, `last_error = ?, next_attempt_at = ?`, why, tstr(next))
+		return tx.setOutbox(ctx, id, `last_error = ?, next_attempt_at = ?, claim_until = 0`, why, tstr(next))
 	})
 }
 
@@ -197,6 +197,70 @@ func (s *Store) NextDue(ctx context.Context, now time.Time, limit int) ([]Outbox
 		`WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, tstr(now), limit)
 }
 
+// ClaimDue claims up to limit queued mails due at now for sender holder
+// until ttl from now, the longest waiting first, and returns them. A mail
+// claimed by another sender is skipped until its claim runs out (that
+// sender died): on PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED,
+// so that gateways claiming at once each take other mails without
+// waiting on one another; on SQLite the write lock does the same.
+func (s *Store) ClaimDue(ctx context.Context, holder string, now time.Time, limit int, ttl time.Duration) ([]OutboxMail, error) {
+	var ms []OutboxMail
+	lock := ""
+	if s.d == postgresDialect {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	tx, err := s.aux.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox mail: %w", err)
+	}
+	defer tx.Rollback()
+	q := txn{tx: tx, d: s.d}
+	clock := s.d.nowMillis()
+	ms, err = outboxList(ctx, q, `WHERE id IN (SELECT id FROM outbox
+		  WHERE state = 'queued' AND next_attempt_at <= ? AND claim_until < `+clock+`
+		  ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
+		ORDER BY next_attempt_at, id`, tstr(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox mail: %w", err)
+	}
+	for _, m := range ms {
+		if _, err := exec(ctx, q, "claim outbox mail",
+			`UPDATE outbox SET claimed_by = ?, claim_until = `+clock+` + ? WHERE id = ?`, holder, ttl.Milliseconds(), m.ID); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("claim outbox mail: %w", err)
+	}
+	return ms, nil
+}
+
+// RenewClaim extends holder's claim on queued mail id to ttl from now,
+// and says whether holder still has it: a sender checks, just before it
+// sends a mail, that no other gateway took it over meanwhile.
+func (s *Store) RenewClaim(ctx context.Context, id int64, holder string, ttl time.Duration) (bool, error) {
+	res, err := exec(ctx, s.aux, "renew claim",
+		`UPDATE outbox SET claim_until = `+s.d.nowMillis()+` + ? WHERE id = ? AND claimed_by = ? AND state = 'queued'
+		   AND claim_until > `+s.d.nowMillis(), ttl.Milliseconds(), id, holder)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ReleaseClaims gives back holder's claims on the mails ids, left unsent
+// (the sender stops): another gateway may send them at once.
+func (s *Store) ReleaseClaims(ctx context.Context, holder string, ids []int64) error {
+	for _, id := range ids {
+		if _, err := exec(ctx, s.aux, "release claim",
+			`UPDATE outbox SET claim_until = 0 WHERE id = ? AND claimed_by = ? AND state = 'queued'`, id, holder); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // MarkSent records that mail id was accepted by the submission server.
 func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
 	return s.Update(ctx, func(tx *Tx) error {
@@ -211,7 +275,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, cause error, next time.
 		msg = cause.Error()
 	}
 	return s.Update(ctx, func(tx *Tx) error {
-		return tx.setOutbox(ctx, id, `attempts = attempts + 1, last_error = ?, next_attempt_at = ?`, msg, tstr(next))
+		return tx.setOutbox(ctx, id, `attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claim_until = 0`, msg, tstr(next))
 	})
 }
 

@@ -3,22 +3,17 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 )
 
 func TestPurge(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTest(t)
 	old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	recent := old.AddDate(0, 7, 0)
 	var oldMail, newMail int64
-	err = st.Update(ctx, func(tx *Tx) error {
+	err := st.Update(ctx, func(tx *Tx) error {
 		var err error
 		oldMail, err = tx.InsertMail(ctx, &Mail{SHA256: "aa", MessageID: "old@x", ReceivedAt: old, Kind: "report", Parse: []byte(`{"text":"secret words"}`)}, []byte("old mail"))
 		if err != nil {

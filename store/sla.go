@@ -121,7 +121,7 @@ func (tx *Tx) Correlated(ctx context.Context, n int64) (int, error) {
 func (tx *Tx) StartWait(ctx context.Context, n int64, since, until time.Time, reason, by string) error {
 	_, err := exec(ctx, tx.tx, "start wait",
 		`INSERT INTO sla_waits (ticket, since, until, reason, by) VALUES (?, ?, ?, ?, ?)
-		 ON CONFLICT (ticket) DO UPDATE SET since = CASE WHEN since = '' THEN excluded.since ELSE since END,
+		 ON CONFLICT (ticket) DO UPDATE SET since = CASE WHEN sla_waits.since = '' THEN excluded.since ELSE sla_waits.since END,
 		   until = excluded.until, reason = excluded.reason, by = excluded.by`,
 		n, tstr(since), tstr(until), reason, strings.ToLower(by))
 	return err
@@ -164,7 +164,7 @@ func (tx *Tx) slaStateChanged(ctx context.Context, old Ticket, state State, at t
 		closed := max(at.Sub(old.ClosedAt), 0).Milliseconds()
 		if _, err := exec(ctx, tx.tx, "reopen clock",
 			`INSERT INTO sla_waits (ticket, paused) VALUES (?, ?)
-			 ON CONFLICT (ticket) DO UPDATE SET paused = paused + excluded.paused`, old.Number, closed); err != nil {
+			 ON CONFLICT (ticket) DO UPDATE SET paused = sla_waits.paused + excluded.paused`, old.Number, closed); err != nil {
 			return err
 		}
 		_, err := exec(ctx, tx.tx, "reopen reminders",
@@ -269,12 +269,11 @@ type Campaign struct {
 // of at least two institutions (or reporter domains) share, the most
 // widely shared first, at most limit.
 func (tx *Tx) Campaigns(ctx context.Context, since time.Time, limit int) ([]Campaign, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT i.type, i.value,
-		  count(DISTINCT COALESCE('c' || t.institution, 'd' || lower(substr(t.reporter, instr(t.reporter, '@') + 1)))) AS n,
-		  group_concat(DISTINCT t.number)
+	n := `count(DISTINCT COALESCE('c' || t.institution, 'd' || lower(substr(t.reporter, ` + tx.d.strpos("t.reporter", "'@'") + ` + 1))))`
+	rows, err := tx.tx.QueryContext(ctx, `SELECT i.type, i.value, `+n+`, `+tx.d.groupConcat("t.number", true)+`
 		FROM sightings s JOIN indicators i ON i.id = s.indicator JOIN tickets t ON t.number = s.ticket
 		WHERE s.pending = 0 AND i.id IN (SELECT indicator FROM sightings WHERE last_seen >= ? AND pending = 0)
-		GROUP BY i.id HAVING n >= 2 ORDER BY n DESC, i.type, i.value LIMIT ?`, tstr(since), limit)
+		GROUP BY i.id, i.type, i.value HAVING `+n+` >= 2 ORDER BY 3 DESC, i.type, i.value LIMIT ?`, tstr(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("find campaigns: %w", err)
 	}
@@ -316,7 +315,7 @@ func (tx *Tx) PendingTakedowns(ctx context.Context, limit int) ([]PendingTakedow
 		UNION ALL
 		SELECT ticket, '', '', '', 'looking up', created_at FROM takedown_jobs WHERE state = 'pending'`
 	var total int
-	if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM (`+pending+`)`).Scan(&total); err != nil {
+	if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM (`+pending+`) AS p`).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count pending takedowns: %w", err)
 	}
 	rows, err := tx.tx.QueryContext(ctx, pending+` ORDER BY 6, 1 LIMIT ?`, limit)

@@ -1,7 +1,8 @@
-// Package store implements the gateway's durable state on SQLite: mail as
-// received and where it came from, tickets with their participants, mails
-// and append-only events, indicators and their sightings, contacts, the
-// outbox and IMAP mailbox checkpoints.
+// Package store implements the gateway's durable state on SQLite (the
+// default, one file) or PostgreSQL (for several gateways sharing one
+// store): mail as received and where it came from, tickets with their
+// participants, mails and append-only events, indicators and their
+// sightings, contacts, the outbox and IMAP mailbox checkpoints.
 //
 // Every change is made inside one transaction (Store.Update), so that a
 // mail, the ticket change it causes and the mails it queues are committed
@@ -14,20 +15,36 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/url"
+	"strings"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" database/sql driver
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Store is an open database. Writes go through one connection, one
-// transaction at a time; reads use a pool of their own.
+// Store is an open database. On SQLite, writes go through one connection,
+// one transaction at a time, and reads use a pool of their own. On
+// PostgreSQL one pool serves both, and write transactions still run one
+// at a time across every gateway sharing the store (see Update).
 type Store struct {
-	path string
-	w    *sql.DB // the one writer
-	r    *sql.DB // readers
+	path string // the file, or the URL without its password
+	d    dialect
+	w    conn // the writer
+	r    conn // readers
+	// aux writes the lease and the outbox claims. On SQLite it is a
+	// writer connection of its own, so that a lease renewal or a claim
+	// waiting on a lock held by another process never queues the intake's
+	// transaction behind it in the pool (each waits at SQLite's lock, up to
+	// the busy timeout, on its own); on PostgreSQL it is the one pool.
+	aux conn
+	// writerKey is the advisory lock that serializes write transactions
+	// on PostgreSQL, one per schema.
+	writerKey int64
 }
 
 // dsn builds the connection string for path. Every setting is
@@ -50,9 +67,22 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-// Open opens the database at path, creating it if needed, and brings its
-// schema to the latest version.
-func Open(ctx context.Context, path string) (*Store, error) {
+// IsPostgres says whether where names a PostgreSQL store (a postgres://
+// or postgresql:// URL) rather than a SQLite file.
+func IsPostgres(where string) bool {
+	return strings.HasPrefix(where, "postgres://") || strings.HasPrefix(where, "postgresql://")
+}
+
+// Open opens the store at where, a SQLite file (created if needed) or a
+// PostgreSQL URL, and brings its schema to the latest version.
+func Open(ctx context.Context, where string) (*Store, error) {
+	if IsPostgres(where) {
+		return OpenPostgres(ctx, where, "")
+	}
+	return openSQLite(ctx, where)
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
 	w, err := sql.Open("sqlite3", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -60,7 +90,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, w, SchemaVersion()); err != nil {
+	s := &Store{path: path, d: sqliteDialect, w: conn{w, sqliteDialect}}
+	if err := s.migrate(ctx, SchemaVersion()); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -70,21 +101,84 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	return &Store{path: path, w: w, r: r}, nil
+	s.r = conn{r, sqliteDialect}
+	aux, err := sql.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	aux.SetMaxOpenConns(1)
+	s.aux = conn{aux, sqliteDialect}
+	return s, nil
+}
+
+// OpenPostgres opens the PostgreSQL store at rawURL, with password unless
+// it is empty (then the URL's, or PGPASSWORD, or ~/.pgpass), and brings its
+// schema to the latest version. The schema is the connection's
+// search_path: several leagues, or tests, can share one database.
+func OpenPostgres(ctx context.Context, rawURL, password string) (*Store, error) {
+	shown := redactURL(rawURL)
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", shown, err)
+	}
+	if password != "" {
+		cfg.Password = password
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(8)
+	s := &Store{path: shown, d: postgresDialect, w: conn{db, postgresDialect}, r: conn{db, postgresDialect}, aux: conn{db, postgresDialect}}
+	var schema string
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", shown, err)
+	}
+	s.writerKey = lockKey(schema, "writer")
+	if err := s.migrate(ctx, SchemaVersion()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", shown, err)
+	}
+	return s, nil
+}
+
+// lockKey names an advisory lock of schema: PostgreSQL's advisory locks
+// are per database, our tables per schema.
+func lockKey(schema, what string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("leaguemail\x00" + schema + "\x00" + what))
+	return int64(h.Sum64())
+}
+
+// redactURL is rawURL without its password, for logs and errors.
+func redactURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "postgres://(unreadable URL)"
+	}
+	return u.Redacted()
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	if s.d == postgresDialect {
+		return s.w.db.Close()
+	}
+	return errors.Join(s.r.db.Close(), s.aux.db.Close(), s.w.db.Close())
 }
 
-// Path returns the file the store was opened from.
+// Path returns the file the store was opened from, or its URL without the
+// password.
 func (s *Store) Path() string { return s.path }
 
-// querier is what both *sql.DB and *sql.Tx offer: every read is written
-// once against it and serves Store and Tx alike.
+// Dialect returns "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.String() }
+
+// querier is what both conn and txn offer: every read is written once
+// against it and serves Store and Tx alike.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	sqlDialect() dialect
 }

@@ -13,7 +13,11 @@ var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 func openTest(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	where := filepath.Join(t.TempDir(), "test.db")
+	if backend != nil {
+		where = backend.Schema(t)
+	}
+	s, err := Open(context.Background(), where)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,9 +160,10 @@ func TestRollbackLeavesNothing(t *testing.T) {
 	if c != (Counts{}) {
 		t.Errorf("after rollback: %+v", c)
 	}
-	// The ticket number was not used up.
+	// The ticket number was not used up on SQLite. PostgreSQL's sequences
+	// are not transactional: a rolled-back ticket leaves a gap there.
 	n, _ := newTicket(t, s, "s2", "a@h.example")
-	if n != 1 {
+	if want := int64(1); n != want && !(backend != nil && n == want+1) {
 		t.Errorf("first ticket after a rollback is #%d", n)
 	}
 }
@@ -287,7 +292,10 @@ func TestOutbox(t *testing.T) {
 	if states != "failed sent suppressed " {
 		t.Errorf("states = %q", states)
 	}
-	ev, _ := s.Events(ctx, n)
+	ev, err := s.Events(ctx, n)
+	if err != nil || len(ev) == 0 {
+		t.Fatalf("events of #%d: %v, %v", n, ev, err)
+	}
 	last := ev[len(ev)-1]
 	if last.Kind != "delivery-failed" || !strings.Contains(last.Detail, "550 no such user") {
 		t.Errorf("last event = %+v", last)

@@ -102,14 +102,14 @@ func (tx *Tx) AddTakedownJob(ctx context.Context, j *TakedownJob) (int64, error)
 	if vals == nil {
 		vals = []IndicatorKey{}
 	}
-	res, err := exec(ctx, tx.tx, "record takedown",
+	id, err := insertID(ctx, tx.tx, "record takedown",
 		`INSERT INTO takedown_jobs (ticket, requested_by, mail, value_list, force, state, next_attempt_at, created_at)
-		 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+		 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING id`,
 		j.Ticket, j.RequestedBy, nullInt(j.Mail), jstr(vals), btoi(j.Force), tstr(j.CreatedAt), tstr(j.CreatedAt))
 	if err != nil {
 		return 0, err
 	}
-	j.ID, err = res.LastInsertId()
+	j.ID = id
 	return j.ID, err
 }
 
@@ -188,15 +188,15 @@ func (tx *Tx) AddTakedownRequest(ctx context.Context, r *TakedownRequest) (int64
 	if r.State == "" {
 		r.State = "requested"
 	}
-	res, err := exec(ctx, tx.tx, "record takedown request",
+	id, err := insertID(ctx, tx.tx, "record takedown request",
 		`INSERT INTO takedown_requests (ticket, job, type, value, contact, contact_name, source, outbox, state, requested_at, updated_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		r.Ticket, nullInt(r.Job), r.Type, r.Value, r.Contact, r.ContactName, r.Source, nullInt(r.Outbox), r.State,
 		tstr(r.RequestedAt), tstr(r.RequestedAt))
 	if err != nil {
 		return 0, err
 	}
-	r.ID, err = res.LastInsertId()
+	r.ID = id
 	return r.ID, err
 }
 
@@ -311,13 +311,13 @@ func (tx *Tx) UpdateWatch(ctx context.Context, w Watch) error {
 
 // AddCheck records the result of one check.
 func (tx *Tx) AddCheck(ctx context.Context, c *Check) error {
-	res, err := exec(ctx, tx.tx, "record check",
-		`INSERT INTO takedown_checks (ticket, url, at, status, final_url, verdict, error) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	id, err := insertID(ctx, tx.tx, "record check",
+		`INSERT INTO takedown_checks (ticket, url, at, status, final_url, verdict, error) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		c.Ticket, c.URL, tstr(c.At), c.Status, c.FinalURL, c.Verdict, c.Error)
 	if err != nil {
 		return err
 	}
-	c.ID, err = res.LastInsertId()
+	c.ID = id
 	return err
 }
 

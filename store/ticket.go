@@ -25,17 +25,15 @@ func (tx *Tx) OpenTicket(ctx context.Context, t *Ticket, ev Event) (int64, error
 	if t.Institution != nil {
 		inst = t.Institution.ID
 	}
-	res, err := exec(ctx, tx.tx, "open ticket",
+	id, err := insertID(ctx, tx.tx, "open ticket",
 		`INSERT INTO tickets (state, subject, reporter, reporter_name, institution, opened_by, follows, flagged, severity, tlp, created_at, updated_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING number`,
 		t.State, t.Subject, t.Reporter, t.ReporterName, nullInt(inst), nullInt(t.OpenedBy), nullInt(t.Follows),
 		btoi(t.Flagged), t.Severity, t.TLP, tstr(t.CreatedAt), tstr(t.UpdatedAt))
 	if err != nil {
 		return 0, err
 	}
-	if t.Number, err = res.LastInsertId(); err != nil {
-		return 0, fmt.Errorf("open ticket: %w", err)
-	}
+	t.Number = id
 	ev.Ticket, ev.Kind = t.Number, "opened"
 	if ev.At.IsZero() {
 		ev.At = t.CreatedAt
@@ -175,11 +173,11 @@ func (tx *Tx) AddEvent(ctx context.Context, ev Event) (int64, error) {
 	if ev.Actor == "" {
 		ev.Actor = "leaguemail"
 	}
-	res, err := exec(ctx, tx.tx, "record event",
-		`INSERT INTO events (ticket, at, actor, kind, mail, detail, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	id, err := insertID(ctx, tx.tx, "record event",
+		`INSERT INTO events (ticket, at, actor, kind, mail, detail, data) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		ev.Ticket, tstr(ev.At), ev.Actor, ev.Kind, nullInt(ev.Mail), ev.Detail, data)
 	if err != nil {
 		return 0, err
 	}
-	return res.LastInsertId()
+	return id, nil
 }

@@ -9,68 +9,45 @@ import (
 // Tx is a write transaction. It is only valid inside the function given
 // to Update.
 type Tx struct {
-	tx *stmtTx
-}
-
-// stmtTx is a transaction that prepares each statement once: a group
-// commit runs the same few dozen statements for every mail of the group,
-// and SQLite's prepare cost about as much as the statements' work.
-type stmtTx struct {
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
-}
-
-// maxStmts bounds the statements kept by one transaction (queries with IN
-// lists differ by the length of the list).
-const maxStmts = 256
-
-func (t *stmtTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := t.stmts[query]; ok {
-		return st, nil
-	}
-	st, err := t.tx.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if len(t.stmts) < maxStmts {
-		t.stmts[query] = st
-	}
-	return st, nil
-}
-
-func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := t.stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
-}
-
-func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := t.stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
-}
-
-// QueryRowContext, as sql's, reports a prepare error from Scan.
-func (t *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := t.stmt(ctx, query)
-	if err != nil {
-		return t.tx.QueryRowContext(ctx, query, args...)
-	}
-	return st.QueryRowContext(ctx, args...)
+	tx txn
+	d  dialect
 }
 
 // Update runs fn in one write transaction, committed if fn returns nil and
-// rolled back otherwise. Write transactions run one at a time.
+// rolled back otherwise. Write transactions run one at a time: on SQLite
+// the file's write lock, taken at BEGIN, makes it so; on PostgreSQL a
+// transaction-scoped advisory lock taken first thing does the same across
+// every gateway sharing the store, so that the rules written for one
+// writer (one acknowledgement per report, rate limits that count rows,
+// a checkpoint that only rises) hold for all of them.
+//
+// A ctx that carries a fence (WithFence) makes the transaction check,
+// first, that the lease it names is still held: a leader that lost its
+// lease commits nothing more.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
-	sqltx, err := s.w.BeginTx(ctx, nil)
+	return s.update(ctx, s.w, fn)
+}
+
+// update is Update on the writer c.
+func (s *Store) update(ctx context.Context, c conn, fn func(tx *Tx) error) error {
+	sqltx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Tx{tx: &stmtTx{tx: sqltx, stmts: map[string]*sql.Stmt{}}}); err != nil {
+	tx := &Tx{tx: txn{tx: sqltx, d: s.d, stmts: map[string]*sql.Stmt{}}, d: s.d}
+	if s.d == postgresDialect {
+		if _, err := sqltx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, s.writerKey); err != nil {
+			sqltx.Rollback()
+			return fmt.Errorf("begin: take the writer lock: %w", err)
+		}
+	}
+	if f, ok := ctx.Value(fenceKey{}).(*Lease); ok {
+		if err := tx.checkLease(ctx, f); err != nil {
+			sqltx.Rollback()
+			return err
+		}
+	}
+	if err := fn(tx); err != nil {
 		sqltx.Rollback()
 		return err
 	}
@@ -87,4 +64,15 @@ func exec(ctx context.Context, q querier, what, query string, args ...any) (sql.
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return res, nil
+}
+
+// insertID runs an INSERT ... RETURNING of one column and returns its
+// value: the new row's number, in the words both stores agree on (the
+// PostgreSQL driver has no LastInsertId).
+func insertID(ctx context.Context, q querier, what, query string, args ...any) (int64, error) {
+	var id int64
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&id); err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	return id, nil
 }

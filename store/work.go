@@ -164,7 +164,7 @@ func (tx *Tx) AcceptSightings(ctx context.Context, n int64, keys []IndicatorKey)
 // step with the verifications.
 func (tx *Tx) syncVerified(ctx context.Context, id int64) error {
 	_, err := exec(ctx, tx.tx, "verify indicator",
-		`UPDATE indicators SET verified = EXISTS (SELECT 1 FROM verifications WHERE indicator = ?) WHERE id = ?`, id, id)
+		`UPDATE indicators SET verified = CASE WHEN EXISTS (SELECT 1 FROM verifications WHERE indicator = ?) THEN 1 ELSE 0 END WHERE id = ?`, id, id)
 	return err
 }
 
@@ -263,14 +263,13 @@ func (tx *Tx) Merge(ctx context.Context, from, into int64, at time.Time) (Merged
 		 FROM sightings WHERE ticket = ? ORDER BY indicator, layer
 		 ON CONFLICT (indicator, ticket, layer) DO UPDATE SET
 		   pending_from = CASE WHEN sightings.pending = 1 AND excluded.pending = 1 THEN sightings.pending_from ELSE '' END,
-		   pending = min(sightings.pending, excluded.pending),
+		   pending = CASE WHEN excluded.pending < sightings.pending THEN excluded.pending ELSE sightings.pending END,
 		   first_mail = CASE WHEN excluded.first_seen < sightings.first_seen THEN excluded.first_mail ELSE sightings.first_mail END,
-		   first_seen = min(sightings.first_seen, excluded.first_seen),
+		   first_seen = CASE WHEN excluded.first_seen < sightings.first_seen THEN excluded.first_seen ELSE sightings.first_seen END,
 		   last_mail = CASE WHEN excluded.last_seen > sightings.last_seen THEN excluded.last_mail ELSE sightings.last_mail END,
-		   last_seen = max(sightings.last_seen, excluded.last_seen),
+		   last_seen = CASE WHEN excluded.last_seen > sightings.last_seen THEN excluded.last_seen ELSE sightings.last_seen END,
 		   count = sightings.count + excluded.count,
-		   sources = (SELECT json_group_array(value) FROM (
-		     SELECT value FROM json_each(sightings.sources) UNION SELECT value FROM json_each(excluded.sources)))`,
+		   sources = `+tx.d.jsonUnion("sightings.sources", "excluded.sources"),
 		into, from)
 	if err != nil {
 		return m, err

@@ -43,7 +43,11 @@ type harness struct {
 func newHarness(t *testing.T, adjust ...func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, ctx: context.Background(), now: t0, msgs: map[string]*parser.Message{}}
-	st, err := store.Open(h.ctx, filepath.Join(t.TempDir(), "test.db"))
+	where := filepath.Join(t.TempDir(), "test.db")
+	if backend != nil {
+		where = backend.Schema(t)
+	}
+	st, err := store.Open(h.ctx, where)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// Opening creates a missing store: an export from a mistyped path
 	// would be a silently empty feed.
-	if _, err := os.Stat(cfg.Store.Path); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(cfg.Store.Path); cfg.Store.URL == "" && errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("no store at %s; check --db or [store] path", cfg.Store.Path)
 	}
 	st, err := so.open(ctx)

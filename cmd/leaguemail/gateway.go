@@ -51,6 +51,9 @@ type gateway struct {
 	warn *warninglists.Set
 	// takedown works #takedown jobs and checks the URLs (takedown.go).
 	takedown *takedown.Service
+	// leader says whether this gateway runs the intake and the timers
+	// (leader.go).
+	leader *leadership
 	// taxii is the TAXII 2.1 server on the listener.
 	taxii *taxii.Server
 }
@@ -58,7 +61,7 @@ type gateway struct {
 // newGateway builds every part from the config and checks it all: a
 // mistake names the config key and stops the gateway before it starts.
 func newGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) (*gateway, error) {
-	st, err := store.Open(ctx, cfg.Store.Path)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, cfg.Errorf("store.path", "%v", err)
 	}
@@ -75,6 +78,11 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 	g = &gateway{cfg: cfg, log: log, st: st, reg: prometheus.NewRegistry()}
 	g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g.m = newGatewayMetrics(g.reg, g.st)
+	failover := cfg.Store.Failover.Duration
+	if failover <= 0 {
+		failover = 15 * time.Second
+	}
+	g.leader = newLeadership(st, failover, g.reg, func(msg string, args ...any) { log.Info(msg, args...) })
 	if g.warn, err = loadWarninglists(cfg, log); err != nil {
 		return nil, err
 	}
@@ -117,9 +125,11 @@ func buildGateway(cfg *config.Config, log *slog.Logger, st *store.Store) (g *gat
 		CAFile: cfg.SMTP.CAFile, HelloName: cfg.SMTP.Helo, TemplatesDir: cfg.Templates.Dir,
 		MinBackoff: cfg.SMTP.RetryMin.Duration, MaxBackoff: cfg.SMTP.RetryMax.Duration,
 		AutoMailsPerHour: cfg.Triage.AutoMailsPerHour,
-		Crypto:           g.crypto.notify(cfg),
-		DKIM:             notify.DKIM{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile},
-		Auth:             smtpAuth, Tokens: smtpTokens,
+		// Mails claimed by a gateway that died go back after four failovers.
+		Claimer: g.leader.holder, ClaimFor: 4 * failover,
+		Crypto: g.crypto.notify(cfg),
+		DKIM:   notify.DKIM{Domain: cfg.SMTP.DKIMDomain, Selector: cfg.SMTP.DKIMSelector, KeyFile: cfg.SMTP.DKIMKeyFile},
+		Auth:   smtpAuth, Tokens: smtpTokens,
 		Registerer: g.reg, Logger: log,
 	})
 	if err != nil {
@@ -316,15 +326,37 @@ func (g *gateway) run(ctx context.Context) error {
 			}
 		}()
 	}
-	for _, in := range g.intakes {
-		start("imap "+in.Name(), in.Run)
-	}
 	start("outbox", g.sender.Run)
-	start("takedown", g.takedown.Run)
+	// Every gateway writes the feeds it serves on /feeds/: they only read
+	// the store, and a standby behind the same load balancer must not
+	// serve stale files.
 	if g.feeds != nil {
 		start("feeds", g.feeds.Run)
 	}
-	start("sla", g.sla.Run)
+	// The intake and the timers run in the one gateway that leads, under
+	// a context that ends (and fences its writes) when the lease is lost.
+	start("leader", func(ctx context.Context) error {
+		g.leader.run(ctx, func(lctx context.Context) {
+			var lw sync.WaitGroup
+			part := func(name string, fn func(context.Context) error) {
+				lw.Add(1)
+				go func() {
+					defer lw.Done()
+					err := fn(lctx)
+					if err != nil && lctx.Err() == nil && !isLostLease(err) {
+						cancel(fmt.Errorf("%s: %w", name, err))
+					}
+				}()
+			}
+			for _, in := range g.intakes {
+				part("imap "+in.Name(), in.Run)
+			}
+			part("takedown", g.takedown.Run)
+			part("sla", g.sla.Run)
+			lw.Wait()
+		})
+		return nil
+	})
 	if g.http != nil {
 		ln, err := g.listen(ctx)
 		if err != nil {

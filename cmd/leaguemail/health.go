@@ -58,11 +58,16 @@ func newGatewayMetrics(reg prometheus.Registerer, st *store.Store) *gatewayMetri
 // health is what /healthz answers: whether each mailbox is connected, how
 // the last SMTP attempt went, and the outbox backlog.
 type health struct {
-	Status string        `json:"status"` // ok, or degraded with the reasons in problems
-	Time   time.Time     `json:"time"`
-	IMAP   []imapHealth  `json:"imap"`
-	SMTP   any           `json:"smtp"`
-	Store  string        `json:"store"`
+	Status string       `json:"status"` // ok, or degraded with the reasons in problems
+	Time   time.Time    `json:"time"`
+	IMAP   []imapHealth `json:"imap"`
+	SMTP   any          `json:"smtp"`
+	Store  string       `json:"store"`
+	// Role is leader (this gateway runs the IMAP intake and the timers) or
+	// standby (it sends from the shared outbox and waits to take over);
+	// Leader names the gateway that leads.
+	Role   string        `json:"role"`
+	Leader string        `json:"leader,omitempty"`
 	OAuth  *oauth.Status `json:"oauth,omitempty"`
 	Issues []string      `json:"problems,omitempty"`
 }
@@ -104,7 +109,12 @@ func mailboxHealth(s mailin.Status) (imapHealth, []string) {
 // so that a monitor pages someone while mail is not flowing.
 func (g *gateway) healthz(w http.ResponseWriter, r *http.Request) {
 	h := health{Status: "ok", Time: time.Now().UTC(), Store: "ok"}
+	role, lease := g.leader.Role()
+	h.Role, h.Leader = role, lease.Holder
 	for _, in := range g.intakes {
+		if role != "leader" {
+			break // a standby reads no mailbox: nothing is wrong with that
+		}
 		ih, issues := mailboxHealth(in.Status())
 		h.IMAP = append(h.IMAP, ih)
 		h.Issues = append(h.Issues, issues...)

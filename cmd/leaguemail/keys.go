@@ -109,7 +109,7 @@ func importKeys(ctx context.Context, so storeOptions, paths []string, stdout io.
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Store.Path)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("%w; check --db or [store] path", err)
 	}
@@ -232,7 +232,7 @@ func listKeys(ctx context.Context, so storeOptions, asJSON bool, stdout io.Write
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Store.Path)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("%w; check --db or [store] path", err)
 	}

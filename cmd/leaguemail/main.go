@@ -42,6 +42,7 @@ func commands() []command {
 		{"taxii", "API keys of the TAXII 2.1 server: taxii keys add NAME --tlp amber [--country FR] [--sector health] | taxii keys list | taxii keys revoke NAME", runTAXII},
 		{"export", "write the STIX 2.1, MISP or CSV feed: export --format stix|misp|csv --out PATH", runExport},
 		{"purge", "drop raw mail past retention, keep tickets: purge --older-than 180d", runPurge},
+		{"migrate", "copy a SQLite store into an empty PostgreSQL one, checked: migrate --from sqlite:PATH --to postgres://...", runMigrate},
 	}
 }
 

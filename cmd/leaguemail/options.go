@@ -37,7 +37,11 @@ func (o *storeOptions) load() (*config.Config, error) {
 		return nil, err
 	}
 	if o.db != "" {
-		cfg.Store.Path = o.db
+		if store.IsPostgres(o.db) {
+			cfg.Store.URL, cfg.Store.Path = o.db, ""
+		} else {
+			cfg.Store.Path, cfg.Store.URL = o.db, ""
+		}
 	}
 	cfg.Defaults()
 	return cfg, nil
@@ -48,11 +52,21 @@ func (o *storeOptions) open(ctx context.Context) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.Store.Path)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w; check --db or [store] path", err)
+		return nil, fmt.Errorf("%w; check --db or [store] path or url", err)
 	}
 	return st, nil
+}
+
+// openStore opens the store the config names: its SQLite file, or its
+// PostgreSQL database.
+func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	where, err := cfg.Store.Where()
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, where)
 }
 
 // parseArgs parses flags given before, between or after the positional

@@ -105,7 +105,7 @@ func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer g.close()
-	fmt.Fprintf(stdout, "config: ok (store %s, %d mailbox(es), league %s, %s)\n", cfg.Store.Path, len(g.intakes), cfg.League.Address, g.crypto)
+	fmt.Fprintf(stdout, "config: ok (store %s, %d mailbox(es), league %s, %s)\n", g.st.Path(), len(g.intakes), cfg.League.Address, g.crypto)
 	if *offline {
 		return nil
 	}

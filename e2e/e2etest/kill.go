@@ -35,5 +35,5 @@ func (g *Gateway) Exited() (bool, error) {
 // scenario that restarts the gateway many times prints it once.
 func (e *Env) Respawn(prev *Gateway) *Gateway {
 	e.T.Helper()
-	return e.spawn(prev.URL, prev.LogFile, false)
+	return e.spawn(prev.Config, prev.URL, prev.LogFile, false)
 }

@@ -20,6 +20,7 @@ import (
 type Gateway struct {
 	URL     string // http://127.0.0.1:port of /healthz and /metrics
 	LogFile string // the child's stderr (and stdout)
+	Config  string // its --config
 
 	e        *Env
 	cmd      *exec.Cmd
@@ -33,21 +34,44 @@ type Gateway struct {
 // was not stopped, and its log is shown when the test failed.
 func (e *Env) Serve() *Gateway {
 	e.T.Helper()
-	return e.spawn("http://"+e.Data.HTTPListen, filepath.Join(e.Dir, "serve.log"), true)
+	return e.spawn(e.Config, "http://"+e.Data.HTTPListen, filepath.Join(e.Dir, "serve.log"), true)
+}
+
+// ServeConfig starts `leaguemail serve --config config`, another gateway
+// beside the first (its own HTTP listener at listen, its own log file).
+func (e *Env) ServeConfig(config, listen, logFile string) *Gateway {
+	e.T.Helper()
+	return e.spawn(config, "http://"+listen, logFile, true)
+}
+
+// Role returns what /healthz says of the gateway's role, "" when it does
+// not answer.
+func (g *Gateway) Role() string {
+	c := http.Client{Timeout: time.Second}
+	resp, err := c.Get(g.URL + "/healthz")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var h Health
+	if json.NewDecoder(resp.Body).Decode(&h) != nil {
+		return ""
+	}
+	return h.Role
 }
 
 // spawn starts the child, its output appended to logFile, and waits until
 // url answers /healthz. showLog prints the log when the test fails; a
 // scenario that restarts the gateway many times prints it once.
-func (e *Env) spawn(url, logFile string, showLog bool) *Gateway {
+func (e *Env) spawn(config, url, logFile string, showLog bool) *Gateway {
 	e.T.Helper()
 	logf, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		e.T.Fatal(err)
 	}
 	defer logf.Close()
-	g := &Gateway{URL: url, LogFile: logFile, e: e, exited: make(chan struct{})}
-	g.cmd = exec.Command(e.Bin, "serve", "--config", e.Config)
+	g := &Gateway{URL: url, LogFile: logFile, Config: config, e: e, exited: make(chan struct{})}
+	g.cmd = exec.Command(e.Bin, "serve", "--config", config)
 	g.cmd.Env = cleanEnv()
 	g.cmd.Stdout, g.cmd.Stderr = logf, logf
 	if err := g.cmd.Start(); err != nil {
@@ -91,7 +115,7 @@ func (e *Env) spawn(url, logFile string, showLog bool) *Gateway {
 // ([http] tls_cert): e.HTTPClient must trust its certificate.
 func (e *Env) ServeHTTPS() *Gateway {
 	e.T.Helper()
-	return e.spawn("https://"+e.Data.HTTPListen, filepath.Join(e.Dir, "serve.log"), true)
+	return e.spawn(e.Config, "https://"+e.Data.HTTPListen, filepath.Join(e.Dir, "serve.log"), true)
 }
 
 // Log returns what the child wrote so far.
@@ -156,6 +180,8 @@ type Health struct {
 		LastResult string `json:"last_result"`
 	} `json:"smtp"`
 	Store    string   `json:"store"`
+	Role     string   `json:"role"`
+	Leader   string   `json:"leader"`
 	Problems []string `json:"problems"`
 }
 

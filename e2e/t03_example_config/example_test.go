@@ -66,6 +66,8 @@ var commentedOut = []string{
 	"oauth.provider", "oauth.tenant", "oauth.flow", "oauth.token_url", "oauth.device_url", "oauth.auth_url", "oauth.client_id",
 	"oauth.client_secret", "oauth.client_secret_file", "oauth.scope", "oauth.refresh_token_file", "oauth.command",
 	"parser.warninglists",
+	// PostgreSQL is the alternative to path; its password is a file.
+	"store.url", "store.password_file",
 	// The league's key and certificate are files; sign = true needs the key.
 	"crypto.key", "crypto.passphrase_file", "crypto.smime_cert", "crypto.smime_key", "crypto.sign",
 	// The listener's certificate and key are files check-config loads.

@@ -5,6 +5,7 @@
 -- space-separated domains, CIDRs and AS numbers ("AS64500"). SQLite cannot
 -- change a CHECK in place, so the table is rebuilt; tickets point at
 -- contacts, so their institution is set aside while it is.
+-- dialect sqlite
 CREATE TEMP TABLE ticket_institutions AS
 	SELECT number, institution FROM tickets WHERE institution IS NOT NULL;
 UPDATE tickets SET institution = NULL WHERE institution IS NOT NULL;
@@ -28,6 +29,13 @@ CREATE INDEX contacts_kind ON contacts(kind, country, region);
 UPDATE tickets SET institution = (SELECT institution FROM ticket_institutions t WHERE t.number = tickets.number)
 	WHERE number IN (SELECT number FROM ticket_institutions);
 DROP TABLE ticket_institutions;
+-- dialect postgres
+-- PostgreSQL alters a CHECK in place (and would refuse to drop a table
+-- that tickets reference): the same schema, without the rebuild.
+ALTER TABLE contacts DROP CONSTRAINT contacts_kind_check;
+ALTER TABLE contacts ADD CONSTRAINT contacts_kind_check CHECK (kind IN ('cert', 'institution', 'triager', 'abuse', 'le'));
+ALTER TABLE contacts ADD COLUMN covers TEXT NOT NULL DEFAULT '';
+-- dialect both
 
 -- The outbox's new kinds (takedown, takedown-news) need no change here:
 -- since version 6 the store checks kinds in Go (store.Kinds).

@@ -1,4 +1,4 @@
--- Version 12: the IMAP messages in the intake's hands (issue 19).
+-- Version 15: the IMAP messages in the intake's hands (issue 19).
 --
 -- A row is written, in_hand = 1, before the intake takes a message (or a
 -- group of them) and deleted once it is taken, rejected or filed; a row
