@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hospital-league/leaguemail/internal/dovecottest"
+	"github.com/hospital-league/leaguemail/internal/pgtest"
 )
 
 var catchUpMails = flag.Int("catchup.mails", 10000, "corpus mails waiting in the mailbox for BenchmarkDovecotCatchUpCorpus")
@@ -61,12 +63,29 @@ type oneByOne struct{ Sink }
 // mails (10,000 by default) waiting in a real Dovecot's INBOX, through
 // triage into a store on disk (synchronous=FULL), parse included, until
 // the INBOX is empty: every mail committed and moved. "group" is the
-// intake with group commits, "one-by-one" the same with a Take per mail.
-// Run it with -benchtime 1x: each iteration fills a new mailbox.
+// intake with group commits, "one-by-one" the same with a Take per mail;
+// "sqlite" a store file, "postgres" Debian's PostgreSQL on loopback with
+// its durable defaults (fsync, synchronous_commit), as issue 21 asks them
+// side by side. Run it with -benchtime 1x: each iteration fills a new
+// mailbox.
 func BenchmarkDovecotCatchUpCorpus(b *testing.B) {
 	mails, size := corpusCopies(b, *catchUpMails)
-	for _, mode := range []string{"group", "one-by-one"} {
-		b.Run(mode, func(b *testing.B) {
+	var pg *pgtest.Cluster // one cluster for both postgres runs
+	outer := b
+	for _, name := range []string{"group/sqlite", "one-by-one/sqlite", "group/postgres", "one-by-one/postgres"} {
+		mode, backend, _ := strings.Cut(name, "/")
+		b.Run(name, func(b *testing.B) {
+			if backend == "postgres" && pg == nil {
+				if !pgtest.Available() {
+					pgtest.Skip(b)
+				}
+				c, err := pgtest.StartClusterWith(pgtest.Options{Durable: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				pg = c
+				outer.Cleanup(c.Stop)
+			}
 			b.SetBytes(size)
 			for b.Loop() {
 				b.StopTimer()
@@ -75,7 +94,11 @@ func BenchmarkDovecotCatchUpCorpus(b *testing.B) {
 					s.Deliver(report, raw)
 				}
 				log := slog.New(slog.NewTextHandler(io.Discard, nil))
-				ts, st, err := newTriageSink(filepath.Join(b.TempDir(), "store.db"), nil, log)
+				where := filepath.Join(b.TempDir(), "store.db")
+				if backend == "postgres" {
+					where = pg.Schema(b)
+				}
+				ts, st, err := newTriageSink(where, nil, log)
 				if err != nil {
 					b.Fatal(err)
 				}

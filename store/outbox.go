@@ -136,12 +136,18 @@ func countAutomatic(ctx context.Context, q querier, since time.Time, sent bool, 
 	if sent {
 		where = `sent_at >= ? AND state = 'sent'`
 	}
-	if limit <= 0 {
-		limit = -1 // no limit
+	query := `SELECT count(*) FROM (SELECT 1 FROM outbox WHERE ` + where +
+		` AND kind IN (?` + strings.Repeat(", ?", len(kinds)-1) + `)`
+	args := append([]any{tstr(since)}, kinds...)
+	if limit > 0 {
+		// Counting no further than the budget keeps the cost flat however
+		// full the hour is. PostgreSQL takes no negative LIMIT for "none".
+		query += ` LIMIT ?`
+		args = append(args, limit)
 	}
+	query += `) AS automatic` // PostgreSQL before 16 wants the alias
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM outbox WHERE `+where+
-		` AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`) LIMIT ?)`, append(append([]any{tstr(since)}, kinds...), limit)...).Scan(&n)
+	err := q.QueryRowContext(ctx, query, args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count automatic mail: %w", err)
 	}

@@ -13,6 +13,7 @@ package t21_two_gateways
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -76,6 +77,9 @@ func TestTwoGateways(t *testing.T) {
 	feeder := e.Dovecot.Client(t, e2etest.Address)
 	var fed atomic.Int64
 	feedErr := make(chan error, 1)
+	// The feeder draws from a source of its own, seeded from r: a
+	// *rand.Rand is not safe for two goroutines, and a replay stays one.
+	fr := rand.New(rand.NewPCG(r.Uint64(), r.Uint64()))
 	go func() {
 		for _, rep := range reports {
 			if _, err := dovecottest.Append(feeder, "INBOX", rep.Raw); err != nil {
@@ -83,8 +87,8 @@ func TestTwoGateways(t *testing.T) {
 				return
 			}
 			fed.Add(1)
-			if r.IntN(4) > 0 {
-				time.Sleep(e2etest.Between(r, 0, 90*time.Millisecond))
+			if fr.IntN(4) > 0 {
+				time.Sleep(e2etest.Between(fr, 0, 90*time.Millisecond))
 			}
 		}
 		feedErr <- nil
