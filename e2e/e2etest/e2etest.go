@@ -32,6 +32,8 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/hospital-league/leaguemail/internal/testport"
+
 	"github.com/hospital-league/leaguemail/internal/dovecottest"
 	"github.com/hospital-league/leaguemail/internal/oauthtest"
 	"github.com/hospital-league/leaguemail/internal/postfixtest"
@@ -236,14 +238,7 @@ func tomlList(ss []string) string {
 
 // freePort returns a TCP port of 127.0.0.1 that was free a moment ago:
 // the gateway's listen address must be known before it starts.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+func freePort() (int, error) { return testport.Free() }
 
 // Result is how a command of the binary ended.
 type Result struct {

@@ -12,6 +12,7 @@
 package dovecottest
 
 import (
+	"bufio"
 	"bytes"
 	_ "embed"
 	"fmt"
@@ -28,6 +29,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/hospital-league/leaguemail/internal/testport"
 
 	"github.com/hospital-league/leaguemail/internal/testcert"
 )
@@ -144,7 +147,7 @@ func StartWith(t testing.TB, opts Options) *Server {
 		if err == nil {
 			return s
 		}
-		if attempt < 5 && strings.Contains(s.Log(), "Address already in use") {
+		if attempt < 5 && (strings.Contains(s.Log(), "Address already in use") || strings.Contains(err.Error(), "Address already in use")) {
 			if s.cmd != nil {
 				s.Stop()
 			}
@@ -164,10 +167,13 @@ type confData struct {
 	LMTP                                   bool
 	OAuth                                  bool
 	ACLFile                                string
+	// Greeting names this server, so that its readiness check cannot be
+	// answered by another test's Dovecot that took the same port.
+	Greeting string
 }
 
 func (s *Server) configure() error {
-	d := confData{Dir: s.Dir, RunDir: filepath.Join(s.Dir, "run")}
+	d := confData{Dir: s.Dir, RunDir: filepath.Join(s.Dir, "run"), Greeting: s.greeting()}
 	out, err := exec.Command(s.bin, "--version").Output()
 	if err != nil {
 		return fmt.Errorf("dovecot --version: %v", err)
@@ -299,19 +305,12 @@ func lmtpInstalled() bool {
 // one before Dovecot does; Start then fails with Dovecot's log.
 func freePorts(n int) ([]int, error) {
 	var ports []int
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
 	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		p, err := testport.Free()
 		if err != nil {
 			return nil, err
 		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, p)
 	}
 	return ports, nil
 }
@@ -351,6 +350,31 @@ func (s *Server) start() error {
 	return s.waitReady(15 * time.Second)
 }
 
+// greeting is the login greeting of this server, unique among the tests
+// running at once (its folder's name).
+func (s *Server) greeting() string { return "leaguemail test " + filepath.Base(s.Dir) + " ready" }
+
+// ownGreeting checks that the server at s.Addr is this one. Ports are
+// found free and bound a moment later: a test package starting beside
+// this one may take the same port, and its Dovecot, with the same test
+// users, would let ours log in.
+func (s *Server) ownGreeting() error {
+	c, err := net.DialTimeout("tcp", s.Addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("greeting: %w", err)
+	}
+	if !strings.Contains(line, s.greeting()) {
+		return fmt.Errorf("another server on %s (Address already in use): %q", s.Addr, strings.TrimSpace(line))
+	}
+	return nil
+}
+
 // waitReady waits until a test user can log in.
 func (s *Server) waitReady(limit time.Duration) error {
 	deadline := time.Now().Add(limit)
@@ -364,7 +388,12 @@ func (s *Server) waitReady(limit time.Duration) error {
 		c, err := s.dial(Users[0])
 		if err == nil {
 			c.Close()
-			return nil
+			if err = s.ownGreeting(); err == nil {
+				return nil
+			}
+			if strings.Contains(err.Error(), "Address already in use") {
+				return err
+			}
 		}
 		last = err
 		time.Sleep(50 * time.Millisecond)

@@ -29,6 +29,8 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/hospital-league/leaguemail/internal/testport"
+
 	"github.com/hospital-league/leaguemail/internal/testcert"
 )
 
@@ -125,7 +127,7 @@ func StartWith(t testing.TB, opts Options, lmtpAddr string, users ...string) *Se
 		if err == nil {
 			return s
 		}
-		if attempt < 5 && strings.Contains(s.Log(), "Address already in use") {
+		if attempt < 5 && (strings.Contains(s.Log(), "Address already in use") || strings.Contains(err.Error(), "Address already in use")) {
 			s.Stop()
 			continue
 		}
@@ -141,6 +143,9 @@ type confData struct {
 	LMTPHost, LMTPPort     string
 	SMTPAddr               string
 	SASLAddr               string
+	// Banner names this server, so that its readiness check cannot be
+	// answered by another test's Postfix that took the same port.
+	Banner string
 }
 
 func (s *Server) configure(lmtpAddr string, users []string) error {
@@ -148,7 +153,7 @@ func (s *Server) configure(lmtpAddr string, users []string) error {
 	if err != nil {
 		return fmt.Errorf("postconf -d mail_version: %v", err)
 	}
-	d := confData{Version: strings.TrimSpace(string(out)), Dir: s.Dir, Conf: s.conf, SASLAddr: s.opts.SASLAddr}
+	d := confData{Version: strings.TrimSpace(string(out)), Dir: s.Dir, Conf: s.conf, SASLAddr: s.opts.SASLAddr, Banner: s.banner()}
 	if major, _, _ := strings.Cut(d.Version, "."); major < "3" || len(major) != 1 {
 		return fmt.Errorf("postfix %s: the test configuration is written for Postfix 3", d.Version)
 	}
@@ -158,14 +163,11 @@ func (s *Server) configure(lmtpAddr string, users []string) error {
 	if d.LMTPHost, d.LMTPPort, err = net.SplitHostPort(lmtpAddr); err != nil {
 		return fmt.Errorf("LMTP address %q: %v", lmtpAddr, err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	// Another program may take the port before Postfix does; start then
+	// fails with Postfix's log, or finds another server's banner there.
+	if s.Addr, err = freeAddr(); err != nil {
 		return err
 	}
-	// Another program may take the port before Postfix does; start then
-	// fails with Postfix's log.
-	s.Addr = l.Addr().String()
-	l.Close()
 	d.SMTPAddr = s.Addr
 
 	var vmailbox bytes.Buffer
@@ -273,6 +275,18 @@ func (s *Server) postfix(args ...string) ([]byte, error) {
 	return out, nil
 }
 
+// freeAddr returns a 127.0.0.1 address that no other test process holds
+// (package testport: Postfix's master listens with SO_REUSEPORT, so two of
+// them on one port both run and share its connections).
+func freeAddr() (string, error) {
+	p, err := testport.Free()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), err
+}
+
+// banner is this server's SMTP greeting, unique among the tests running
+// at once (its folder's name).
+func (s *Server) banner() string { return "postfixtest " + filepath.Base(s.Dir) }
+
 func (s *Server) start() error {
 	if _, err := s.postfix("start"); err != nil {
 		return err
@@ -287,8 +301,13 @@ func (s *Server) start() error {
 			n, _ := c.Read(line)
 			c.Write([]byte("QUIT\r\n"))
 			c.Close()
-			if bytes.HasPrefix(line[:n], []byte("220 ")) {
+			switch {
+			case bytes.HasPrefix(line[:n], []byte("220 ")) && bytes.Contains(line[:n], []byte(s.banner())):
 				return nil
+			case bytes.HasPrefix(line[:n], []byte("220 ")):
+				// Ports are found free and bound a moment later: a test
+				// package starting beside this one took ours first.
+				return fmt.Errorf("another server on %s (Address already in use): %q", s.Addr, bytes.TrimSpace(line[:n]))
 			}
 			err = fmt.Errorf("greeting %q", line[:n])
 		}
