@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -119,14 +118,7 @@ func helperStoreMain(path, url string) int {
 		return 1
 	}
 	defer st.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	cfg := Config{URL: url, BatchSize: 50, RetryMin: 50 * time.Millisecond, RetryMax: 500 * time.Millisecond, Logger: log}
-	if err := Run(ctx, cfg, sink); err != nil {
-		log.Error("helper: run", "err", err)
-		return 1
-	}
-	return 0
+	return runHelper(url, sink, log)
 }
 
 // TestDovecotKillInGroup kills the gateway (SIGKILL) inside the group

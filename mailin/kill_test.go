@@ -39,14 +39,7 @@ func helperMain(sinkPath, url string) int {
 	if k := os.Getenv("MAILIN_HELPER_KILL"); k != "" {
 		sink.kill = []byte(k) // the mail that kills the process
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	cfg := Config{URL: url, BatchSize: 50, RetryMin: 50 * time.Millisecond, RetryMax: 500 * time.Millisecond, Logger: log}
-	if err := Run(ctx, cfg, sink); err != nil {
-		log.Error("helper: run", "err", err)
-		return 1
-	}
-	return 0
+	return runHelper(url, sink, log)
 }
 
 // TestDovecotKill kills the gateway (SIGKILL) twice in the middle of a batch
@@ -110,4 +103,17 @@ func TestDovecotKill(t *testing.T) {
 	}
 	checkOnce(t, recs, want)
 	checkFolders(t, s, report, "Processed", want)
+}
+
+// runHelper is the intake of a helper process, into sink, until SIGTERM
+// (or a SIGKILL from the test, which is the point).
+func runHelper(url string, sink Sink, log *slog.Logger) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	cfg := Config{URL: url, BatchSize: 50, RetryMin: 50 * time.Millisecond, RetryMax: 500 * time.Millisecond, Logger: log}
+	if err := Run(ctx, cfg, sink); err != nil {
+		log.Error("helper: run", "err", err)
+		return 1
+	}
+	return 0
 }
