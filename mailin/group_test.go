@@ -53,23 +53,13 @@ func (s triageSink) Take(ctx context.Context, raw []byte, o Origin) error {
 }
 
 func (s triageSink) TakeBatch(ctx context.Context, mails []Mail) []error {
-	n := len(mails)
+	batch := make([]triage.Mail, len(mails))
 	for i, m := range mails {
-		if s.g.Refuse(m.Raw) != nil {
-			n = i + 1
-			break
-		}
-	}
-	batch := make([]triage.Mail, n)
-	for i, m := range mails[:n] {
 		batch[i] = triage.Mail{Raw: m.Raw, Origin: triage.Origin(m.Origin)}
 	}
-	errs := s.g.TakeBatch(ctx, batch)
+	errs := s.g.TakeUntilRefused(ctx, batch)
 	for i, err := range errs {
-		if err != nil {
-			errs[i] = s.result(err)
-			return errs[:i+1]
-		}
+		errs[i] = s.result(err)
 	}
 	return errs
 }

@@ -189,3 +189,25 @@ func (g *Gateway) workers() int {
 	}
 	return runtime.GOMAXPROCS(0)
 }
+
+// TakeUntilRefused is TakeBatch up to and including the first mail that
+// is refused or fails, and returns the results of that prefix only. An
+// IMAP intake needs it so: a refused mail is moved to the Failed folder
+// before any later mail is committed, or a crash between the two would
+// leave it below the checkpoint, unfiled.
+func (g *Gateway) TakeUntilRefused(ctx context.Context, mails []Mail) []error {
+	n := len(mails)
+	for i, m := range mails {
+		if g.Refuse(m.Raw) != nil {
+			n = i + 1
+			break
+		}
+	}
+	errs := g.TakeBatch(ctx, mails[:n])
+	for i, err := range errs {
+		if err != nil {
+			return errs[:i+1]
+		}
+	}
+	return errs
+}

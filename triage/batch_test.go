@@ -195,3 +195,37 @@ func TestTakeBatchGroupFails(t *testing.T) {
 	}
 	compareStates(t, stateOf(t, st, g.TakeBatch(context.Background(), mails)), want)
 }
+
+// TestTakeUntilRefused: an intake's batch ends at its first refused mail,
+// so that the intake files it before any later mail is committed.
+func TestTakeUntilRefused(t *testing.T) {
+	mails := batchMails()
+	refused := -1
+	for i, m := range mails {
+		if len(m.Raw) == 0 {
+			refused = i
+			break
+		}
+	}
+	if refused < 1 {
+		t.Fatal("the fixture has no empty mail after its first")
+	}
+	g, st := batchGateway(t, 7)
+	errs := g.TakeUntilRefused(context.Background(), mails)
+	if len(errs) != refused+1 {
+		t.Fatalf("%d results, want %d: up to and including the refused mail", len(errs), refused+1)
+	}
+	var rej *RejectError
+	if !errors.As(errs[refused], &rej) {
+		t.Errorf("result of the empty mail: %v, want a rejection", errs[refused])
+	}
+	// The store holds what the mails before the refused one make, and
+	// nothing of those after it.
+	ref, refSt := batchGateway(t, 7)
+	ref.TakeBatch(context.Background(), mails[:refused])
+	got, _ := st.Counts(context.Background())
+	want, _ := refSt.Counts(context.Background())
+	if got.Origins != want.Origins || got.Mails != want.Mails || got.Tickets != want.Tickets {
+		t.Errorf("store after the batch: %+v, want only what the mails before the refused one make: %+v", got, want)
+	}
+}

@@ -272,21 +272,14 @@ func (s sink) TakeBatch(ctx context.Context, mails []mailin.Mail) []error {
 	if err := ctx.Err(); err != nil {
 		return []error{err} // stopping: take no new mail
 	}
-	n := len(mails)
+	batch := make([]triage.Mail, len(mails))
 	for i, m := range mails {
-		if s.g.triage.Refuse(m.Raw) != nil {
-			n = i + 1
-			break
-		}
-	}
-	batch := make([]triage.Mail, n)
-	for i, m := range mails[:n] {
 		batch[i] = triage.Mail{Raw: m.Raw, Origin: triage.Origin(m.Origin)}
 	}
 	start := time.Now()
 	// As for Take: the batch in hand is committed even if a stop comes.
-	errs := s.g.triage.TakeBatch(context.WithoutCancel(ctx), batch)
-	each := time.Since(start).Seconds() / float64(n)
+	errs := s.g.triage.TakeUntilRefused(context.WithoutCancel(ctx), batch)
+	each := time.Since(start).Seconds() / float64(max(len(errs), 1))
 	for i, err := range errs {
 		s.g.m.take.Observe(each)
 		var rej *triage.RejectError
