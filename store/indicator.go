@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -51,12 +52,14 @@ func (tx *Tx) AddSightings(ctx context.Context, n, mail int64, ss []Sighting, at
 // elsewhere: the triagers' full view. Pending evidence, on either side,
 // correlates nothing: a stranger could otherwise tie any two tickets.
 func (tx *Tx) Correlate(ctx context.Context, n int64) ([]Correlation, error) {
-	return correlate(ctx, tx.tx, n, false)
+	all, _, err := correlate(ctx, tx.tx, n)
+	return all, err
 }
 
 // Correlate is Tx.Correlate outside a transaction.
 func (s *Store) Correlate(ctx context.Context, n int64) ([]Correlation, error) {
-	return correlate(ctx, s.r, n, false)
+	all, _, err := correlate(ctx, s.r, n)
+	return all, err
 }
 
 // PublicCorrelate is what a reporter may learn of Correlate (DESIGN.md
@@ -65,49 +68,94 @@ func (s *Store) Correlate(ctx context.Context, n int64) ([]Correlation, error) {
 // Anything else would let a reporter probe the league's tickets by
 // mailing a domain and reading the acknowledgement.
 func (tx *Tx) PublicCorrelate(ctx context.Context, n int64) ([]Correlation, error) {
-	return correlate(ctx, tx.tx, n, true)
+	_, public, err := correlate(ctx, tx.tx, n)
+	return public, err
 }
 
-func correlate(ctx context.Context, q querier, n int64, public bool) ([]Correlation, error) {
-	where := ""
-	if public {
-		where = ` AND ot.tlp IN ('clear', 'green') AND ot.state <> 'rejected'
-		 AND EXISTS (SELECT 1 FROM verifications v WHERE v.indicator = o.indicator AND v.ticket = o.ticket)`
-	}
+// Correlations is Correlate and PublicCorrelate from one reading: a new
+// ticket needs both, and the query is a large part of taking a mail in.
+func (tx *Tx) Correlations(ctx context.Context, n int64) (all, public []Correlation, err error) {
+	return correlate(ctx, tx.tx, n)
+}
+
+func correlate(ctx context.Context, q querier, n int64) (all, public []Correlation, err error) {
 	rows, err := q.QueryContext(ctx,
-		`SELECT i.type, i.value, o.ticket, MIN(o.first_seen)
+		`SELECT i.type, i.value, ot.number, MIN(o.first_seen),
+		   CASE WHEN ot.tlp IN ('clear', 'green') AND ot.state <> 'rejected'
+		     AND EXISTS (SELECT 1 FROM verifications v WHERE v.indicator = s.indicator AND v.ticket = ot.number)
+		   THEN 1 ELSE 0 END
 		 FROM sightings s
 		 JOIN indicators i ON i.id = s.indicator
 		 JOIN sightings o ON o.indicator = s.indicator AND o.ticket <> s.ticket AND o.pending = 0
 		 JOIN tickets ot ON ot.number = o.ticket
-		 WHERE s.ticket = ? AND s.pending = 0`+where+`
-		 GROUP BY s.indicator, o.ticket, i.type, i.value
-		 ORDER BY i.type, i.value, o.ticket`, n)
+		 WHERE s.ticket = ? AND s.pending = 0
+		 GROUP BY s.indicator, ot.number, i.type, i.value, ot.tlp, ot.state
+		 ORDER BY i.type, i.value, ot.number`, n)
 	if err != nil {
-		return nil, fmt.Errorf("correlate ticket %d: %w", n, err)
+		return nil, nil, fmt.Errorf("correlate ticket %d: %w", n, err)
 	}
 	defer rows.Close()
-	var cs []Correlation
 	for rows.Next() {
 		var typ, val, first string
-		var other int64
-		if err := rows.Scan(&typ, &val, &other, &first); err != nil {
-			return nil, fmt.Errorf("correlate ticket %d: %w", n, err)
+		var other, open int64
+		if err := rows.Scan(&typ, &val, &other, &first, &open); err != nil {
+			return nil, nil, fmt.Errorf("correlate ticket %d: %w", n, err)
 		}
-		if len(cs) == 0 || cs[len(cs)-1].Type != typ || cs[len(cs)-1].Value != val {
-			cs = append(cs, Correlation{Type: typ, Value: val})
-		}
-		c := &cs[len(cs)-1]
-		c.Tickets = append(c.Tickets, other)
-		if t := ptime(first); c.FirstSeen.IsZero() || t.Before(c.FirstSeen) {
-			c.FirstSeen = t
+		t := ptime(first)
+		all = addCorrelation(all, typ, val, other, t)
+		if open == 1 {
+			public = addCorrelation(public, typ, val, other, t)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("correlate ticket %d: %w", n, err)
+		return nil, nil, fmt.Errorf("correlate ticket %d: %w", n, err)
 	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].FirstSeen.Before(cs[j].FirstSeen) })
-	return cs, nil
+	for _, cs := range [][]Correlation{all, public} {
+		sort.SliceStable(cs, func(i, j int) bool { return cs[i].FirstSeen.Before(cs[j].FirstSeen) })
+	}
+	return all, public, nil
+}
+
+// addCorrelation adds ticket other to cs, whose rows come ordered by
+// indicator.
+func addCorrelation(cs []Correlation, typ, val string, other int64, first time.Time) []Correlation {
+	if len(cs) == 0 || cs[len(cs)-1].Type != typ || cs[len(cs)-1].Value != val {
+		cs = append(cs, Correlation{Type: typ, Value: val})
+	}
+	c := &cs[len(cs)-1]
+	c.Tickets = append(c.Tickets, other)
+	if c.FirstSeen.IsZero() || first.Before(c.FirstSeen) {
+		c.FirstSeen = first
+	}
+	return cs
+}
+
+// PendingEvidence returns the pending indicators of ticket n (pending in
+// every layer, as TicketIndicators says) with who sent them: what a
+// triager's notice marks as such.
+func (tx *Tx) PendingEvidence(ctx context.Context, n int64) (map[IndicatorKey][]string, error) {
+	rows, err := tx.tx.QueryContext(ctx,
+		`SELECT i.type, i.value, s.pending_from
+		 FROM sightings s JOIN indicators i ON i.id = s.indicator
+		 WHERE s.ticket = ? AND s.pending = 1 AND NOT EXISTS (SELECT 1 FROM sightings a
+		   WHERE a.indicator = s.indicator AND a.ticket = s.ticket AND a.pending = 0)
+		 ORDER BY i.type, i.value, s.pending_from`, n)
+	if err != nil {
+		return nil, fmt.Errorf("pending evidence of ticket %d: %w", n, err)
+	}
+	defer rows.Close()
+	out := map[IndicatorKey][]string{}
+	for rows.Next() {
+		var k IndicatorKey
+		var from string
+		if err := rows.Scan(&k.Type, &k.Value, &from); err != nil {
+			return nil, fmt.Errorf("pending evidence of ticket %d: %w", n, err)
+		}
+		if !slices.Contains(out[k], from) {
+			out[k] = append(out[k], from)
+		}
+	}
+	return out, rows.Err()
 }
 
 func ticketIndicators(ctx context.Context, q querier, n int64) ([]TicketIndicator, error) {

@@ -52,7 +52,8 @@ type Store struct {
 // writer; synchronous=FULL makes a commit survive a power loss before the
 // mail is moved on the IMAP server; immediate transactions take the write
 // lock at BEGIN, which busy_timeout can wait for (a read-to-write upgrade
-// would fail with SQLITE_BUSY instead).
+// would fail with SQLITE_BUSY instead). Writing connections get a larger
+// page cache (see below); readers keep SQLite's default.
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -63,6 +64,11 @@ func dsn(path string, readOnly bool) string {
 		q.Set("_query_only", "true")
 	} else {
 		q.Set("_txlock", "immediate")
+		// A group commit writes tens of MiB; with SQLite's 2 MiB default
+		// its cache spills dirty pages into the WAL mid-transaction and
+		// reads them back: the corpus's ingest made 82,000 pwrites and
+		// 41,000 preads with it, 54,000 and 14,000 with 16 MiB.
+		q.Set("_cache_size", "-16384")
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }

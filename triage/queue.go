@@ -124,15 +124,9 @@ func (g *Gateway) quoteSubject(s string) string {
 // markPending marks, in the data of a triagers' mail, the indicators that
 // are pending evidence on ticket n, with who sent them.
 func (in *intake) markPending(n int64, d *store.MailData) error {
-	inds, err := in.tx.TicketIndicators(in.ctx, n)
+	pending, err := in.tx.PendingEvidence(in.ctx, n)
 	if err != nil {
 		return err
-	}
-	pending := map[store.IndicatorKey][]string{}
-	for _, x := range inds {
-		if x.Pending {
-			pending[store.IndicatorKey{Type: x.Type, Value: x.Value}] = x.PendingFrom
-		}
 	}
 	for i := range d.Indicators {
 		x := &d.Indicators[i]
