@@ -206,8 +206,15 @@ func attributionLine(l string) bool {
 // normSpaces turns the no-break spaces that French typography puts before
 // a colon into plain ones.
 func normSpaces(s string) string {
-	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
+	// Most lines hold neither: skip the replacer's copy. Both spaces
+	// start with a byte of their own in UTF-8 (C2 A0, E2 80 AF).
+	if strings.IndexByte(s, 0xc2) < 0 && strings.IndexByte(s, 0xe2) < 0 {
+		return s
+	}
+	return noBreakSpaces.Replace(s)
 }
+
+var noBreakSpaces = strings.NewReplacer("\u00a0", " ", "\u202f", " ")
 
 // The labels of the header block Outlook writes above a mail it quotes or
 // forwards, in English, French, German, Spanish, Italian, Dutch and
