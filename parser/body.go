@@ -111,7 +111,13 @@ func regionAt(segs []segment, offset int) region {
 func stripStars(s string) string { return strings.Trim(s, "*_ \t") }
 
 func isForwardMark(l string) bool {
-	l = strings.ToLower(stripStars(l))
+	l = stripStars(l)
+	// Every mark starts with a dash or with b, d or a, in either case:
+	// the rest of the lines (nearly all) are not lowered for nothing.
+	if l == "" || l[0] != '-' && l[0]|0x20 != 'b' && l[0]|0x20 != 'd' && l[0]|0x20 != 'a' {
+		return false
+	}
+	l = strings.ToLower(l)
 	if l == "begin forwarded message:" || l == "début du message réexpédié :" || l == "anfang der weitergeleiteten nachricht:" {
 		return true
 	}
@@ -129,7 +135,13 @@ func isForwardMark(l string) bool {
 }
 
 func isOriginalMark(l string) bool {
-	l = strings.ToLower(stripStars(l))
+	l = stripStars(l)
+	// Both marks below start with a dash or an underscore (lowering
+	// keeps either); most lines do not.
+	if l == "" || l[0] != '-' && l[0] != '_' {
+		return false
+	}
+	l = strings.ToLower(l)
 	if len(l) >= 10 && strings.Trim(l, "_") == "" {
 		// Outlook on the web draws a line of underscores above the quoted header block.
 		return true

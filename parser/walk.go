@@ -257,11 +257,10 @@ func (p *parse) link(l link, where region, layer Layer) {
 		// scheme of the page: a mail client opens it over https.
 		target = "https:" + target
 	}
-	lower := strings.ToLower(target)
-	if strings.HasPrefix(lower, "cid:") || strings.HasPrefix(lower, "data:") || strings.HasPrefix(lower, "#") {
+	if prefixFold(target, "cid:") || prefixFold(target, "data:") || strings.HasPrefix(target, "#") {
 		return
 	}
-	if strings.HasPrefix(lower, "mailto:") {
+	if prefixFold(target, "mailto:") {
 		addr, _, _ := strings.Cut(target[7:], "?")
 		if where == regionSignature {
 			if ind, ok := p.col.x.Normalize(indicator.Email, addr); ok {
@@ -413,4 +412,22 @@ func isMailFile(name, ctype string, data []byte) bool {
 		}
 	}
 	return fields >= 3
+}
+
+// prefixFold says whether s starts with the lower-case ASCII prefix, in
+// any case, without lowering all of s (a data: URI can be megabytes).
+func prefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
