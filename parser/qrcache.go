@@ -8,7 +8,8 @@ import (
 // qrCache keeps the QR texts of pictures already searched in this process,
 // by the SHA-256 of their encoded bytes: a campaign sends the same logo and
 // the same code to every target, and the intake parses them one after the
-// other. Over the honeypot corpus 74 of 135 pictures searched are repeats.
+// other. Over the honeypot corpus 72 of the 116 encoded pictures searched
+// are repeats (30 ms of a 1.4 s run at -j 1; the big JPEGs are unique).
 // Only successful searches are kept (an error is said again each time), and
 // the cache is dropped whole when full: the bound matters, recency little.
 type qrCache struct {
