@@ -111,7 +111,13 @@ func regionAt(segs []segment, offset int) region {
 func stripStars(s string) string { return strings.Trim(s, "*_ \t") }
 
 func isForwardMark(l string) bool {
-	l = strings.ToLower(stripStars(l))
+	l = stripStars(l)
+	// Every mark starts with a dash or with b, d or a, in either case:
+	// the rest of the lines (nearly all) are not lowered for nothing.
+	if l == "" || l[0] != '-' && l[0]|0x20 != 'b' && l[0]|0x20 != 'd' && l[0]|0x20 != 'a' {
+		return false
+	}
+	l = strings.ToLower(l)
 	if l == "begin forwarded message:" || l == "début du message réexpédié :" || l == "anfang der weitergeleiteten nachricht:" {
 		return true
 	}
@@ -129,7 +135,13 @@ func isForwardMark(l string) bool {
 }
 
 func isOriginalMark(l string) bool {
-	l = strings.ToLower(stripStars(l))
+	l = stripStars(l)
+	// Both marks below start with a dash or an underscore (lowering
+	// keeps either); most lines do not.
+	if l == "" || l[0] != '-' && l[0] != '_' {
+		return false
+	}
+	l = strings.ToLower(l)
 	if len(l) >= 10 && strings.Trim(l, "_") == "" {
 		// Outlook on the web draws a line of underscores above the quoted header block.
 		return true
@@ -206,8 +218,15 @@ func attributionLine(l string) bool {
 // normSpaces turns the no-break spaces that French typography puts before
 // a colon into plain ones.
 func normSpaces(s string) string {
-	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
+	// Most lines hold neither: skip the replacer's copy. Both spaces
+	// start with a byte of their own in UTF-8 (C2 A0, E2 80 AF).
+	if strings.IndexByte(s, 0xc2) < 0 && strings.IndexByte(s, 0xe2) < 0 {
+		return s
+	}
+	return noBreakSpaces.Replace(s)
 }
+
+var noBreakSpaces = strings.NewReplacer("\u00a0", " ", "\u202f", " ")
 
 // The labels of the header block Outlook writes above a mail it quotes or
 // forwards, in English, French, German, Spanish, Italian, Dutch and

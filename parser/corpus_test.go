@@ -132,6 +132,9 @@ func BenchmarkParse(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		if i%len(mails) == 0 {
+			pictures.reset() // each pass over the corpus as a fresh process sees it
+		}
 		Parse(mails[i%len(mails)], testOpts)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")
@@ -161,7 +164,11 @@ func BenchmarkParseCores(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			Parse(mails[int(next.Add(1)-1)%len(mails)], testOpts)
+			i := int(next.Add(1)-1) % len(mails)
+			if i == 0 {
+				pictures.reset()
+			}
+			Parse(mails[i], testOpts)
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")

@@ -124,24 +124,14 @@ func (r *htmlRenderer) offset() int { return r.out.Len() + r.line.Len() }
 func (r *htmlRenderer) start(z *html.Tokenizer, selfClosing bool) {
 	name, hasAttr := z.TagName()
 	a := atom.Lookup(name)
-	var attrs map[string]string
+	var attrs tagAttrs
 	if hasAttr {
-		attrs = map[string]string{}
-		for {
-			k, v, more := z.TagAttr()
-			key := string(k)
-			if _, dup := attrs[key]; !dup {
-				attrs[key] = string(v)
-			}
-			if !more {
-				break
-			}
-		}
+		attrs.read(z, a)
 	}
 	switch a {
 	case atom.Script, atom.Iframe, atom.Frame, atom.Embed:
 		// Phishing pages load their kit from the attacker's hosts.
-		if src := strings.TrimSpace(attrs["src"]); src != "" && len(r.links) < maxLinks {
+		if src := strings.TrimSpace(attrs.get("src")); src != "" && len(r.links) < maxLinks {
 			r.links = append(r.links, link{target: src, attr: "src", offset: r.offset()})
 		}
 		if a == atom.Script && !selfClosing {
@@ -169,7 +159,7 @@ func (r *htmlRenderer) start(z *html.Tokenizer, selfClosing bool) {
 		// Gmail and others mark the quoted mail with a class instead of
 		// a blockquote.
 		inc := 0
-		if c := attrs["class"]; strings.Contains(c, "gmail_quote") || strings.Contains(c, "yahoo_quoted") || attrs["type"] == "cite" {
+		if c := attrs.get("class"); strings.Contains(c, "gmail_quote") || strings.Contains(c, "yahoo_quoted") || attrs.get("type") == "cite" {
 			inc = 1
 		}
 		r.quote += inc
@@ -179,17 +169,17 @@ func (r *htmlRenderer) start(z *html.Tokenizer, selfClosing bool) {
 		// An <a> inside another closes it (HTML's adoption agency does
 		// the same): each keeps its own target.
 		r.closeAnchor()
-		if href := strings.TrimSpace(attrs["href"]); href != "" && len(r.links) < maxLinks {
+		if href := strings.TrimSpace(attrs.get("href")); href != "" && len(r.links) < maxLinks {
 			r.anchor = &link{target: href, attr: "href", offset: r.offset()}
 		}
 		return
 	case atom.Img:
-		if src := strings.TrimSpace(attrs["src"]); src != "" && len(r.links) < maxLinks {
+		if src := strings.TrimSpace(attrs.get("src")); src != "" && len(r.links) < maxLinks {
 			r.links = append(r.links, link{target: src, attr: "src", offset: r.offset()})
 		}
 		return
 	case atom.Form:
-		if act := strings.TrimSpace(attrs["action"]); act != "" && len(r.links) < maxLinks {
+		if act := strings.TrimSpace(attrs.get("action")); act != "" && len(r.links) < maxLinks {
 			r.links = append(r.links, link{target: act, attr: "action", offset: r.offset()})
 		}
 		r.flushLine()
@@ -255,4 +245,64 @@ func isBlock(a atom.Atom) bool {
 		return true
 	}
 	return false
+}
+
+// tagAttrs holds the attributes start reads of one tag, the first of each
+// name as a browser keeps it. Only those of the tag's kind are copied: a
+// mail's markup is mostly style attributes, read for nothing before.
+type tagAttrs struct {
+	n  int
+	kv [2][2]string
+}
+
+// wantedAttrs are the attributes start reads, by tag.
+func wantedAttrs(a atom.Atom) []string {
+	switch a {
+	case atom.Script, atom.Iframe, atom.Frame, atom.Embed, atom.Img:
+		return []string{"src"}
+	case atom.Div:
+		return []string{"class", "type"}
+	case atom.A:
+		return []string{"href"}
+	case atom.Form:
+		return []string{"action"}
+	}
+	return nil
+}
+
+func (t *tagAttrs) read(z *html.Tokenizer, a atom.Atom) {
+	want := wantedAttrs(a)
+	if want == nil {
+		return
+	}
+	for {
+		k, v, more := z.TagAttr()
+		for _, w := range want {
+			if string(k) == w && !t.has(w) {
+				t.kv[t.n] = [2]string{w, string(v)}
+				t.n++
+			}
+		}
+		if !more {
+			return
+		}
+	}
+}
+
+func (t *tagAttrs) has(key string) bool {
+	for i := 0; i < t.n; i++ {
+		if t.kv[i][0] == key {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *tagAttrs) get(key string) string {
+	for i := 0; i < t.n; i++ {
+		if t.kv[i][0] == key {
+			return t.kv[i][1]
+		}
+	}
+	return ""
 }

@@ -169,20 +169,28 @@ func (p *parse) partErrors(root *enmime.Part, what string) {
 // message/rfc822 that carries no MIME header at all.
 func declareUTF8(raw []byte) []byte {
 	end, sep := bytes.Index(raw, []byte("\r\n\r\n")), 4
-	if lf := bytes.Index(raw, []byte("\n\n")); lf >= 0 && (end < 0 || lf < end) {
+	// A blank line of bare LFs counts only before the CRLF one: look no
+	// further (a CRLF mail has none, and its body may be megabytes).
+	within := raw
+	if end >= 0 {
+		within = raw[:end+1]
+	}
+	if lf := bytes.Index(within, []byte("\n\n")); lf >= 0 && (end < 0 || lf < end) {
 		end, sep = lf, 2
 	}
 	if end < 0 {
 		return raw
 	}
 	head, body := raw[:end], raw[end+sep:]
-	if isASCII(body) || !utf8.Valid(body) {
-		return raw
-	}
+	// The header first: nearly every mail declares its type, and then
+	// the body need not be read.
 	for _, line := range bytes.Split(head, []byte("\n")) {
 		if len(line) > 13 && bytes.EqualFold(line[:13], []byte("content-type:")) {
 			return raw
 		}
+	}
+	if isASCII(body) || !utf8.Valid(body) {
+		return raw
 	}
 	nl := "\n"
 	if sep == 4 {

@@ -53,14 +53,20 @@ func (p *parse) qrImage(data []byte, file string, layer Layer) {
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && !p.qrSpend(cfg.Width, cfg.Height, file) {
 		return
 	}
-	texts, err := qr.Decode(data, qr.Limits{})
-	if err != nil {
-		if errors.Is(err, qr.ErrTooLarge) {
-			p.errorf("%q: %v: not searched for QR codes", file, err)
+	key := pictureKey(data)
+	texts, ok := pictures.get(key)
+	if !ok {
+		var err error
+		texts, err = qr.Decode(data, qr.Limits{})
+		if err != nil {
+			if errors.Is(err, qr.ErrTooLarge) {
+				p.errorf("%q: %v: not searched for QR codes", file, err)
+			}
+			// A picture that does not decode is a broken logo far more
+			// often than an attack: the file is listed and hashed already.
+			return
 		}
-		// A picture that does not decode is a broken logo far more
-		// often than an attack: the file is listed and hashed already.
-		return
+		pictures.put(key, texts)
 	}
 	for _, t := range texts {
 		p.col.text([]byte(t), "qr:"+file, layer)
