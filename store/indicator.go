@@ -10,41 +10,126 @@ import (
 )
 
 // AddSightings records that the indicators in ss were seen on ticket n in
-// mail, at time at.
+// mail, at time at. A mail's indicators go in a few statements, not two
+// each: a statement costs more than its rows when taking mail in (and a
+// round trip on PostgreSQL).
 func (tx *Tx) AddSightings(ctx context.Context, n, mail int64, ss []Sighting, at time.Time) error {
 	when := tstr(at)
-	for _, s := range ss {
-		var id int64
-		err := tx.tx.QueryRowContext(ctx,
-			`INSERT INTO indicators (type, value, first_seen, last_seen) VALUES (?, ?, ?, ?)
-			 ON CONFLICT (type, value) DO UPDATE SET last_seen = excluded.last_seen
-			 RETURNING id`, s.Type, s.Value, when, when).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("record indicator %s %q: %w", s.Type, s.Value, err)
+	ids, err := tx.indicatorIDs(ctx, ss, when)
+	if err != nil {
+		return err
+	}
+	// PostgreSQL refuses an upsert that meets one key twice: a sighting
+	// repeated in ss goes in a later round, as a second statement would.
+	type key struct {
+		id    int64
+		layer string
+	}
+	for len(ss) > 0 {
+		var round, later []Sighting
+		seen := map[key]bool{}
+		for _, s := range ss {
+			k := key{ids[IndicatorKey{Type: s.Type, Value: s.Value}], s.Layer}
+			if seen[k] {
+				later = append(later, s)
+				continue
+			}
+			seen[k] = true
+			round = append(round, s)
 		}
-		sources := s.Sources
-		if sources == nil {
-			sources = []string{}
+		for len(round) > 0 {
+			chunk := round[:min(len(round), maxRowsPerInsert)]
+			round = round[len(chunk):]
+			args := make([]any, 0, 10*len(chunk))
+			for _, s := range chunk {
+				sources := s.Sources
+				if sources == nil {
+					sources = []string{}
+				}
+				pending, from := 0, ""
+				if s.Pending {
+					pending, from = 1, s.From
+				}
+				args = append(args, ids[IndicatorKey{Type: s.Type, Value: s.Value}], n, s.Layer, mail, mail, when, when, jstr(sources), pending, from)
+			}
+			// Seen again in an accepted mail, pending evidence is accepted;
+			// seen again in a pending one, accepted evidence stays accepted.
+			if _, err := exec(ctx, tx.tx, "record sightings",
+				`INSERT INTO sightings (indicator, ticket, layer, first_mail, last_mail, first_seen, last_seen, sources, pending, pending_from)
+				 VALUES `+valueRows(len(chunk), 10)+`
+				 ON CONFLICT (indicator, ticket, layer) DO UPDATE SET
+				   last_mail = excluded.last_mail, last_seen = excluded.last_seen, count = sightings.count + 1,
+				   sources = `+tx.d.jsonUnion("sightings.sources", "excluded.sources")+`,
+				   pending_from = CASE WHEN sightings.pending = 1 AND excluded.pending = 1 THEN sightings.pending_from ELSE '' END,
+				   pending = CASE WHEN excluded.pending < sightings.pending THEN excluded.pending ELSE sightings.pending END`,
+				args...); err != nil {
+				return err
+			}
 		}
-		pending, from := 0, ""
-		if s.Pending {
-			pending, from = 1, s.From
-		}
-		// Seen again in an accepted mail, pending evidence is accepted; seen
-		// again in a pending one, accepted evidence stays accepted.
-		if _, err := exec(ctx, tx.tx, "record sighting",
-			`INSERT INTO sightings (indicator, ticket, layer, first_mail, last_mail, first_seen, last_seen, sources, pending, pending_from)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			 ON CONFLICT (indicator, ticket, layer) DO UPDATE SET
-			   last_mail = excluded.last_mail, last_seen = excluded.last_seen, count = sightings.count + 1,
-			   sources = `+tx.d.jsonUnion("sightings.sources", "excluded.sources")+`,
-			   pending_from = CASE WHEN sightings.pending = 1 AND excluded.pending = 1 THEN sightings.pending_from ELSE '' END,
-			   pending = CASE WHEN excluded.pending < sightings.pending THEN excluded.pending ELSE sightings.pending END`,
-			id, n, s.Layer, mail, mail, when, when, jstr(sources), pending, from); err != nil {
-			return err
-		}
+		ss = later
 	}
 	return nil
+}
+
+// maxRowsPerInsert keeps a multi-row INSERT's parameters well under
+// SQLite's limit (32,766) and PostgreSQL's (65,535).
+const maxRowsPerInsert = 200
+
+// indicatorIDs records the indicators of ss as seen at when and returns
+// their ids.
+func (tx *Tx) indicatorIDs(ctx context.Context, ss []Sighting, when string) (map[IndicatorKey]int64, error) {
+	ids := make(map[IndicatorKey]int64, len(ss))
+	var keys []IndicatorKey
+	for _, s := range ss {
+		k := IndicatorKey{Type: s.Type, Value: s.Value}
+		if _, ok := ids[k]; !ok {
+			ids[k] = 0
+			keys = append(keys, k)
+		}
+	}
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), maxRowsPerInsert)]
+		keys = keys[len(chunk):]
+		args := make([]any, 0, 4*len(chunk))
+		for _, k := range chunk {
+			args = append(args, k.Type, k.Value, when, when)
+		}
+		rows, err := tx.tx.QueryContext(ctx,
+			`INSERT INTO indicators (type, value, first_seen, last_seen) VALUES `+valueRows(len(chunk), 4)+`
+			 ON CONFLICT (type, value) DO UPDATE SET last_seen = excluded.last_seen
+			 RETURNING id, type, value`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("record %d indicators: %w", len(chunk), err)
+		}
+		for rows.Next() {
+			var id int64
+			var k IndicatorKey
+			if err := rows.Scan(&id, &k.Type, &k.Value); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("record %d indicators: %w", len(chunk), err)
+			}
+			ids[k] = id
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("record %d indicators: %w", len(chunk), err)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("record %d indicators: %w", len(chunk), err)
+		}
+		for _, k := range chunk {
+			if ids[k] == 0 {
+				return nil, fmt.Errorf("record indicator %s %q: no id returned", k.Type, k.Value)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// valueRows is the VALUES list of a multi-row INSERT: rows groups of cols
+// placeholders.
+func valueRows(rows, cols int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
 }
 
 // Correlate returns the indicators of ticket n that were also seen on
@@ -95,39 +180,54 @@ func correlate(ctx context.Context, q querier, n int64) (all, public []Correlati
 		return nil, nil, fmt.Errorf("correlate ticket %d: %w", n, err)
 	}
 	defer rows.Close()
+	var a, p correlations
 	for rows.Next() {
 		var typ, val, first string
 		var other, open int64
 		if err := rows.Scan(&typ, &val, &other, &first, &open); err != nil {
 			return nil, nil, fmt.Errorf("correlate ticket %d: %w", n, err)
 		}
-		t := ptime(first)
-		all = addCorrelation(all, typ, val, other, t)
+		a.add(typ, val, other, first)
 		if open == 1 {
-			public = addCorrelation(public, typ, val, other, t)
+			p.add(typ, val, other, first)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("correlate ticket %d: %w", n, err)
 	}
-	for _, cs := range [][]Correlation{all, public} {
-		sort.SliceStable(cs, func(i, j int) bool { return cs[i].FirstSeen.Before(cs[j].FirstSeen) })
-	}
-	return all, public, nil
+	return a.sorted(), p.sorted(), nil
 }
 
-// addCorrelation adds ticket other to cs, whose rows come ordered by
-// indicator.
-func addCorrelation(cs []Correlation, typ, val string, other int64, first time.Time) []Correlation {
-	if len(cs) == 0 || cs[len(cs)-1].Type != typ || cs[len(cs)-1].Value != val {
-		cs = append(cs, Correlation{Type: typ, Value: val})
+// correlations gathers the rows of correlate, which come ordered by
+// indicator. Times stay text until the end: tstr's fixed-width UTC text
+// sorts as the times do, and a widely shared indicator brings a row per
+// ticket.
+type correlations struct {
+	cs    []Correlation
+	first []string
+}
+
+func (c *correlations) add(typ, val string, other int64, first string) {
+	k := len(c.cs) - 1
+	if k < 0 || c.cs[k].Type != typ || c.cs[k].Value != val {
+		c.cs = append(c.cs, Correlation{Type: typ, Value: val})
+		c.first = append(c.first, first)
+		k++
 	}
-	c := &cs[len(cs)-1]
-	c.Tickets = append(c.Tickets, other)
-	if c.FirstSeen.IsZero() || first.Before(c.FirstSeen) {
-		c.FirstSeen = first
+	c.cs[k].Tickets = append(c.cs[k].Tickets, other)
+	if first < c.first[k] {
+		c.first[k] = first
 	}
-	return cs
+}
+
+// sorted returns the correlations ordered by when each was first seen
+// elsewhere.
+func (c *correlations) sorted() []Correlation {
+	for i := range c.cs {
+		c.cs[i].FirstSeen = ptime(c.first[i])
+	}
+	sort.SliceStable(c.cs, func(i, j int) bool { return c.cs[i].FirstSeen.Before(c.cs[j].FirstSeen) })
+	return c.cs
 }
 
 // PendingEvidence returns the pending indicators of ticket n (pending in

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,6 +206,48 @@ func TestSightingsAndCorrelate(t *testing.T) {
 	c, _ := s.Counts(ctx)
 	if c.Indicators != 2 || c.Sightings != 4 {
 		t.Errorf("counts = %+v", c)
+	}
+
+	// One mail naming a sighting twice, and in a second layer: as two
+	// calls would (PostgreSQL refuses one upsert meeting a key twice).
+	report := evil
+	report.Layer = "report"
+	add(n2, m2, t0.Add(4*time.Hour), evil, evil, report)
+	d, err = s.TicketDetail(ctx, n2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Indicators) != 1 || d.Indicators[0].Count != 4 || !slices.Equal(d.Indicators[0].Layers, []string{"evidence", "report"}) {
+		t.Errorf("indicators of #%d after a repeated sighting = %+v", n2, d.Indicators)
+	}
+}
+
+func TestPendingEvidence(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	n, m := newTicket(t, s, "s1", "a@h.example")
+	pend := func(v, layer, from string) Sighting {
+		return Sighting{Type: "domain", Value: v, Layer: layer, Pending: true, From: from}
+	}
+	update(t, s, func(tx *Tx) error {
+		return tx.AddSightings(ctx, n, m, []Sighting{
+			pend("both-pending.example", "report", "eve@x.example"),
+			pend("both-pending.example", "evidence", "mallory@y.example"),
+			pend("half.example", "report", "eve@x.example"),
+			{Type: "domain", Value: "half.example", Layer: "evidence"},
+			{Type: "domain", Value: "accepted.example", Layer: "report"},
+		}, t0)
+	})
+	var got map[IndicatorKey][]string
+	update(t, s, func(tx *Tx) (err error) {
+		got, err = tx.PendingEvidence(ctx, n)
+		return err
+	})
+	want := map[IndicatorKey][]string{
+		{Type: "domain", Value: "both-pending.example"}: {"eve@x.example", "mallory@y.example"},
+	}
+	if !maps.EqualFunc(got, want, slices.Equal[[]string]) {
+		t.Errorf("PendingEvidence = %v, want %v (pending only when pending in every layer)", got, want)
 	}
 }
 

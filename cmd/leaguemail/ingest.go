@@ -37,6 +37,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(paths) == 0 {
 		return fmt.Errorf("%w: ingest [--config F] [--db F] PATH... (.eml and .msg files, mbox files, Maildir folders, folders of those)", errUsage)
 	}
+	lazyGC()
 	cfg, err := so.load()
 	if err != nil {
 		return err
