@@ -150,6 +150,28 @@ func (tx *Tx) AddParticipant(ctx context.Context, n int64, email, role string, a
 	return err
 }
 
+// AddParticipants is AddParticipant for several addresses of one role,
+// in one statement per 200: a mail copied to a hospital's whole team
+// brings dozens.
+func (tx *Tx) AddParticipants(ctx context.Context, n int64, emails []string, role string, at time.Time) error {
+	var rows []any
+	for _, e := range emails {
+		if e != "" {
+			rows = append(rows, n, strings.ToLower(e), role, tstr(at))
+		}
+	}
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), 4*maxRowsPerInsert)]
+		rows = rows[len(chunk):]
+		if _, err := exec(ctx, tx.tx, "add participants",
+			`INSERT INTO participants (ticket, email, role, added_at) VALUES `+valueRows(len(chunk)/4, 4)+` ON CONFLICT DO NOTHING`,
+			chunk...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // IsParticipant reports whether email is a participant of ticket n.
 func (tx *Tx) IsParticipant(ctx context.Context, n int64, email string) (bool, error) {
 	var one int

@@ -263,12 +263,7 @@ func (in *intake) enqueue(n int64, m *store.OutboxMail, role string) error {
 	if m.State == store.OutboxSuppressed {
 		return nil
 	}
-	for _, r := range m.Recipients {
-		if err := in.tx.AddParticipant(in.ctx, n, r, role, in.now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return in.tx.AddParticipants(in.ctx, n, m.Recipients, role, in.now)
 }
 
 func orNone(s string) string {

@@ -108,16 +108,15 @@ func (in *intake) open(follows int64, why string) (int64, error) {
 // addCopied makes the other recipients of a participant's mail (To, Cc)
 // participants too: colleagues copied on a report may reply to it.
 func (in *intake) addCopied(n int64) error {
+	var copied []string
 	for _, a := range append(append([]string(nil), in.msg.To...), in.msg.Cc...) {
 		a = strings.ToLower(strings.TrimSpace(a))
 		if a == "" || a == in.from || in.g.ownAddress(a) || in.g.ownDomain(a) {
 			continue
 		}
-		if err := in.tx.AddParticipant(in.ctx, n, a, "copied", in.now); err != nil {
-			return err
-		}
+		copied = append(copied, a)
 	}
-	return nil
+	return in.tx.AddParticipants(in.ctx, n, copied, "copied", in.now)
 }
 
 // correlate records on ticket n which of its indicators other reports had,
