@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -164,17 +165,38 @@ func (tx *Tx) Correlations(ctx context.Context, n int64) (all, public []Correlat
 }
 
 func correlate(ctx context.Context, q querier, n int64) (all, public []Correlation, err error) {
+	// What a reporter may learn of: other tickets' verified indicators,
+	// few, read first so that the scan of every sharing ticket below is
+	// answered from the sightings_correlate index alone.
+	type pair struct{ indicator, ticket int64 }
+	open := map[pair]bool{}
+	rows, err := q.QueryContext(ctx,
+		`SELECT v.indicator, v.ticket
+		 FROM sightings s
+		 JOIN verifications v ON v.indicator = s.indicator AND v.ticket <> s.ticket
+		 JOIN tickets ot ON ot.number = v.ticket
+		 WHERE s.ticket = ? AND s.pending = 0 AND ot.tlp IN ('clear', 'green') AND ot.state <> 'rejected'`, n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("correlate ticket %d: %w", n, err)
+	}
+	for rows.Next() {
+		var p pair
+		if err := rows.Scan(&p.indicator, &p.ticket); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("correlate ticket %d: %w", n, err)
+		}
+		open[p] = true
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, nil, fmt.Errorf("correlate ticket %d: %w", n, err)
+	}
 	// One row per sighting pair, gathered here: SQLite's GROUP BY and
 	// ORDER BY (two temporary b-trees) took half of this query's time.
-	rows, err := q.QueryContext(ctx,
-		`SELECT i.type, i.value, o.ticket, o.first_seen,
-		   CASE WHEN ot.tlp IN ('clear', 'green') AND ot.state <> 'rejected'
-		     AND EXISTS (SELECT 1 FROM verifications v WHERE v.indicator = s.indicator AND v.ticket = o.ticket)
-		   THEN 1 ELSE 0 END
+	rows, err = q.QueryContext(ctx,
+		`SELECT s.indicator, i.type, i.value, o.ticket, o.first_seen
 		 FROM sightings s
 		 JOIN indicators i ON i.id = s.indicator
-		 JOIN sightings o ON o.indicator = s.indicator AND o.ticket <> s.ticket AND o.pending = 0
-		 JOIN tickets ot ON ot.number = o.ticket
+		 JOIN sightings o ON o.indicator = s.indicator AND o.pending = 0 AND o.ticket <> s.ticket
 		 WHERE s.ticket = ? AND s.pending = 0`, n)
 	if err != nil {
 		return nil, nil, fmt.Errorf("correlate ticket %d: %w", n, err)
@@ -182,14 +204,14 @@ func correlate(ctx context.Context, q querier, n int64) (all, public []Correlati
 	defer rows.Close()
 	a, p := correlations{}, correlations{}
 	for rows.Next() {
+		var id, other int64
 		var k IndicatorKey
 		var first string
-		var other, open int64
-		if err := rows.Scan(&k.Type, &k.Value, &other, &first, &open); err != nil {
+		if err := rows.Scan(&id, &k.Type, &k.Value, &other, &first); err != nil {
 			return nil, nil, fmt.Errorf("correlate ticket %d: %w", n, err)
 		}
 		a.add(k, other, first)
-		if open == 1 {
+		if open[pair{id, other}] {
 			p.add(k, other, first)
 		}
 	}

@@ -1,9 +1,13 @@
 package triage
 
 import (
+	"bytes"
 	"context"
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/hospital-league/leaguemail/store"
@@ -27,6 +31,28 @@ func corpusPhish(b *testing.B) ([]Mail, int64) {
 		size += int64(len(raw))
 	}
 	return mails, size
+}
+
+// copies returns n mails made of mails, each copy after the first with a
+// Message-ID of its own, so that every one is a new report.
+func copies(mails []Mail, n int) ([]Mail, int64) {
+	msgID := regexp.MustCompile(`(?im)^message-id:[^\r\n]*`)
+	var out []Mail
+	var size int64
+	for i := range n {
+		raw := mails[i%len(mails)].Raw
+		if c := i / len(mails); c > 0 {
+			id := []byte(fmt.Sprintf("Message-ID: <copy%d.%d@bench.example>", c, i))
+			if loc := msgID.FindIndex(raw); loc != nil {
+				raw = bytes.Join([][]byte{raw[:loc[0]], id, raw[loc[1]:]}, nil)
+			} else {
+				raw = append(append(id, "\r\n"...), raw...)
+			}
+		}
+		out = append(out, Mail{Raw: raw, Origin: Origin{Mailbox: crashMailbox, UIDValidity: 1, UID: uint32(i + 1)}})
+		size += int64(len(raw))
+	}
+	return out, size
 }
 
 // benchIngest takes the corpus into a fresh store on disk
@@ -85,14 +111,21 @@ func BenchmarkIngestBatch(b *testing.B) {
 	})
 }
 
+var commitMails = flag.Int("commit.mails", 0, "mails for BenchmarkIngestCommit: the corpus's phish, copied with Message-IDs of their own past the first round (0: the corpus once)")
+
 // BenchmarkIngestCommit is the commit stage alone: the corpus is parsed
 // before the timer starts, then committed in groups of 64 into a fresh
 // store on disk, on one goroutine, as TakeBatch commits. Its mails/s is
-// the ceiling of ingest however many cores parse.
+// the ceiling of ingest however many cores parse. With -commit.mails the
+// copies of a report correlate with each other, as a campaign's do.
 //
 //	go test -run '^$' -bench IngestCommit -benchtime 5x ./triage
+//	go test -run '^$' -bench IngestCommit -benchtime 1x ./triage -args -commit.mails=10000
 func BenchmarkIngestCommit(b *testing.B) {
 	mails, size := corpusPhish(b)
+	if *commitMails > 0 {
+		mails, size = copies(mails, *commitMails)
+	}
 	b.SetBytes(size)
 	b.ReportAllocs()
 	ctx := context.Background()
