@@ -36,72 +36,108 @@ const (
 // checkpoint never passes a mail not taken: those mails all carry the
 // error, and the caller offers them again.
 func (g *Gateway) TakeBatch(ctx context.Context, mails []Mail) []error {
-	errs := make([]error, len(mails))
-	preps := make([]*prepared, len(mails))
-	groups := g.groups(mails)
-	if len(groups) == 0 {
-		return errs
-	}
+	return g.Begin(ctx, mails).Commit(ctx)
+}
 
+// Batch is a TakeBatch begun: its mails are being parsed, and nothing of
+// it is written until Commit.
+type Batch struct {
+	g      *Gateway
+	mails  []Mail
+	errs   []error
+	preps  []*prepared
+	groups []span
 	// Parsing runs at most two groups ahead of the commits: the memory of
 	// a batch is bounded by three groups, not by the batch.
-	ahead := make(chan struct{}, 2)
-	parsed := make([]sync.WaitGroup, len(groups))
-	for k, gr := range groups {
-		parsed[k].Add(gr.end - gr.start)
+	ahead   chan struct{}
+	parsed  []sync.WaitGroup
+	stop    chan struct{}
+	workers sync.WaitGroup
+	// untilRefused cuts Commit's result after its first error.
+	untilRefused bool
+}
+
+// Begin starts parsing mails on every core, for Commit to take them in
+// as TakeBatch does. An intake begins its next batch while the one before
+// commits, so that the parsers do not wait for the commits nor the commits
+// for the parsers; only Commit writes, and it checks again what the
+// parsers read. Every Batch begun must be committed.
+func (g *Gateway) Begin(ctx context.Context, mails []Mail) *Batch {
+	b := &Batch{g: g, mails: mails, errs: make([]error, len(mails)), preps: make([]*prepared, len(mails)),
+		groups: g.groups(mails), ahead: make(chan struct{}, 2), stop: make(chan struct{})}
+	if len(b.groups) == 0 {
+		return b
+	}
+	b.parsed = make([]sync.WaitGroup, len(b.groups))
+	for k, gr := range b.groups {
+		b.parsed[k].Add(gr.end - gr.start)
 	}
 	type job struct{ group, mail int }
 	jobs := make(chan job)
-	stop := make(chan struct{})
 	go func() {
 		defer close(jobs)
-		for k, gr := range groups {
+		for k, gr := range b.groups {
 			select {
-			case ahead <- struct{}{}:
-			case <-stop:
+			case b.ahead <- struct{}{}:
+			case <-b.stop:
 				return
 			}
 			for i := gr.start; i < gr.end; i++ {
 				select {
 				case jobs <- job{k, i}:
-				case <-stop:
+				case <-b.stop:
 					return
 				}
 			}
 		}
 	}()
-	var workers sync.WaitGroup
 	for range g.workers() {
-		workers.Add(1)
+		b.workers.Add(1)
 		go func() {
-			defer workers.Done()
+			defer b.workers.Done()
 			for j := range jobs {
-				preps[j.mail], errs[j.mail] = g.prepare(ctx, mails[j.mail].Raw, mails[j.mail].Origin)
-				parsed[j.group].Done()
+				b.preps[j.mail], b.errs[j.mail] = g.prepare(ctx, mails[j.mail].Raw, mails[j.mail].Origin)
+				b.parsed[j.group].Done()
 			}
 		}()
 	}
+	return b
+}
+
+// Commit commits the batch's groups in order as their mails are parsed,
+// and returns TakeBatch's result.
+func (b *Batch) Commit(ctx context.Context) []error {
+	if len(b.groups) == 0 {
+		return b.errs
+	}
 	failed, at := error(nil), 0
-	for k, gr := range groups {
-		parsed[k].Wait()
-		if err := g.commitGroup(ctx, preps[gr.start:gr.end], errs[gr.start:gr.end]); err != nil {
+	for k, gr := range b.groups {
+		b.parsed[k].Wait()
+		if err := b.g.commitGroup(ctx, b.preps[gr.start:gr.end], b.errs[gr.start:gr.end]); err != nil {
 			failed, at = err, gr.start
 			break
 		}
-		<-ahead
+		<-b.ahead
 	}
-	close(stop)
-	workers.Wait()
+	close(b.stop)
+	b.workers.Wait()
 	if failed != nil {
 		// A refused mail is refused whether or not its turn came: the
 		// result does not depend on how far the parsers ran ahead.
-		for i := at; i < len(mails); i++ {
-			if errs[i] = g.Refuse(mails[i].Raw); errs[i] == nil {
-				errs[i] = failed
+		for i := at; i < len(b.mails); i++ {
+			if b.errs[i] = b.g.Refuse(b.mails[i].Raw); b.errs[i] == nil {
+				b.errs[i] = failed
 			}
 		}
 	}
-	return errs
+	if b.untilRefused {
+		for i, err := range b.errs {
+			if err != nil {
+				return b.errs[:i+1]
+			}
+		}
+	}
+	return b.errs
 }
 
 // testHookInGroup, when set by a test, runs inside a group's transaction
@@ -196,6 +232,13 @@ func (g *Gateway) workers() int {
 // before any later mail is committed, or a crash between the two would
 // leave it below the checkpoint, unfiled.
 func (g *Gateway) TakeUntilRefused(ctx context.Context, mails []Mail) []error {
+	return g.BeginUntilRefused(ctx, mails).Commit(ctx)
+}
+
+// BeginUntilRefused is Begin for TakeUntilRefused: it begins mails up to
+// and including the first that Refuse refuses, and its Commit returns the
+// results up to the first mail refused or failed.
+func (g *Gateway) BeginUntilRefused(ctx context.Context, mails []Mail) *Batch {
 	n := len(mails)
 	for i, m := range mails {
 		if g.Refuse(m.Raw) != nil {
@@ -203,11 +246,7 @@ func (g *Gateway) TakeUntilRefused(ctx context.Context, mails []Mail) []error {
 			break
 		}
 	}
-	errs := g.TakeBatch(ctx, mails[:n])
-	for i, err := range errs {
-		if err != nil {
-			return errs[:i+1]
-		}
-	}
-	return errs
+	b := g.Begin(ctx, mails[:n])
+	b.untilRefused = true
+	return b
 }

@@ -229,3 +229,35 @@ func TestTakeUntilRefused(t *testing.T) {
 		t.Errorf("store after the batch: %+v, want only what the mails before the refused one make: %+v", got, want)
 	}
 }
+
+// TestBeginAhead begins three batches before any is committed, as an
+// intake begins its next batch while one commits, with the copies of the
+// fixture across their edges (the same bytes as the last mail of the
+// batch before, the same UID again): committed in order, they leave the
+// store as one-by-one Takes do. The parsers read the store before the
+// batch before them wrote; only the commits may decide.
+func TestBeginAhead(t *testing.T) {
+	mails := batchMails()
+	if !slices.Equal(mails[2].Raw, mails[3].Raw) || mails[10].Origin != mails[11].Origin {
+		t.Fatal("the fixture's copies are not where the test cuts it")
+	}
+	ref, refSt := batchGateway(t, 0)
+	var refErrs []error
+	for _, m := range mails {
+		refErrs = append(refErrs, ref.Take(context.Background(), m.Raw, m.Origin))
+	}
+	want := stateOf(t, refSt, refErrs)
+
+	g, st := batchGateway(t, 4)
+	ctx := context.Background()
+	cuts := [][]Mail{mails[:3], mails[3:11], mails[11:]}
+	var begun []*Batch
+	for _, c := range cuts {
+		begun = append(begun, g.Begin(ctx, c))
+	}
+	var errs []error
+	for _, b := range begun {
+		errs = append(errs, b.Commit(ctx)...)
+	}
+	compareStates(t, stateOf(t, st, errs), want)
+}
