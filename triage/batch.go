@@ -61,7 +61,7 @@ type Batch struct {
 // as TakeBatch does. An intake begins its next batch while the one before
 // commits, so that the parsers do not wait for the commits nor the commits
 // for the parsers; only Commit writes, and it checks again what the
-// parsers read. Every Batch begun must be committed.
+// parsers read. Every Batch begun must be committed or abandoned.
 func (g *Gateway) Begin(ctx context.Context, mails []Mail) *Batch {
 	b := &Batch{g: g, mails: mails, errs: make([]error, len(mails)), preps: make([]*prepared, len(mails)),
 		groups: g.groups(mails), ahead: make(chan struct{}, 2), stop: make(chan struct{})}
@@ -224,6 +224,16 @@ func (g *Gateway) workers() int {
 		return g.cfg.Workers
 	}
 	return runtime.GOMAXPROCS(0)
+}
+
+// Abandon stops the batch's parsers and writes nothing of it: when the
+// batch before it failed, it must not be committed before that one is.
+func (b *Batch) Abandon() {
+	if len(b.groups) == 0 {
+		return
+	}
+	close(b.stop)
+	b.workers.Wait()
 }
 
 // TakeUntilRefused is TakeBatch up to and including the first mail that

@@ -261,3 +261,17 @@ func TestBeginAhead(t *testing.T) {
 	}
 	compareStates(t, stateOf(t, st, errs), want)
 }
+
+// TestAbandon: a batch begun and abandoned writes nothing, and its mails
+// are taken whole when offered again.
+func TestAbandon(t *testing.T) {
+	mails := batchMails()
+	ref, refSt := batchGateway(t, 0)
+	want := stateOf(t, refSt, ref.TakeBatch(context.Background(), mails))
+	g, st := batchGateway(t, 4)
+	g.Begin(context.Background(), mails).Abandon()
+	if c, _ := st.Counts(context.Background()); c != (store.Counts{}) {
+		t.Fatalf("an abandoned batch wrote %+v", c)
+	}
+	compareStates(t, stateOf(t, st, g.TakeBatch(context.Background(), mails)), want)
+}

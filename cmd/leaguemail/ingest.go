@@ -96,17 +96,25 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var n, rejected int
 	var bytesIn int64
 	start := time.Now()
-	// Mails are handed to TakeBatch a few groups at a time: parsing of
-	// the next group overlaps the commit of the one before.
+	// Mails are handed to triage a few groups at a time, each batch begun
+	// (parsing) before the one before it commits, so that neither the
+	// parsers nor the commits wait at a batch's edge.
 	var pending []triage.Mail
 	var pendingBytes int
-	flush := func() error {
-		errs := g.TakeBatch(ctx, pending)
+	var prev *triage.Batch
+	var prevMails []triage.Mail
+	commit := func() error {
+		if prev == nil {
+			return nil
+		}
+		errs := prev.Commit(ctx)
+		mails := prevMails
+		prev, prevMails = nil, nil
 		for i, err := range errs {
 			var rej *triage.RejectError
 			if errors.As(err, &rej) {
 				rejected++
-				o := pending[i].Origin
+				o := mails[i].Origin
 				log.Warn("mail refused", "origin", o.Mailbox, "uid", o.UID, "reason", rej.Reason)
 				continue
 			}
@@ -114,7 +122,16 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				return err
 			}
 		}
-		pending, pendingBytes = pending[:0], 0
+		return nil
+	}
+	flush := func() error {
+		next := g.Begin(ctx, pending)
+		if err := commit(); err != nil {
+			next.Abandon()
+			return err
+		}
+		prev, prevMails = next, pending
+		pending, pendingBytes = nil, 0
 		return nil
 	}
 	err = mailin.ReadFiles(ctx, paths, func(raw []byte, o mailin.Origin) error {
@@ -130,6 +147,10 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err == nil && len(pending) > 0 {
 		err = flush()
 	}
+	// A batch still begun followed batches that all committed: it is
+	// committed even when reading a file failed after it, as the mails
+	// read before an error always were.
+	err = errors.Join(err, commit())
 	elapsed := time.Since(start)
 	after, cerr := st.Counts(ctx)
 	if cerr != nil {
