@@ -39,7 +39,7 @@ func (tx *Tx) AddSightings(ctx context.Context, n, mail int64, ss []Sighting, at
 			round = append(round, s)
 		}
 		for len(round) > 0 {
-			chunk := round[:min(len(round), maxRowsPerInsert)]
+			chunk := round[:insertRows(len(round))]
 			round = round[len(chunk):]
 			args := make([]any, 0, 10*len(chunk))
 			for _, s := range chunk {
@@ -72,9 +72,18 @@ func (tx *Tx) AddSightings(ctx context.Context, n, mail int64, ss []Sighting, at
 	return nil
 }
 
-// maxRowsPerInsert keeps a multi-row INSERT's parameters well under
-// SQLite's limit (32,766) and PostgreSQL's (65,535).
-const maxRowsPerInsert = 200
+// insertRows is how many of n rows the next multi-row INSERT takes: the
+// largest power of two up to n, at most 128. Statements are prepared
+// once and kept by text, so their number of rows is one of 8, not one of
+// n; and 128 rows keep the parameters well under SQLite's limit (32,766)
+// and PostgreSQL's (65,535).
+func insertRows(n int) int {
+	r := 1
+	for r*2 <= n && r < 128 {
+		r *= 2
+	}
+	return r
+}
 
 // indicatorIDs records the indicators of ss as seen at when and returns
 // their ids.
@@ -89,7 +98,7 @@ func (tx *Tx) indicatorIDs(ctx context.Context, ss []Sighting, when string) (map
 		}
 	}
 	for len(keys) > 0 {
-		chunk := keys[:min(len(keys), maxRowsPerInsert)]
+		chunk := keys[:insertRows(len(keys))]
 		keys = keys[len(chunk):]
 		args := make([]any, 0, 4*len(chunk))
 		for _, k := range chunk {

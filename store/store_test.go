@@ -361,3 +361,11 @@ func TestSecret(t *testing.T) {
 		t.Error("Secret changed between calls")
 	}
 }
+
+func TestInsertRows(t *testing.T) {
+	for _, c := range []struct{ n, want int }{{1, 1}, {2, 2}, {3, 2}, {7, 4}, {8, 8}, {127, 64}, {128, 128}, {1000, 128}} {
+		if got := insertRows(c.n); got != c.want {
+			t.Errorf("insertRows(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+}

@@ -151,7 +151,7 @@ func (tx *Tx) AddParticipant(ctx context.Context, n int64, email, role string, a
 }
 
 // AddParticipants is AddParticipant for several addresses of one role,
-// in one statement per 200: a mail copied to a hospital's whole team
+// in a few statements: a mail copied to a hospital's whole team
 // brings dozens.
 func (tx *Tx) AddParticipants(ctx context.Context, n int64, emails []string, role string, at time.Time) error {
 	var rows []any
@@ -161,7 +161,7 @@ func (tx *Tx) AddParticipants(ctx context.Context, n int64, emails []string, rol
 		}
 	}
 	for len(rows) > 0 {
-		chunk := rows[:min(len(rows), 4*maxRowsPerInsert)]
+		chunk := rows[:4*insertRows(len(rows)/4)]
 		rows = rows[len(chunk):]
 		if _, err := exec(ctx, tx.tx, "add participants",
 			`INSERT INTO participants (ticket, email, role, added_at) VALUES `+valueRows(len(chunk)/4, 4)+` ON CONFLICT DO NOTHING`,
