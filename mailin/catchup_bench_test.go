@@ -115,7 +115,7 @@ func BenchmarkDovecotCatchUpCorpus(b *testing.B) {
 				done := make(chan error, 1)
 				b.StartTimer()
 				go func() { done <- in.Run(ctx) }()
-				for s.FolderFiles(report, "INBOX") > 0 {
+				for !inboxEmpty(s) {
 					time.Sleep(20 * time.Millisecond)
 				}
 				b.StopTimer()
@@ -132,4 +132,22 @@ func BenchmarkDovecotCatchUpCorpus(b *testing.B) {
 			b.ReportMetric(float64(b.N*len(mails))/b.Elapsed().Seconds(), "mails/s")
 		})
 	}
+}
+
+// inboxEmpty reports whether the INBOX's Maildir holds no message file. It
+// reads one name from each of cur and new: counting them all (FolderFiles)
+// every 20 ms took a tenth of the CPU of the catch-up it waited for.
+func inboxEmpty(s *dovecottest.Server) bool {
+	for _, sub := range []string{"cur", "new"} {
+		f, err := os.Open(filepath.Join(s.Maildir(report), sub))
+		if err != nil {
+			return false
+		}
+		names, _ := f.Readdirnames(1)
+		f.Close()
+		if len(names) > 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -31,10 +31,17 @@ func (s *session) recover(ctx context.Context) error {
 	return nil
 }
 
-// takeGroup takes in a FETCH batch, recorded in hand first. A group that
-// holds a suspect (in hand at an earlier crash) is cut so that each suspect
-// is taken alone; a suspect at PoisonCrashes crashes is poison.
-func (s *session) takeGroup(ctx context.Context, uids []imap.UID) error {
+// part is a piece of a FETCH batch cut by cut: a run of mails, or one
+// suspect alone with its crashes in a row.
+type part struct {
+	uids    []imap.UID
+	crashes int // 0 for a run
+}
+
+// cut cuts a FETCH batch so that each suspect (in hand at an earlier
+// crash) is a part of its own, between runs of the other mails.
+func (s *session) cut(uids []imap.UID) []part {
+	var out []part
 	var run []imap.UID
 	for _, u := range uids {
 		n, suspect := s.in.suspects[u]
@@ -42,21 +49,25 @@ func (s *session) takeGroup(ctx context.Context, uids []imap.UID) error {
 			run = append(run, u)
 			continue
 		}
-		if err := s.held(ctx, run); err != nil {
-			return err
+		if len(run) > 0 {
+			out = append(out, part{uids: run})
+			run = nil
 		}
-		run = nil
-		if n >= PoisonCrashes {
-			if err := s.poison(ctx, u, n); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := s.held(ctx, []imap.UID{u}); err != nil {
-			return err
-		}
+		out = append(out, part{uids: []imap.UID{u}, crashes: n})
 	}
-	return s.held(ctx, run)
+	if len(run) > 0 {
+		out = append(out, part{uids: run})
+	}
+	return out
+}
+
+// alone takes in a suspect, with nothing else in hand: at PoisonCrashes
+// crashes it is poison.
+func (s *session) alone(ctx context.Context, p part) error {
+	if p.crashes >= PoisonCrashes {
+		return s.poison(ctx, p.uids[0], p.crashes)
+	}
+	return s.held(ctx, p.uids)
 }
 
 // held runs batch on uids between Hold and Release.

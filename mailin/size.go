@@ -70,10 +70,8 @@ func (s *session) batches(ctx context.Context, uids []imap.UID) error {
 		if err != nil {
 			return err
 		}
-		for _, g := range groups(chunk, sizes, s.in.cfg.BatchSize, s.in.cfg.BatchBytes) {
-			if err := s.takeGroup(ctx, g); err != nil {
-				return err
-			}
+		if err := s.takeGroups(ctx, groups(chunk, sizes, s.in.cfg.BatchSize, s.in.cfg.BatchBytes), sizes); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package mailin
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -94,9 +95,10 @@ func TestBatchBytes(t *testing.T) {
 		real[u] = len(raw)
 	}
 	sink := newMemSink()
+	hands := &handBytes{memSink: sink, size: real, held: map[uint32]bool{}}
 	cfg := fastConfig("imap://u:pw@"+addr+"/INBOX?tls=none", slog.New(newLogRecorder(t)))
 	cfg.BatchBytes = 700 * K
-	in := mustNew(t, cfg, sink)
+	in := mustNew(t, cfg, hands)
 	stop := running(t, in)
 	waitFor(t, 10*time.Second, "all taken", func() bool { return sink.count() == len(sizes) })
 	stop()
@@ -111,7 +113,48 @@ func TestBatchBytes(t *testing.T) {
 			t.Errorf("one FETCH asked for %v, %d bytes, over the bound of %d", f, total, cfg.BatchBytes)
 		}
 	}
+	hands.mu.Lock()
+	defer hands.mu.Unlock()
+	if hands.over != "" {
+		t.Error(hands.over)
+	}
 	if len(fetches) < 4 {
 		t.Errorf("%d FETCHes of bodies (%v), want at least 4 for these sizes", len(fetches), fetches)
 	}
+}
+
+// handBytes is a sink that checks the bound of a catch-up's memory: the
+// mails in hand at once (held, fetched ahead of the take before them
+// included) are at most the bound's bytes, or one mail alone.
+type handBytes struct {
+	*memSink
+	size map[imap.UID]int
+	mu   sync.Mutex
+	held map[uint32]bool
+	over string // the first breach of the bound
+}
+
+func (h *handBytes) Hold(ctx context.Context, mailbox string, uv uint32, uids []uint32) error {
+	h.mu.Lock()
+	total := 0
+	for _, u := range uids {
+		h.held[u] = true
+	}
+	for u := range h.held {
+		total += h.size[imap.UID(u)]
+	}
+	if total > 700<<10 && len(h.held) > 1 && h.over == "" {
+		h.over = fmt.Sprintf("%d mails in hand at once, %d bytes, over the bound of %d", len(h.held), total, 700<<10)
+	}
+	h.mu.Unlock()
+	return h.memSink.Hold(ctx, mailbox, uv, uids)
+}
+
+func (h *handBytes) Release(ctx context.Context, mailbox string, uv uint32, uids []uint32) error {
+	h.mu.Lock()
+	for _, u := range uids {
+		delete(h.held, u)
+	}
+	h.mu.Unlock()
+	return h.memSink.Release(ctx, mailbox, uv, uids)
 }

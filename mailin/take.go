@@ -15,19 +15,27 @@ type fetched struct {
 	raw []byte
 }
 
-// batch fetches the messages of uids and hands them to the sink in UID
-// order. Taken ones are moved to the processed folder at the end of the
-// batch, rejected ones to the failed folder at once. A temporary error of the
-// sink stops the batch: the message stays where it is, with every later one,
-// since taking a later one would move the checkpoint past it.
+// batch fetches the messages of uids and takes them in (see settle).
 func (s *session) batch(ctx context.Context, uids []imap.UID) error {
 	msgs, err := s.fetch(uids)
 	if err != nil {
 		return err
 	}
+	var errs []error
+	if len(msgs) > 0 {
+		errs = s.takeAll(ctx, msgs)
+	}
+	return s.settle(ctx, msgs, errs)
+}
+
+// settle hands msgs to the sink in UID order, errs being the results of
+// a first takeAll of them. Taken ones are moved to the processed folder at
+// the end, rejected ones to the failed folder at once. A temporary error
+// of the sink stops: the message stays where it is, with every later one,
+// since taking a later one would move the checkpoint past it.
+func (s *session) settle(ctx context.Context, msgs []fetched, errs []error) error {
 	var taken []imap.UID
 	for len(msgs) > 0 {
-		errs := s.takeAll(ctx, msgs)
 		for i, err := range errs {
 			m := msgs[i]
 			var rej *RejectError
@@ -51,8 +59,25 @@ func (s *session) batch(ctx context.Context, uids []imap.UID) error {
 			}
 		}
 		msgs = msgs[len(errs):]
+		if len(msgs) > 0 {
+			errs = s.takeAll(ctx, msgs)
+		}
 	}
 	return s.move(ctx, taken, s.in.cfg.Processed)
+}
+
+// allTaken reports whether errs are the results of every one of n mails,
+// all taken.
+func allTaken(errs []error, n int) bool {
+	if len(errs) != n {
+		return false
+	}
+	for _, err := range errs {
+		if err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // takeAll hands msgs to the sink and returns the results of a prefix of
