@@ -59,12 +59,17 @@ func corpusCopies(b *testing.B, n int) ([][]byte, int64) {
 // one fsync per mail.
 type oneByOne struct{ Sink }
 
+// noBegin hides a sink's Begin: each batch parsed only once the one
+// before it committed.
+type noBegin struct{ BatchSink }
+
 // BenchmarkDovecotCatchUpCorpus is the catch-up of -catchup.mails corpus
 // mails (10,000 by default) waiting in a real Dovecot's INBOX, through
 // triage into a store on disk (synchronous=FULL), parse included, until
 // the INBOX is empty: every mail committed and moved. "group" is the
 // intake with group commits, "one-by-one" the same with a Take per mail;
-// "sqlite" a store file, "postgres" Debian's PostgreSQL on loopback with
+// "no-begin" with group commits but each batch parsed only after the
+// one before it committed; "sqlite" a store file, "postgres" Debian's PostgreSQL on loopback with
 // its durable defaults (fsync, synchronous_commit), as issue 21 asks them
 // side by side. Run it with -benchtime 1x: each iteration fills a new
 // mailbox.
@@ -72,7 +77,7 @@ func BenchmarkDovecotCatchUpCorpus(b *testing.B) {
 	mails, size := corpusCopies(b, *catchUpMails)
 	var pg *pgtest.Cluster // one cluster for both postgres runs
 	outer := b
-	for _, name := range []string{"group/sqlite", "one-by-one/sqlite", "group/postgres", "one-by-one/postgres"} {
+	for _, name := range []string{"group/sqlite", "no-begin/sqlite", "one-by-one/sqlite", "group/postgres", "one-by-one/postgres"} {
 		mode, backend, _ := strings.Cut(name, "/")
 		b.Run(name, func(b *testing.B) {
 			if backend == "postgres" && pg == nil {
@@ -103,8 +108,11 @@ func BenchmarkDovecotCatchUpCorpus(b *testing.B) {
 					b.Fatal(err)
 				}
 				var sink Sink = ts
-				if mode == "one-by-one" {
+				switch mode {
+				case "one-by-one":
 					sink = oneByOne{ts}
+				case "no-begin":
+					sink = noBegin{ts}
 				}
 				cfg := Config{URL: s.URL(report), RetryMin: 50 * time.Millisecond, RetryMax: 500 * time.Millisecond, Logger: log}
 				in, err := New(cfg, sink)

@@ -64,6 +64,30 @@ func (s triageSink) TakeBatch(ctx context.Context, mails []Mail) []error {
 	return errs
 }
 
+// Begin makes triageSink a BeginSink, as the gateway's sink is.
+func (s triageSink) Begin(ctx context.Context, mails []Mail) Begun {
+	batch := make([]triage.Mail, len(mails))
+	for i, m := range mails {
+		batch[i] = triage.Mail{Raw: m.Raw, Origin: triage.Origin(m.Origin)}
+	}
+	return triageBegun{s, s.g.BeginUntilRefused(ctx, batch)}
+}
+
+type triageBegun struct {
+	s triageSink
+	b *triage.Batch
+}
+
+func (b triageBegun) Take(ctx context.Context) []error {
+	errs := b.b.Commit(ctx)
+	for i, err := range errs {
+		errs[i] = b.s.result(err)
+	}
+	return errs
+}
+
+func (b triageBegun) Abandon() { b.b.Abandon() }
+
 func (triageSink) result(err error) error {
 	var rej *triage.RejectError
 	if errors.As(err, &rej) {

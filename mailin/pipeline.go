@@ -3,6 +3,7 @@ package mailin
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -14,6 +15,9 @@ type inHand struct {
 	msgs  []fetched
 	bytes int64
 	errs  chan []error // the first takeAll's results
+	// begun is the run's parsing, begun at its FETCH when the sink is a
+	// BeginSink, so that it overlaps the commits of the run before.
+	begun Begun
 }
 
 // takeGroups takes in FETCH batches, in order, with the FETCH of the next
@@ -77,7 +81,11 @@ func (s *session) grab(ctx context.Context, uids []imap.UID, bytes int64) (*inHa
 	if err != nil {
 		return nil, errors.Join(err, s.release(ctx, uids))
 	}
-	return &inHand{uids: uids, msgs: msgs, bytes: bytes}, nil
+	h := &inHand{uids: uids, msgs: msgs, bytes: bytes}
+	if bs, ok := s.in.sink.(BeginSink); ok && len(msgs) > 0 {
+		h.begun = bs.Begin(ctx, s.mails(msgs))
+	}
+	return h, nil
 }
 
 // start begins the take of h in the background.
@@ -87,7 +95,22 @@ func (s *session) start(ctx context.Context, h *inHand) {
 		h.errs <- nil
 		return
 	}
-	go func() { h.errs <- s.takeAll(ctx, h.msgs) }()
+	if h.begun == nil {
+		go func() { h.errs <- s.takeAll(ctx, h.msgs) }()
+		return
+	}
+	go func() {
+		start := time.Now()
+		h.errs <- s.results(h.msgs, h.begun.Take(ctx), start)
+	}()
+}
+
+// drop releases h, never started, abandoning what was begun of it.
+func (s *session) drop(ctx context.Context, h *inHand) error {
+	if h.begun != nil {
+		h.begun.Abandon()
+	}
+	return s.release(ctx, h.uids)
 }
 
 // settleHand waits for the take of h, starts that of next (nil when none)
@@ -119,7 +142,7 @@ func (s *session) settleHand(ctx context.Context, h, next *inHand) error {
 		<-next.errs
 		return errors.Join(err, s.release(ctx, next.uids))
 	case err != nil && next != nil:
-		return errors.Join(err, s.release(ctx, next.uids))
+		return errors.Join(err, s.drop(ctx, next))
 	case err != nil:
 		return err
 	case next != nil && !started:

@@ -70,6 +70,25 @@ type BatchSink interface {
 	TakeBatch(ctx context.Context, mails []Mail) []error
 }
 
+// A BeginSink is a BatchSink that can parse a batch before the batch
+// before it commits. The intake begins the batch it fetched ahead while
+// the one before commits, so that neither the parsers nor the commits wait
+// at a batch's edge.
+type BeginSink interface {
+	BatchSink
+	// Begin starts parsing mails; nothing of them is written before
+	// Take. The intake takes or abandons every batch it begins.
+	Begin(ctx context.Context, mails []Mail) Begun
+}
+
+// Begun is a batch begun by a BeginSink.
+type Begun interface {
+	// Take takes the batch in, with TakeBatch's contract.
+	Take(ctx context.Context) []error
+	// Abandon stops its parsing and writes nothing.
+	Abandon()
+}
+
 // Mail is a raw mail and where it came from, for BatchSink.
 type Mail struct {
 	Raw    []byte

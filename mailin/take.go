@@ -96,12 +96,22 @@ func (s *session) takeAll(ctx context.Context, msgs []fetched) []error {
 		}
 		return make([]error, len(msgs))
 	}
+	start := time.Now()
+	return s.results(msgs, bs.TakeBatch(ctx, s.mails(msgs)), start)
+}
+
+// mails are msgs as a BatchSink takes them.
+func (s *session) mails(msgs []fetched) []Mail {
 	mails := make([]Mail, len(msgs))
 	for i, m := range msgs {
 		mails[i] = Mail{Raw: m.raw, Origin: s.origin(m)}
 	}
-	start := time.Now()
-	errs := bs.TakeBatch(ctx, mails)
+	return mails
+}
+
+// results checks and counts what a BatchSink gave for msgs, taken since
+// start.
+func (s *session) results(msgs []fetched, errs []error, start time.Time) []error {
 	if len(errs) == 0 || len(errs) > len(msgs) {
 		// A sink that breaks its contract takes nothing for sure.
 		return []error{fmt.Errorf("imap: the sink gave %d results for %d mails", len(errs), len(msgs))}

@@ -272,13 +272,37 @@ func (s sink) TakeBatch(ctx context.Context, mails []mailin.Mail) []error {
 	if err := ctx.Err(); err != nil {
 		return []error{err} // stopping: take no new mail
 	}
+	return s.Begin(ctx, mails).Take(ctx)
+}
+
+// Begin starts parsing a batch fetched ahead (mailin.BeginSink), up to and
+// including its first mail that triage refuses.
+func (s sink) Begin(ctx context.Context, mails []mailin.Mail) mailin.Begun {
 	batch := make([]triage.Mail, len(mails))
 	for i, m := range mails {
 		batch[i] = triage.Mail{Raw: m.Raw, Origin: triage.Origin(m.Origin)}
 	}
-	start := time.Now()
 	// As for Take: the batch in hand is committed even if a stop comes.
-	errs := s.g.triage.TakeUntilRefused(context.WithoutCancel(ctx), batch)
+	return &begun{s: s, mails: mails, b: s.g.triage.BeginUntilRefused(context.WithoutCancel(ctx), batch)}
+}
+
+// begun is a batch of the intake being parsed.
+type begun struct {
+	s     sink
+	mails []mailin.Mail
+	b     *triage.Batch
+}
+
+func (b *begun) Abandon() { b.b.Abandon() }
+
+func (b *begun) Take(ctx context.Context) []error {
+	if err := ctx.Err(); err != nil {
+		b.b.Abandon()
+		return []error{err} // stopping: take no new mail
+	}
+	s, mails := b.s, b.mails
+	start := time.Now()
+	errs := b.b.Commit(context.WithoutCancel(ctx))
 	each := time.Since(start).Seconds() / float64(max(len(errs), 1))
 	for i, err := range errs {
 		s.g.m.take.Observe(each)
