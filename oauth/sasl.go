@@ -88,10 +88,15 @@ func (c *Client) Next(challenge []byte) ([]byte, error) {
 	var e struct {
 		Status string `json:"status"`
 	}
-	if json.Unmarshal(challenge, &e) == nil && e.Status != "" {
-		c.Refusal = oneLine(e.Status, 100)
-	} else {
+	switch err := json.Unmarshal(challenge, &e); {
+	case err != nil:
 		c.Refusal = "an error challenge that is not JSON"
+	case oneLine(e.Status, 100) == "":
+		// RFC 7628 section 3.2.2 makes status required; a blank one
+		// says nothing, and the log must still say something.
+		c.Refusal = "an error challenge with no status"
+	default:
+		c.Refusal = oneLine(e.Status, 100)
 	}
 	if c.mech == OAuthBearer {
 		return []byte{0x01}, nil
