@@ -53,15 +53,7 @@ func (s triageSink) Take(ctx context.Context, raw []byte, o Origin) error {
 }
 
 func (s triageSink) TakeBatch(ctx context.Context, mails []Mail) []error {
-	batch := make([]triage.Mail, len(mails))
-	for i, m := range mails {
-		batch[i] = triage.Mail{Raw: m.Raw, Origin: triage.Origin(m.Origin)}
-	}
-	errs := s.g.TakeUntilRefused(ctx, batch)
-	for i, err := range errs {
-		errs[i] = s.result(err)
-	}
-	return errs
+	return s.Begin(ctx, mails).Take(ctx)
 }
 
 // Begin makes triageSink a BeginSink, as the gateway's sink is.

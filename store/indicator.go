@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"strings"
@@ -38,9 +39,7 @@ func (tx *Tx) AddSightings(ctx context.Context, n, mail int64, ss []Sighting, at
 			seen[k] = true
 			round = append(round, s)
 		}
-		for len(round) > 0 {
-			chunk := round[:insertRows(len(round))]
-			round = round[len(chunk):]
+		for chunk := range insertChunks(round) {
 			args := make([]any, 0, 10*len(chunk))
 			for _, s := range chunk {
 				sources := s.Sources
@@ -72,6 +71,20 @@ func (tx *Tx) AddSightings(ctx context.Context, n, mail int64, ss []Sighting, at
 	return nil
 }
 
+// insertChunks cuts rows into the chunks of multi-row INSERTs (see
+// insertRows).
+func insertChunks[T any](rows []T) iter.Seq[[]T] {
+	return func(yield func([]T) bool) {
+		for len(rows) > 0 {
+			n := insertRows(len(rows))
+			if !yield(rows[:n]) {
+				return
+			}
+			rows = rows[n:]
+		}
+	}
+}
+
 // insertRows is how many of n rows the next multi-row INSERT takes: the
 // largest power of two up to n, at most 128. Statements are prepared
 // once and kept by text, so their number of rows is one of 8, not one of
@@ -97,9 +110,7 @@ func (tx *Tx) indicatorIDs(ctx context.Context, ss []Sighting, when string) (map
 			keys = append(keys, k)
 		}
 	}
-	for len(keys) > 0 {
-		chunk := keys[:insertRows(len(keys))]
-		keys = keys[len(chunk):]
+	for chunk := range insertChunks(keys) {
 		args := make([]any, 0, 4*len(chunk))
 		for _, k := range chunk {
 			args = append(args, k.Type, k.Value, when, when)
@@ -120,10 +131,7 @@ func (tx *Tx) indicatorIDs(ctx context.Context, ss []Sighting, when string) (map
 			}
 			ids[k] = id
 		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("record %d indicators: %w", len(chunk), err)
-		}
-		if err := rows.Err(); err != nil {
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return nil, fmt.Errorf("record %d indicators: %w", len(chunk), err)
 		}
 		for _, k := range chunk {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -154,18 +155,15 @@ func (tx *Tx) AddParticipant(ctx context.Context, n int64, email, role string, a
 // in a few statements: a mail copied to a hospital's whole team
 // brings dozens.
 func (tx *Tx) AddParticipants(ctx context.Context, n int64, emails []string, role string, at time.Time) error {
-	var rows []any
-	for _, e := range emails {
-		if e != "" {
-			rows = append(rows, n, strings.ToLower(e), role, tstr(at))
+	emails = slices.DeleteFunc(slices.Clone(emails), func(e string) bool { return e == "" })
+	for chunk := range insertChunks(emails) {
+		args := make([]any, 0, 4*len(chunk))
+		for _, e := range chunk {
+			args = append(args, n, strings.ToLower(e), role, tstr(at))
 		}
-	}
-	for len(rows) > 0 {
-		chunk := rows[:4*insertRows(len(rows)/4)]
-		rows = rows[len(chunk):]
 		if _, err := exec(ctx, tx.tx, "add participants",
-			`INSERT INTO participants (ticket, email, role, added_at) VALUES `+valueRows(len(chunk)/4, 4)+` ON CONFLICT DO NOTHING`,
-			chunk...); err != nil {
+			`INSERT INTO participants (ticket, email, role, added_at) VALUES `+valueRows(len(chunk), 4)+` ON CONFLICT DO NOTHING`,
+			args...); err != nil {
 			return err
 		}
 	}

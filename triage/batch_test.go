@@ -133,16 +133,23 @@ func compareStates(t *testing.T, got, want storeState) {
 	}
 }
 
-// TestTakeBatchAsTakes checks that a batch committed in groups leaves the
-// store as the same mails taken one by one do, whatever the group size.
-func TestTakeBatchAsTakes(t *testing.T) {
-	mails := batchMails()
+// takenOneByOne is the state of a store that took mails one Take at a
+// time: what a group commit must leave.
+func takenOneByOne(t *testing.T, mails []Mail) storeState {
+	t.Helper()
 	g, st := batchGateway(t, 0)
 	var errs []error
 	for _, m := range mails {
 		errs = append(errs, g.Take(context.Background(), m.Raw, m.Origin))
 	}
-	want := stateOf(t, st, errs)
+	return stateOf(t, st, errs)
+}
+
+// TestTakeBatchAsTakes checks that a batch committed in groups leaves the
+// store as the same mails taken one by one do, whatever the group size.
+func TestTakeBatchAsTakes(t *testing.T) {
+	mails := batchMails()
+	want := takenOneByOne(t, mails)
 	if len(want.rejected) != 1 || want.counts.Mails != 61 {
 		t.Fatalf("one by one: %d rejected, %d mails; the fixture is not what the test thinks", len(want.rejected), want.counts.Mails)
 	}
@@ -241,13 +248,7 @@ func TestBeginAhead(t *testing.T) {
 	if !slices.Equal(mails[2].Raw, mails[3].Raw) || mails[10].Origin != mails[11].Origin {
 		t.Fatal("the fixture's copies are not where the test cuts it")
 	}
-	ref, refSt := batchGateway(t, 0)
-	var refErrs []error
-	for _, m := range mails {
-		refErrs = append(refErrs, ref.Take(context.Background(), m.Raw, m.Origin))
-	}
-	want := stateOf(t, refSt, refErrs)
-
+	want := takenOneByOne(t, mails)
 	g, st := batchGateway(t, 4)
 	ctx := context.Background()
 	cuts := [][]Mail{mails[:3], mails[3:11], mails[11:]}
