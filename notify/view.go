@@ -95,7 +95,10 @@ type IndicatorView struct {
 	FirstSeen time.Time
 	LastSeen  time.Time
 	Tickets   []int64
-	Verified  bool
+	// Others counts the other tickets of a correlated indicator when
+	// Tickets names only the first of them.
+	Others   int
+	Verified bool
 	// Pending is evidence from a flagged or unauthenticated mail, sent by
 	// From: a triager must accept it before it counts.
 	Pending bool
@@ -158,7 +161,7 @@ func (s *Sender) buildView(ctx context.Context, m store.OutboxMail) (View, error
 		cv := &CorrelationView{Reports: c.Reports, Tickets: c.Tickets, FirstSeen: c.FirstSeen}
 		for _, x := range c.Indicators {
 			cv.Indicators = append(cv.Indicators, IndicatorView{Type: x.Type, Value: x.Value,
-				Defanged: defang(x.Type, x.Value), Tickets: x.Tickets, FirstSeen: x.FirstSeen})
+				Defanged: defang(x.Type, x.Value), Tickets: x.Tickets, Others: x.Others, FirstSeen: x.FirstSeen})
 		}
 		v.Correlation = cv
 	}
@@ -238,7 +241,7 @@ func (s *Sender) ticketView(ctx context.Context, n int64, v *View) error {
 	for _, c := range d.Correlations {
 		others[c.Type+"\x00"+c.Value] = c.Tickets
 		cv.Indicators = append(cv.Indicators, IndicatorView{Type: c.Type, Value: c.Value,
-			Defanged: defang(c.Type, c.Value), Tickets: c.Tickets, FirstSeen: c.FirstSeen})
+			Defanged: defang(c.Type, c.Value), Tickets: c.Tickets, Others: c.Others, FirstSeen: c.FirstSeen})
 		for _, o := range c.Tickets {
 			if !slices.Contains(cv.Tickets, o) {
 				cv.Tickets = append(cv.Tickets, o)

@@ -136,7 +136,8 @@ type MailIndicator struct {
 // MailCorrelation says that indicators of a ticket were seen on other
 // reports. A reporter's mail carries no ticket numbers (Tickets empty).
 type MailCorrelation struct {
-	// Reports is how many other tickets share an indicator with this one.
+	// Reports is how many other tickets share an indicator with this one;
+	// Tickets names them, or the first MaxNamed of them.
 	Reports int     `json:"reports"`
 	Tickets []int64 `json:"tickets,omitempty"`
 	// FirstSeen is when one of the shared indicators was first seen on

@@ -97,7 +97,7 @@ func (s *Store) TicketDetail(ctx context.Context, n int64) (*TicketDetail, error
 	if d.Indicators, err = ticketIndicators(ctx, s.r, n); err != nil {
 		return nil, err
 	}
-	if d.Correlations, _, err = correlate(ctx, s.r, n); err != nil {
+	if d.Correlations, err = correlate(ctx, s.r, n); err != nil {
 		return nil, err
 	}
 	if d.Events, err = events(ctx, s.r, n); err != nil {

@@ -141,9 +141,13 @@ type TicketIndicator struct {
 
 // Correlation says that an indicator of a ticket was seen on others.
 type Correlation struct {
-	Type    string  `json:"type"`
-	Value   string  `json:"value"`
+	Type  string `json:"type"`
+	Value string `json:"value"`
+	// Tickets are the others, in order: all of them, or the MaxNamed
+	// lowest-numbered in a new ticket's Correlation.
 	Tickets []int64 `json:"tickets"`
+	// Others counts them all.
+	Others int `json:"others"`
 	// FirstSeen is the first time it was seen on one of the others.
 	FirstSeen time.Time `json:"first_seen"`
 }

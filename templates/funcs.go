@@ -24,18 +24,24 @@ var funcs = map[string]any{
 		}
 		return many
 	},
-	// tickets writes ticket numbers as "#4, #7 and 3 more" (at most ten).
-	"tickets": func(ns []int64) string {
+	// tickets writes ticket numbers as "#4, #7 and 3 more" (at most ten);
+	// a count after them says how many there are when ns names only the
+	// first (store.MaxNamed).
+	"tickets": func(ns []int64, count ...int) string {
+		total := len(ns)
+		if len(count) > 0 && count[0] > total {
+			total = count[0]
+		}
+		shown := min(len(ns), 10)
 		var b strings.Builder
-		for i, n := range ns {
-			if i == 10 {
-				fmt.Fprintf(&b, " and %d more", len(ns)-i)
-				break
-			}
+		for i, n := range ns[:shown] {
 			if i > 0 {
 				b.WriteString(", ")
 			}
 			fmt.Fprintf(&b, "#%d", n)
+		}
+		if total > shown {
+			fmt.Fprintf(&b, " and %d more", total-shown)
 		}
 		return b.String()
 	},

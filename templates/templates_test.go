@@ -24,6 +24,7 @@ type corr struct {
 	Indicators []struct {
 		Type, Defanged string
 		Tickets        []int64
+		Others         int
 	}
 }
 
@@ -80,6 +81,44 @@ func TestEveryKindRenders(t *testing.T) {
 	}
 	if err := s.Text(&bytes.Buffer{}, "nope", v); !errors.Is(err, ErrNoTemplate) {
 		t.Errorf("unknown kind: %v", err)
+	}
+}
+
+// TestNoticeCountsTicketsNotNamed: a correlation names the first tickets
+// only (store.MaxNamed); the notice still says how many there are, in all
+// and for each indicator, in both languages.
+func TestNoticeCountsTicketsNotNamed(t *testing.T) {
+	first := []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	c := &corr{Reports: 25, Tickets: first, FirstSeen: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)}
+	c.Indicators = append(c.Indicators, struct {
+		Type, Defanged string
+		Tickets        []int64
+		Others         int
+	}{"domain", "campaign[.]example", first, 12}, struct {
+		Type, Defanged string
+		Tickets        []int64
+		Others         int
+	}{"ipv4", "203.0.113[.]77", []int64{4, 9}, 2})
+	v := view{League: "report@league.example", Tag: "[League #27]", Subject: "phish", Reporter: "soc@hospital.example",
+		TLP: "amber", Correlation: c}
+	named := "#1, #2, #3, #4, #5, #6, #7, #8, #9, #10"
+	for _, tc := range []struct {
+		kind string
+		want []string
+	}{
+		{"triager-notice", []string{"Seen in 25 other tickets: " + named + " and 15 more (first on 2026-11-20)",
+			"campaign[.]example  " + named + " and 2 more\n", "203.0.113[.]77  #4, #9\n"}},
+		{"triager-notice.fr", []string{"Vu dans 25 autres tickets : " + named + " and 15 more", "campaign[.]example  " + named + " and 2 more\n"}},
+	} {
+		var b bytes.Buffer
+		if err := Default().Text(&b, tc.kind, v); err != nil {
+			t.Fatalf("%s: %v", tc.kind, err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s: no %q in\n%s", tc.kind, w, b.String())
+			}
+		}
 	}
 }
 

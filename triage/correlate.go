@@ -3,28 +3,10 @@ package triage
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/hospital-league/leaguemail/store"
 )
-
-func summarize(cs []store.Correlation) *store.MailCorrelation {
-	c := &store.MailCorrelation{Indicators: cs}
-	for _, x := range cs {
-		for _, t := range x.Tickets {
-			if !slices.Contains(c.Tickets, t) {
-				c.Tickets = append(c.Tickets, t)
-			}
-		}
-		if c.FirstSeen.IsZero() || x.FirstSeen.Before(c.FirstSeen) {
-			c.FirstSeen = x.FirstSeen
-		}
-	}
-	slices.Sort(c.Tickets)
-	c.Reports = len(c.Tickets)
-	return c
-}
 
 // correlationText says it for people: "seen in 3 other reports, first on
 // 2026-11-20: #4, #7, #9 (domain evil.example, url ...)". Indicator values
@@ -36,15 +18,15 @@ func correlationText(c *store.MailCorrelation) string {
 		noun = "report"
 	}
 	fmt.Fprintf(&b, "seen in %d other %s, first on %s:", c.Reports, noun, c.FirstSeen.UTC().Format("2006-01-02"))
-	for i, t := range c.Tickets {
-		if i == 10 {
-			fmt.Fprintf(&b, " and %d more", len(c.Tickets)-i)
-			break
-		}
+	shown := min(len(c.Tickets), 10)
+	for i, t := range c.Tickets[:shown] {
 		if i > 0 {
 			b.WriteString(",")
 		}
 		fmt.Fprintf(&b, " #%d", t)
+	}
+	if more := c.Reports - shown; more > 0 {
+		fmt.Fprintf(&b, " and %d more", more)
 	}
 	b.WriteString(" (")
 	for i, x := range c.Indicators {

@@ -163,12 +163,8 @@ func (r *cmdRun) escalationData() (store.MailData, error) {
 	if t.Institution != nil {
 		d.Institution, d.Country = t.Institution.Name, t.Institution.Country
 	}
-	cs, err := r.in.tx.Correlate(r.in.ctx, r.n)
-	if err != nil {
+	if d.Correlation, err = r.in.tx.Correlation(r.in.ctx, r.n); err != nil {
 		return store.MailData{}, err
-	}
-	if len(cs) > 0 {
-		d.Correlation = summarize(cs)
 	}
 	return d, nil
 }

@@ -68,24 +68,23 @@ func (in *intake) open(follows int64, why string) (int64, error) {
 	if err := in.sightings(n, in.pendingWhy(false, false)); err != nil {
 		return 0, err
 	}
-	corr, public, err := in.correlate(n)
+	corr, err := in.correlate(n)
 	if err != nil {
 		return 0, err
 	}
 	if err := in.commands(n, true); err != nil {
 		return 0, err
 	}
-	if len(in.msg.Commands) > 0 {
-		// Commands may have verified, accepted or rejected evidence.
-		if public, err = tx.PublicCorrelate(ctx, n); err != nil {
-			return 0, err
-		}
-	}
 	// The reporter learns only what the league published: verified
-	// indicators of clear or green tickets, never their numbers.
+	// indicators of clear or green tickets, never their numbers. Read
+	// after the commands, which may have verified, accepted or rejected
+	// evidence.
+	public, err := tx.PublicCorrelate(ctx, n)
+	if err != nil {
+		return 0, err
+	}
 	ack := in.ticketData(t, nil)
-	if len(public) > 0 {
-		ack.Correlation = summarize(public)
+	if ack.Correlation = store.Summary(public); ack.Correlation != nil {
 		ack.Correlation.Tickets = nil
 	}
 	if err := in.queueAck(n, ack, unauth); err != nil {
@@ -120,18 +119,17 @@ func (in *intake) addCopied(n int64) error {
 }
 
 // correlate records on ticket n which of its indicators other reports had,
-// and returns that with what of it a reporter may learn (PublicCorrelate).
-func (in *intake) correlate(n int64) (*store.MailCorrelation, []store.Correlation, error) {
-	cs, public, err := in.tx.Correlations(in.ctx, n)
-	if err != nil || len(cs) == 0 {
-		return nil, public, err
+// and returns that.
+func (in *intake) correlate(n int64) (*store.MailCorrelation, error) {
+	c, err := in.tx.Correlation(in.ctx, n)
+	if err != nil || c == nil {
+		return nil, err
 	}
-	c := summarize(cs)
 	ev := in.event(n, "correlated", correlationText(c))
 	ev.Actor = "leaguemail"
 	ev.Data = mustJSON(c)
 	_, err = in.tx.AddEvent(in.ctx, ev)
-	return c, public, err
+	return c, err
 }
 
 // reply puts a reply on its ticket: appended if the sender is a
