@@ -137,13 +137,9 @@ func (in *intake) markPending(n int64, d *store.MailData) error {
 	return nil
 }
 
-// queueTriagerNotices tells every triager of the new ticket, or, over the
-// budget of automatic mail, adds it to each triager's digest.
-func (in *intake) queueTriagerNotices(n int64, data store.MailData) error {
-	ts, err := in.triagerAddrs()
-	if err != nil {
-		return err
-	}
+// queueTriagerNotices tells the triagers ts of the new ticket, or, over
+// the budget of automatic mail, adds it to each one's digest.
+func (in *intake) queueTriagerNotices(n int64, ts []string, data store.MailData) error {
 	over, err := in.overBudget()
 	if err != nil {
 		return err

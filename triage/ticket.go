@@ -90,15 +90,23 @@ func (in *intake) open(follows int64, why string) (int64, error) {
 	if err := in.queueAck(n, ack, unauth); err != nil {
 		return 0, err
 	}
-	notice := in.ticketData(t, corr)
-	notice.Unauthenticated = unauth
-	// What the reporter wrote ("two agents clicked") is half the report.
-	notice.Words, notice.Attached = excerpt(msg), filesOf(msg)
-	if err := in.markPending(n, &notice); err != nil {
+	ts, err := in.triagerAddrs()
+	if err != nil {
 		return 0, err
 	}
-	if err := in.queueTriagerNotices(n, notice); err != nil {
-		return 0, err
+	// A league with no triager yet (an import of an old mailbox) writes
+	// no notice: nothing of one is read.
+	if len(ts) > 0 {
+		notice := in.ticketData(t, corr)
+		notice.Unauthenticated = unauth
+		// What the reporter wrote ("two agents clicked") is half the report.
+		notice.Words, notice.Attached = excerpt(msg), filesOf(msg)
+		if err := in.markPending(n, &notice); err != nil {
+			return 0, err
+		}
+		if err := in.queueTriagerNotices(n, ts, notice); err != nil {
+			return 0, err
+		}
 	}
 	in.done(DispOpened, n)
 	return n, nil
