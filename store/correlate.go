@@ -52,9 +52,11 @@ func (tx *Tx) PublicCorrelate(ctx context.Context, n int64) ([]Correlation, erro
 		 JOIN tickets ot ON ot.number = v.ticket`
 	const public = `WHERE s.ticket = ? AND s.pending = 0 AND ot.tlp IN ('clear', 'green') AND ot.state <> 'rejected'`
 	// Most tickets share no verified indicator: that is asked first, of
-	// the few verifications, before any other ticket's sightings are read.
+	// the few verifications, before any other ticket is read.
 	var one int
-	switch err := tx.tx.QueryRowContext(ctx, `SELECT 1 `+verified+` `+public+` LIMIT 1`, n).Scan(&one); {
+	switch err := tx.tx.QueryRowContext(ctx, `SELECT 1 FROM verifications
+		 WHERE indicator IN (SELECT indicator FROM sightings WHERE ticket = ? AND pending = 0) AND ticket <> ?
+		 LIMIT 1`, n, n).Scan(&one); {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
 	case err != nil:
