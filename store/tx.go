@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // Tx is a write transaction. It is only valid inside the function given
@@ -66,10 +67,25 @@ func exec(ctx context.Context, q querier, what, query string, args ...any) (sql.
 	return res, nil
 }
 
-// insertID runs an INSERT ... RETURNING of one column and returns its
-// value: the new row's number, in the words both stores agree on (the
-// PostgreSQL driver has no LastInsertId).
+// insertID runs an INSERT ... RETURNING of the new row's integer primary
+// key and returns it: the statement both stores agree on (the PostgreSQL
+// driver has no LastInsertId). SQLite runs it without the RETURNING, the
+// key being the rowid it reports: a row set for one value cost more than
+// the insert of a small row.
 func insertID(ctx context.Context, q querier, what, query string, args ...any) (int64, error) {
+	if q.sqlDialect() == sqliteDialect {
+		if at := strings.LastIndex(query, " RETURNING "); at > 0 {
+			res, err := q.ExecContext(ctx, query[:at], args...)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", what, err)
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", what, err)
+			}
+			return id, nil
+		}
+	}
 	var id int64
 	if err := q.QueryRowContext(ctx, query, args...).Scan(&id); err != nil {
 		return 0, fmt.Errorf("%s: %w", what, err)
