@@ -72,7 +72,13 @@ type noBegin struct{ BatchSink }
 // one before it committed; "sqlite" a store file, "postgres" Debian's PostgreSQL on loopback with
 // its durable defaults (fsync, synchronous_commit), as issue 21 asks them
 // side by side. Run it with -benchtime 1x: each iteration fills a new
-// mailbox.
+// mailbox. `leaguemail serve` runs its collector at GOGC 400 under a
+// 256 MiB limit (cmd/leaguemail/gc.go); GOGC=400 GOMEMLIMIT=256MiB in the
+// environment measures the intake as serve runs it:
+//
+//	LEAGUEMAIL_E2E=1 go test -c -o /tmp/mailin.test ./mailin && cd mailin &&
+//	GOGC=400 GOMEMLIMIT=256MiB /tmp/mailin.test -test.run XXX -test.benchtime 1x \
+//	  -test.bench 'BenchmarkDovecotCatchUpCorpus/group/sqlite'
 func BenchmarkDovecotCatchUpCorpus(b *testing.B) {
 	mails, size := corpusCopies(b, *catchUpMails)
 	var pg *pgtest.Cluster // one cluster for both postgres runs
