@@ -54,7 +54,7 @@ func (b *hybrid) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 		return b.matrix, nil
 	}
 	subW, subH := (b.w+blockSize-1)>>blockPower, (b.h+blockSize-1)>>blockPower
-	points := b.blackPoints(subW, subH)
+	points, lo, hi := b.blackPoints(subW, subH)
 
 	// The bits of each row, as BitMatrix lays them out: 32 pixels a word,
 	// the first in the lowest bit.
@@ -72,17 +72,29 @@ func (b *hybrid) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 				sum += r[0] + r[1] + r[2] + r[3] + r[4]
 			}
 			threshold := sum / 25
+			// Most blocks of a page are all above their threshold (paper)
+			// or all below it (ink): their pixels need not be read again.
+			full := false
+			switch k := by*subW + bx; {
+			case int(lo[k]) > threshold:
+				continue
+			case int(hi[k]) <= threshold:
+				full = true
+			}
 			// The last block of a row or column is moved back inside the
 			// picture and overlaps the one before: a pixel either marks
 			// black is black, as in gozxing, where Set never clears.
 			x0 := min(bx<<blockPower, maxX)
 			word, shift := x0>>5, uint(x0&31)
 			for y := y0; y < y0+blockSize; y++ {
-				px := b.lum[y*b.w+x0 : y*b.w+x0+blockSize]
-				var m uint32
-				for i, v := range px {
-					if int(v) <= threshold {
-						m |= 1 << uint(i)
+				m := uint32(1<<blockSize - 1)
+				if !full {
+					m = 0
+					px := b.lum[y*b.w+x0 : y*b.w+x0+blockSize]
+					for i, v := range px {
+						if int(v) <= threshold {
+							m |= 1 << uint(i)
+						}
 					}
 				}
 				row := bits[y*words : (y+1)*words]
@@ -110,8 +122,11 @@ func (b *hybrid) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 // average of a block of enough contrast; else half its minimum, raised to
 // its neighbours' estimate when that is above the minimum, for a flat block
 // is background next to a code, not data.
-func (b *hybrid) blackPoints(subW, subH int) []int {
-	points := make([]int, subW*subH)
+//
+// It returns as well the least and the greatest grey level of each block.
+func (b *hybrid) blackPoints(subW, subH int) (points []int, least, greatest []byte) {
+	points = make([]int, subW*subH)
+	least, greatest = make([]byte, subW*subH), make([]byte, subW*subH)
 	maxX, maxY := b.w-blockSize, b.h-blockSize
 	for by := 0; by < subH; by++ {
 		y0 := min(by<<blockPower, maxY)
@@ -138,7 +153,8 @@ func (b *hybrid) blackPoints(subW, subH int) []int {
 				}
 			}
 			points[by*subW+bx] = average
+			least[by*subW+bx], greatest[by*subW+bx] = byte(lo), byte(hi)
 		}
 	}
-	return points
+	return points, least, greatest
 }
