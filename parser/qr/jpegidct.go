@@ -47,8 +47,8 @@ func (d *lumaDecoder) put(coef *[64]int32, last int, x0, y0 int) {
 		// A flat block, the commonest kind on a page: its DC term alone.
 		v := level(float32(coef[0]) / 8)
 		for y := 0; y < h; y++ {
-			row := d.pix[(y0+y)*d.width+x0:]
-			for x := 0; x < w; x++ {
+			row := d.pix[(y0+y)*d.width+x0:][:w]
+			for x := range row {
 				row[x] = v
 			}
 		}
@@ -69,25 +69,24 @@ func (d *lumaDecoder) put(coef *[64]int32, last int, x0, y0 int) {
 		}
 		idct8(b[x:], 8)
 	}
-	for y := 0; y < 8; y++ {
-		idct8(b[8*y:8*y+8], 1)
-	}
 	for y := 0; y < h; y++ {
-		row := d.pix[(y0+y)*d.width+x0:]
-		for x := 0; x < w; x++ {
-			row[x] = level(b[8*y+x])
+		s := (*[8]float32)(b[8*y:])
+		idct8(s[:], 1)
+		row := d.pix[(y0+y)*d.width+x0:][:w]
+		for x := range row {
+			row[x] = level(s[x])
 		}
 	}
 }
 
 // level shifts a sample back to 0-255 (ITU T.81, A.3.1), rounded.
 func level(v float32) byte {
-	v += 128.5
-	switch {
-	case v < 0:
-		return 0
-	case v >= 255:
+	i := int32(v + 128.5) // truncated: below zero only where v rounds to 0 or less
+	if uint32(i) > 255 {
+		if i < 0 {
+			return 0
+		}
 		return 255
 	}
-	return byte(v)
+	return byte(i)
 }
