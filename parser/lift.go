@@ -1,0 +1,266 @@
+package parser
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
+)
+
+// enmime reads a part's body a byte at a time through its boundary reader
+// (a Peek, a ReadByte and a WriteByte for each byte) and then through its
+// base64 cleaner: a 2 MB PDF costs it tens of milliseconds, more than the
+// PDF reader. The base64 bodies of attachments are therefore lifted out of
+// the mail before enmime reads it, each replaced by a short placeholder,
+// and decoded here; once enmime has built the tree, each placeholder part
+// gets its body back.
+//
+// Only bodies whose decoding here is enmime's own, byte for byte, are
+// lifted: a leaf part of a multipart, its header read by enmime's own
+// ReadHeader without a complaint, Content-Transfer-Encoding base64, a
+// media type that is not text (no charset conversion) and has no boundary,
+// a body of base64 letters, '=' and white space alone (what enmime's
+// cleaner keeps or drops silently) that decodes without error, followed by
+// a delimiter line. Such a body holds no line of a header or a delimiter,
+// so the structure enmime sees is the mail's. And should a placeholder not
+// come back as the whole body of one part, the mail is read again as it
+// is: the result is never other than enmime's.
+
+// minLifted is the smallest body lifted: below it enmime's cost is no
+// matter and the copy of the mail would cost more.
+const minLifted = 8 << 10
+
+// liftedBody is a base64 body taken out of a mail, decoded.
+type liftedBody struct {
+	encoded  []byte // the placeholder, as written in the mail
+	original []byte // the body it stands for, as written in the mail
+	content  []byte // the body decoded
+	found    bool
+}
+
+// liftedPrefix starts every placeholder, decoded; liftedMark is how any
+// placeholder starts, encoded.
+const liftedPrefix = "leaguemail lifted body "
+
+var liftedMark = []byte(base64.StdEncoding.EncodeToString([]byte(liftedPrefix))[:28])
+
+// readParts is enmime's ReadParts of raw, with the large base64 bodies
+// decoded here.
+func readParts(raw []byte) (*enmime.Part, error) {
+	lifted, bodies := liftBodies(raw)
+	if bodies == nil {
+		return mimeParser.ReadParts(bytes.NewReader(raw))
+	}
+	root, err := mimeParser.ReadParts(bytes.NewReader(lifted))
+	if err == nil && root != nil && restoreBodies(root, bodies) {
+		return root, nil
+	}
+	return mimeParser.ReadParts(bytes.NewReader(raw))
+}
+
+// liftBodies returns raw with the bodies it lifts replaced, and those
+// bodies by placeholder; nil when it lifts none.
+func liftBodies(raw []byte) ([]byte, map[string]*liftedBody) {
+	var out []byte
+	var bodies map[string]*liftedBody
+	last := 0 // raw is copied to out up to here
+	for i := 0; i < len(raw); {
+		line, next := lineAt(raw, i)
+		if !bytes.HasPrefix(line, []byte("--")) {
+			i = next
+			continue
+		}
+		start, end, content, ok := base64Part(raw, next)
+		if !ok {
+			i = next
+			continue
+		}
+		if bodies == nil {
+			bodies = map[string]*liftedBody{}
+			out = make([]byte, 0, len(raw)/4)
+		}
+		// The placeholder names its body by hash: it is the same however
+		// often the mail is read, and no other body decodes to it.
+		sum := sha256.Sum256(content)
+		ph := append([]byte(liftedPrefix), sum[:]...)
+		enc := base64.StdEncoding.AppendEncode(nil, ph)
+		if _, dup := bodies[string(ph)]; dup {
+			// The same file twice: the second stays, enmime reads it.
+			i = next
+			continue
+		}
+		bodies[string(ph)] = &liftedBody{encoded: enc, original: raw[start:end], content: content}
+		out = append(out, raw[last:start]...)
+		out = append(out, enc...)
+		last = end
+		i = end
+	}
+	if bodies == nil {
+		return nil, nil
+	}
+	return append(out, raw[last:]...), bodies
+}
+
+// lineAt returns the line that starts at i, without its line break, and
+// where the next one starts.
+func lineAt(raw []byte, i int) ([]byte, int) {
+	j := bytes.IndexByte(raw[i:], '\n')
+	if j < 0 {
+		return raw[i:], len(raw)
+	}
+	return bytes.TrimSuffix(raw[i:i+j], []byte("\r")), i + j + 1
+}
+
+// base64Part reads the part whose header starts at h, just after a line
+// that may be a delimiter: when its body is to be lifted, it returns where
+// the body starts, where the line break before the next delimiter line
+// starts, and the body decoded.
+func base64Part(raw []byte, h int) (start, end int, content []byte, ok bool) {
+	// The header: up to the blank line, short, and saying base64.
+	start = -1
+	for i := h; i < len(raw) && i-h < 16<<10; {
+		line, next := lineAt(raw, i)
+		if len(line) == 0 {
+			start = next
+			break
+		}
+		i = next
+	}
+	if start < 0 || !bytes.Contains(bytes.ToLower(raw[h:start]), []byte("base64")) {
+		return 0, 0, nil, false
+	}
+	var complaints errorCount
+	header, err := enmime.ReadHeader(bufio.NewReader(bytes.NewReader(raw[h:start])), &complaints)
+	if err != nil || complaints > 0 || strings.ToLower(header.Get("Content-Transfer-Encoding")) != "base64" {
+		return 0, 0, nil, false
+	}
+	ctype := header.Get("Content-Type")
+	if ctype == "" {
+		return 0, 0, nil, false
+	}
+	mtype, params, invalid, err := mediatype.Parse(ctype)
+	if err != nil || len(invalid) > 0 || mtype == "" || strings.HasPrefix(mtype, "text/") || params["boundary"] != "" {
+		return 0, 0, nil, false
+	}
+	// The body: up to the first line that starts with "--", its line
+	// break left to the delimiter.
+	j := bytes.Index(raw[start:], []byte("\n--"))
+	if j < 0 {
+		return 0, 0, nil, false
+	}
+	end = start + j
+	if end > start && raw[end-1] == '\r' {
+		end--
+	}
+	if end-start < minLifted {
+		return 0, 0, nil, false
+	}
+	body := raw[start:end]
+	// A body of base64 lines padded at its end, as nearly every mailer
+	// writes it, decodes in one call, which skips the line breaks; that
+	// it decodes at all says it holds nothing but those.
+	content = make([]byte, base64.StdEncoding.DecodedLen(len(body)))
+	if n, err := base64.StdEncoding.Decode(content, body); err == nil {
+		return start, end, content[:n], true
+	}
+	// Else what enmime's cleaner keeps, decoded as its decoder does.
+	letters := make([]byte, 0, len(body))
+	for _, c := range body {
+		if !base64Body[c] {
+			return 0, 0, nil, false
+		}
+		if base64Letter(c) {
+			letters = append(letters, c)
+		}
+	}
+	if len(letters)%4 == 1 {
+		return 0, 0, nil, false // a corrupt input error in enmime
+	}
+	if need := base64.RawStdEncoding.DecodedLen(len(letters)); need > len(content) {
+		content = make([]byte, need)
+	}
+	n, err := base64.RawStdEncoding.Decode(content, letters)
+	if err != nil {
+		return 0, 0, nil, false
+	}
+	return start, end, content[:n], true
+}
+
+// base64Body are the bytes a lifted body may hold: base64 letters, and
+// what enmime's base64 cleaner drops without a warning.
+var base64Body = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = base64Letter(byte(c))
+	}
+	for _, c := range []byte("=\r\n\t ") {
+		t[c] = true
+	}
+	return t
+}()
+
+func base64Letter(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/'
+}
+
+// errorCount is an enmime.ErrorCollector that only counts.
+type errorCount int
+
+func (e *errorCount) AddError(string, string, ...any)   { *e++ }
+func (e *errorCount) AddWarning(string, string, ...any) { *e++ }
+
+// restoreBodies gives each placeholder part its body back, and a mail
+// attached as it is (message/rfc822 unencoded) its text. It says false
+// when a placeholder is not the whole body of exactly one leaf part nor in
+// such a mail: the tree is then not the mail's.
+func restoreBodies(root *enmime.Part, bodies map[string]*liftedBody) bool {
+	ok := true
+	var walk func(pt *enmime.Part)
+	walk = func(pt *enmime.Part) {
+		for ; pt != nil && ok; pt = pt.NextSibling {
+			if b, hit := bodies[string(pt.Content)]; hit && pt.FirstChild == nil {
+				if b.found || strings.HasPrefix(pt.ContentType, "text/") {
+					ok = false
+					return
+				}
+				b.found = true
+				pt.Content = b.content
+			} else if bytes.Contains(pt.Content, liftedMark) || bytes.Contains(pt.Epilogue, liftedMark) {
+				ok = restoreText(pt, bodies)
+			}
+			walk(pt.FirstChild)
+		}
+	}
+	walk(root)
+	for _, b := range bodies {
+		ok = ok && b.found
+	}
+	return ok
+}
+
+// restoreText puts the bodies back in an attached mail that enmime kept
+// byte for byte: its placeholders are where the bodies were written.
+func restoreText(pt *enmime.Part, bodies map[string]*liftedBody) bool {
+	ct := strings.ToLower(pt.ContentType)
+	switch strings.ToLower(strings.TrimSpace(pt.Header.Get("Content-Transfer-Encoding"))) {
+	case "", "7bit", "8bit", "binary":
+	default:
+		return false
+	}
+	if ct != "message/rfc822" && ct != "message/global" || pt.FirstChild != nil || bytes.Contains(pt.Epilogue, liftedMark) {
+		return false
+	}
+	for _, b := range bodies {
+		if n := bytes.Count(pt.Content, b.encoded); n > 0 {
+			if b.found || n > 1 {
+				return false
+			}
+			b.found = true
+			pt.Content = bytes.Replace(pt.Content, b.encoded, b.original, 1)
+		}
+	}
+	return !bytes.Contains(pt.Content, liftedMark)
+}

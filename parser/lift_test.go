@@ -1,0 +1,122 @@
+package parser
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/jhillyerd/enmime/v2"
+)
+
+// wrapped is data in base64 lines of 76, as mailers write it, with nl.
+func wrapped(data []byte, nl string) string {
+	enc := base64.StdEncoding.EncodeToString(data)
+	var b strings.Builder
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + nl)
+		enc = enc[76:]
+	}
+	b.WriteString(enc + nl)
+	return b.String()
+}
+
+// multipart is a mail of the given parts, each a header and a body.
+func multipart(nl string, parts ...[2]string) []byte { return multipartOf("BB", nl, parts...) }
+
+func multipartOf(boundary, nl string, parts ...[2]string) []byte {
+	var b strings.Builder
+	b.WriteString("From: a@example.org" + nl + "Subject: x" + nl + "MIME-Version: 1.0" + nl +
+		`Content-Type: multipart/mixed; boundary="` + boundary + `"` + nl + nl + "preamble" + nl)
+	for _, p := range parts {
+		b.WriteString("--" + boundary + nl + strings.ReplaceAll(p[0], "\n", nl) + nl + nl + p[1] + nl)
+	}
+	b.WriteString("--" + boundary + "--" + nl)
+	return []byte(b.String())
+}
+
+// TestReadPartsLifted checks that the tree read with bodies lifted is the
+// tree enmime reads from the mail as it is, part for part, and that the
+// bodies are lifted where they should be.
+func TestReadPartsLifted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	pdf := make([]byte, 30000)
+	for i := range pdf {
+		pdf[i] = byte(rng.IntN(256))
+	}
+	odd := pdf[:20001] // a length whose encoding is padded
+	text := "Dear customer,\nplease find your invoice.\n"
+	html := [2]string{"Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64", wrapped([]byte(strings.Repeat("<p>"+text+"</p>", 400)), "\r\n")}
+	att := func(ctype, cte, body string) [2]string {
+		return [2]string{"Content-Type: " + ctype + "\nContent-Transfer-Encoding: " + cte + "\nContent-Disposition: attachment; filename=\"f\"", body}
+	}
+	unpadded := strings.TrimRight(wrapped(odd, "\n"), "=\n")
+	spaced := strings.ReplaceAll(wrapped(pdf, "\n"), "\n", " \n")
+	inner := string(multipartOf("CC", "\n", [2]string{"Content-Type: text/plain", text}, att("application/pdf", "base64", wrapped(pdf, "\n"))))
+	tests := []struct {
+		name   string
+		mail   []byte
+		lifted int // bodies lifted and kept
+	}{
+		{"pdf, CRLF", multipart("\r\n", [2]string{"Content-Type: text/plain", text}, att("application/pdf", "base64", wrapped(pdf, "\r\n"))), 1},
+		{"pdf, LF, padded", multipart("\n", att("application/pdf", "base64", wrapped(odd, "\n"))), 1},
+		{"unpadded", multipart("\n", att("application/octet-stream", "base64", unpadded)), 1},
+		{"spaces at line ends", multipart("\n", att("image/png", "base64", spaced)), 1},
+		{"two files, one twice", multipart("\n", att("application/pdf", "base64", wrapped(pdf, "\n")), att("image/jpeg", "base64", wrapped(odd, "\n")), att("application/pdf", "base64", wrapped(pdf, "\n"))), 2},
+		{"text in base64 is enmime's", multipart("\r\n", html), 0},
+		{"upper-case encoding", multipart("\n", att("application/pdf", "BASE64", wrapped(pdf, "\n"))), 1},
+		{"quoted-printable is enmime's", multipart("\n", att("application/pdf", "quoted-printable", strings.Repeat("=41=42\n", 3000))), 0},
+		{"a stray letter is enmime's", multipart("\n", att("application/pdf", "base64", wrapped(pdf, "\n")+"!\n")), 0},
+		{"a single letter over is enmime's", multipart("\n", att("application/pdf", "base64", wrapped(pdf[:30000], "\n")+"A\n")), 0},
+		{"small files are enmime's", multipart("\n", att("application/pdf", "base64", wrapped(pdf[:100], "\n"))), 0},
+		{"a forwarded mail, kept as written", multipart("\n", [2]string{"Content-Type: text/plain", text}, [2]string{"Content-Type: message/rfc822", inner}), 1},
+		{"a forwarded mail, encoded", multipart("\n", [2]string{"Content-Type: message/rfc822\nContent-Transfer-Encoding: quoted-printable", inner}), 0},
+		{"a mail quoted in a text part", multipart("\n", [2]string{"Content-Type: text/plain", inner}), 0},
+		{"not multipart", []byte("From: a@example.org\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\n" + wrapped(pdf, "\n")), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, err := mimeParser.ReadParts(bytes.NewReader(tt.mail))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := readParts(tt.mail)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := treeDiff(got, want); d != "" {
+				t.Fatal(d)
+			}
+			lifted := 0
+			if out, bodies := liftBodies(tt.mail); bodies != nil {
+				root, err := mimeParser.ReadParts(bytes.NewReader(out))
+				if err == nil && restoreBodies(root, bodies) {
+					lifted = len(bodies)
+				}
+			}
+			if lifted != tt.lifted {
+				t.Errorf("%d bodies lifted, want %d", lifted, tt.lifted)
+			}
+		})
+	}
+}
+
+// treeDiff says how two enmime trees differ in what the parser reads.
+func treeDiff(a, b *enmime.Part) string {
+	for ; a != nil || b != nil; a, b = a.NextSibling, b.NextSibling {
+		if a == nil || b == nil {
+			return "a part more in one tree"
+		}
+		if a.PartID != b.PartID || a.ContentType != b.ContentType || a.Charset != b.Charset || a.FileName != b.FileName ||
+			a.Disposition != b.Disposition || !bytes.Equal(a.Content, b.Content) || !bytes.Equal(a.Epilogue, b.Epilogue) ||
+			fmt.Sprint(a.Header) != fmt.Sprint(b.Header) || fmt.Sprint(a.Errors) != fmt.Sprint(b.Errors) {
+			return fmt.Sprintf("part %s: %s %d bytes, enmime %s %d bytes", a.PartID, a.ContentType, len(a.Content), b.ContentType, len(b.Content))
+		}
+		if d := treeDiff(a.FirstChild, b.FirstChild); d != "" {
+			return d
+		}
+	}
+	return ""
+}
