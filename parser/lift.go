@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -22,7 +23,9 @@ import (
 // Only bodies whose decoding here is enmime's own, byte for byte, are
 // lifted: a leaf part of a multipart, its header read by enmime's own
 // ReadHeader without a complaint, Content-Transfer-Encoding base64, a
-// media type that is not text (no charset conversion) and has no boundary,
+// media type with no boundary that is not text, or text whose declared
+// charset enmime's conversion leaves it as it is (UTF-8; ASCII text in a
+// Latin charset; never an undeclared one, which enmime guesses),
 // a body of base64 letters, '=' and white space alone (what enmime's
 // cleaner keeps or drops silently) that decodes without error, followed by
 // a delimiter line. Such a body holds no line of a header or a delimiter,
@@ -32,13 +35,14 @@ import (
 
 // minLifted is the smallest body lifted: below it enmime's cost is no
 // matter and the copy of the mail would cost more.
-const minLifted = 8 << 10
+const minLifted = 2 << 10
 
 // liftedBody is a base64 body taken out of a mail, decoded.
 type liftedBody struct {
 	encoded  []byte // the placeholder, as written in the mail
 	original []byte // the body it stands for, as written in the mail
 	content  []byte // the body decoded
+	text     bool   // of a text part, its charset one enmime keeps as it is
 	found    bool
 }
 
@@ -74,7 +78,7 @@ func liftBodies(raw []byte) ([]byte, map[string]*liftedBody) {
 			i = next
 			continue
 		}
-		start, end, content, ok := base64Part(raw, next)
+		start, end, content, text, ok := base64Part(raw, next)
 		if !ok {
 			i = next
 			continue
@@ -84,16 +88,17 @@ func liftBodies(raw []byte) ([]byte, map[string]*liftedBody) {
 			out = make([]byte, 0, len(raw)/4)
 		}
 		// The placeholder names its body by hash: it is the same however
-		// often the mail is read, and no other body decodes to it.
+		// often the mail is read, and no other body decodes to it. It is
+		// ASCII, which the charsets of lifted text parts leave alone.
 		sum := sha256.Sum256(content)
-		ph := append([]byte(liftedPrefix), sum[:]...)
+		ph := hex.AppendEncode([]byte(liftedPrefix), sum[:])
 		enc := base64.StdEncoding.AppendEncode(nil, ph)
 		if _, dup := bodies[string(ph)]; dup {
 			// The same file twice: the second stays, enmime reads it.
 			i = next
 			continue
 		}
-		bodies[string(ph)] = &liftedBody{encoded: enc, original: raw[start:end], content: content}
+		bodies[string(ph)] = &liftedBody{encoded: enc, original: raw[start:end], content: content, text: text}
 		out = append(out, raw[last:start]...)
 		out = append(out, enc...)
 		last = end
@@ -119,7 +124,7 @@ func lineAt(raw []byte, i int) ([]byte, int) {
 // that may be a delimiter: when its body is to be lifted, it returns where
 // the body starts, where the line break before the next delimiter line
 // starts, and the body decoded.
-func base64Part(raw []byte, h int) (start, end int, content []byte, ok bool) {
+func base64Part(raw []byte, h int) (start, end int, content []byte, text, ok bool) {
 	// The header: up to the blank line, short, and saying base64.
 	start = -1
 	for i := h; i < len(raw) && i-h < 16<<10; {
@@ -131,33 +136,37 @@ func base64Part(raw []byte, h int) (start, end int, content []byte, ok bool) {
 		i = next
 	}
 	if start < 0 || !bytes.Contains(bytes.ToLower(raw[h:start]), []byte("base64")) {
-		return 0, 0, nil, false
+		return 0, 0, nil, false, false
 	}
 	var complaints errorCount
 	header, err := enmime.ReadHeader(bufio.NewReader(bytes.NewReader(raw[h:start])), &complaints)
 	if err != nil || complaints > 0 || strings.ToLower(header.Get("Content-Transfer-Encoding")) != "base64" {
-		return 0, 0, nil, false
+		return 0, 0, nil, false, false
 	}
 	ctype := header.Get("Content-Type")
 	if ctype == "" {
-		return 0, 0, nil, false
+		return 0, 0, nil, false, false
 	}
 	mtype, params, invalid, err := mediatype.Parse(ctype)
-	if err != nil || len(invalid) > 0 || mtype == "" || strings.HasPrefix(mtype, "text/") || params["boundary"] != "" {
-		return 0, 0, nil, false
+	if err != nil || len(invalid) > 0 || mtype == "" || params["boundary"] != "" {
+		return 0, 0, nil, false, false
+	}
+	text = strings.HasPrefix(mtype, "text/")
+	if text && !identityCharset(params["charset"]) {
+		return 0, 0, nil, false, false
 	}
 	// The body: up to the first line that starts with "--", its line
 	// break left to the delimiter.
 	j := bytes.Index(raw[start:], []byte("\n--"))
 	if j < 0 {
-		return 0, 0, nil, false
+		return 0, 0, nil, false, false
 	}
 	end = start + j
 	if end > start && raw[end-1] == '\r' {
 		end--
 	}
 	if end-start < minLifted {
-		return 0, 0, nil, false
+		return 0, 0, nil, false, false
 	}
 	body := raw[start:end]
 	// A body of base64 lines padded at its end, as nearly every mailer
@@ -165,29 +174,47 @@ func base64Part(raw []byte, h int) (start, end int, content []byte, ok bool) {
 	// it decodes at all says it holds nothing but those.
 	content = make([]byte, base64.StdEncoding.DecodedLen(len(body)))
 	if n, err := base64.StdEncoding.Decode(content, body); err == nil {
-		return start, end, content[:n], true
+		return start, end, content[:n], text, keptAsDecoded(params["charset"], text, content[:n])
 	}
 	// Else what enmime's cleaner keeps, decoded as its decoder does.
 	letters := make([]byte, 0, len(body))
 	for _, c := range body {
 		if !base64Body[c] {
-			return 0, 0, nil, false
+			return 0, 0, nil, false, false
 		}
 		if base64Letter(c) {
 			letters = append(letters, c)
 		}
 	}
 	if len(letters)%4 == 1 {
-		return 0, 0, nil, false // a corrupt input error in enmime
+		return 0, 0, nil, false, false // a corrupt input error in enmime
 	}
 	if need := base64.RawStdEncoding.DecodedLen(len(letters)); need > len(content) {
 		content = make([]byte, need)
 	}
 	n, err := base64.RawStdEncoding.Decode(content, letters)
 	if err != nil {
-		return 0, 0, nil, false
+		return 0, 0, nil, false, false
 	}
-	return start, end, content[:n], true
+	return start, end, content[:n], text, keptAsDecoded(params["charset"], text, content[:n])
+}
+
+// identityCharset says whether enmime's conversion of a text part from
+// its declared charset may leave the text as decoded: UTF-8 always, and
+// the Latin charsets (which it reads as Windows-1252 or ISO 8859-1) when
+// the text is ASCII. Undeclared ones enmime guesses: never lifted.
+func identityCharset(cs string) bool {
+	switch strings.ToLower(cs) {
+	case "utf-8", "us-ascii", "iso-8859-1", "windows-1252":
+		return true
+	}
+	return false
+}
+
+// keptAsDecoded says whether enmime keeps a decoded body as it is: any
+// that is not text, UTF-8, and ASCII in the Latin charsets.
+func keptAsDecoded(cs string, text bool, content []byte) bool {
+	return !text || strings.EqualFold(cs, "utf-8") || isASCII(content)
 }
 
 // base64Body are the bytes a lifted body may hold: base64 letters, and
@@ -222,7 +249,7 @@ func restoreBodies(root *enmime.Part, bodies map[string]*liftedBody) bool {
 	walk = func(pt *enmime.Part) {
 		for ; pt != nil && ok; pt = pt.NextSibling {
 			if b, hit := bodies[string(pt.Content)]; hit && pt.FirstChild == nil {
-				if b.found || strings.HasPrefix(pt.ContentType, "text/") {
+				if b.found || strings.HasPrefix(pt.ContentType, "text/") != b.text {
 					ok = false
 					return
 				}
