@@ -14,30 +14,31 @@ import (
 
 // enmime reads a part's body a byte at a time through its boundary reader
 // (a Peek, a ReadByte and a WriteByte for each byte) and then through its
-// base64 cleaner: a 2 MB PDF costs it tens of milliseconds, more than the
-// PDF reader. The base64 bodies of attachments are therefore lifted out of
-// the mail before enmime reads it, each replaced by a short placeholder,
-// and decoded here; once enmime has built the tree, each placeholder part
-// gets its body back.
+// base64 or quoted-printable cleaner: a 2 MB PDF costs it tens of
+// milliseconds, more than the PDF reader, and the HTML body of every mail
+// a good part of its parse. Those bodies are therefore lifted out of the
+// mail before enmime reads it, each replaced by a short placeholder, and
+// decoded here; once enmime has built the tree, each placeholder part gets
+// its body back.
 //
 // Only bodies whose decoding here is enmime's own, byte for byte, are
-// lifted: a leaf part of a multipart, its header read by enmime's own
-// ReadHeader without a complaint, Content-Transfer-Encoding base64, a
-// media type with no boundary that is not text, or text whose declared
-// charset enmime's conversion leaves it as it is (UTF-8; ASCII text in a
-// Latin charset; never an undeclared one, which enmime guesses),
-// a body of base64 letters, '=' and white space alone (what enmime's
-// cleaner keeps or drops silently) that decodes without error, followed by
-// a delimiter line. Such a body holds no line of a header or a delimiter,
-// so the structure enmime sees is the mail's. And should a placeholder not
-// come back as the whole body of one part, the mail is read again as it
-// is: the result is never other than enmime's.
+// lifted: a leaf part of a multipart; its header read by enmime's own
+// ReadHeader without a complaint; Content-Transfer-Encoding base64 or
+// quoted-printable; a media type with no boundary that is not text, or
+// text whose declared charset enmime's conversion leaves as it is (UTF-8;
+// ASCII text in a Latin charset; never an undeclared one, which enmime
+// guesses); a body that decodes without an error or a warning, and holds
+// no "--" where enmime's boundary readers look for a delimiter, followed
+// by the part's own delimiter line. The structure enmime sees is then the
+// mail's. Should a placeholder not come back as the whole body of one
+// part, the mail is read again as it is: the result is never other than
+// enmime's.
 
 // minLifted is the smallest body lifted: below it enmime's cost is no
 // matter and the copy of the mail would cost more.
 const minLifted = 2 << 10
 
-// liftedBody is a base64 body taken out of a mail, decoded.
+// liftedBody is a body taken out of a mail, decoded.
 type liftedBody struct {
 	encoded  []byte // the placeholder, as written in the mail
 	original []byte // the body it stands for, as written in the mail
@@ -46,11 +47,16 @@ type liftedBody struct {
 	found    bool
 }
 
-// liftedPrefix starts every placeholder, decoded; liftedMark is how any
-// placeholder starts, encoded.
+// liftedPrefix starts every placeholder, decoded (and as quoted-printable
+// writes it); liftedMark is how any placeholder starts in base64.
 const liftedPrefix = "leaguemail lifted body "
 
 var liftedMark = []byte(base64.StdEncoding.EncodeToString([]byte(liftedPrefix))[:28])
+
+// hasPlaceholder says whether b holds a placeholder, in either encoding.
+func hasPlaceholder(b []byte) bool {
+	return bytes.Contains(b, liftedMark) || bytes.Contains(b, []byte(liftedPrefix))
+}
 
 // readParts is enmime's ReadParts of raw, with the large base64 bodies
 // decoded here.
@@ -78,7 +84,7 @@ func liftBodies(raw []byte) ([]byte, map[string]*liftedBody) {
 			i = next
 			continue
 		}
-		start, end, content, text, ok := base64Part(raw, next)
+		start, end, content, text, qp, ok := liftablePart(raw, line, next)
 		if !ok {
 			i = next
 			continue
@@ -92,7 +98,12 @@ func liftBodies(raw []byte) ([]byte, map[string]*liftedBody) {
 		// ASCII, which the charsets of lifted text parts leave alone.
 		sum := sha256.Sum256(content)
 		ph := hex.AppendEncode([]byte(liftedPrefix), sum[:])
-		enc := base64.StdEncoding.AppendEncode(nil, ph)
+		// Written in the part's own encoding: quoted-printable leaves it
+		// as it is.
+		enc := ph
+		if !qp {
+			enc = base64.StdEncoding.AppendEncode(nil, ph)
+		}
 		if _, dup := bodies[string(ph)]; dup {
 			// The same file twice: the second stays, enmime reads it.
 			i = next
@@ -120,12 +131,12 @@ func lineAt(raw []byte, i int) ([]byte, int) {
 	return bytes.TrimSuffix(raw[i:i+j], []byte("\r")), i + j + 1
 }
 
-// base64Part reads the part whose header starts at h, just after a line
+// liftablePart reads the part whose header starts at h, just after a line
 // that may be a delimiter: when its body is to be lifted, it returns where
 // the body starts, where the line break before the next delimiter line
-// starts, and the body decoded.
-func base64Part(raw []byte, h int) (start, end int, content []byte, text, ok bool) {
-	// The header: up to the blank line, short, and saying base64.
+// starts, the body decoded, and whether it is text.
+func liftablePart(raw, delimiter []byte, h int) (start, end int, content []byte, text, qp, ok bool) {
+	// The header: up to the blank line, short, and naming an encoding.
 	start = -1
 	for i := h; i < len(raw) && i-h < 16<<10; {
 		line, next := lineAt(raw, i)
@@ -135,68 +146,109 @@ func base64Part(raw []byte, h int) (start, end int, content []byte, text, ok boo
 		}
 		i = next
 	}
-	if start < 0 || !bytes.Contains(bytes.ToLower(raw[h:start]), []byte("base64")) {
-		return 0, 0, nil, false, false
+	if start < 0 {
+		return 0, 0, nil, false, false, false
+	}
+	if lower := bytes.ToLower(raw[h:start]); !bytes.Contains(lower, []byte("base64")) && !bytes.Contains(lower, []byte("quoted-printable")) {
+		return 0, 0, nil, false, false, false
 	}
 	var complaints errorCount
 	header, err := enmime.ReadHeader(bufio.NewReader(bytes.NewReader(raw[h:start])), &complaints)
-	if err != nil || complaints > 0 || strings.ToLower(header.Get("Content-Transfer-Encoding")) != "base64" {
-		return 0, 0, nil, false, false
+	if err != nil || complaints > 0 {
+		return 0, 0, nil, false, false, false
 	}
+	cte := strings.ToLower(header.Get("Content-Transfer-Encoding"))
 	ctype := header.Get("Content-Type")
-	if ctype == "" {
-		return 0, 0, nil, false, false
+	if cte != "base64" && cte != "quoted-printable" || ctype == "" {
+		return 0, 0, nil, false, false, false
 	}
 	mtype, params, invalid, err := mediatype.Parse(ctype)
 	if err != nil || len(invalid) > 0 || mtype == "" || params["boundary"] != "" {
-		return 0, 0, nil, false, false
+		return 0, 0, nil, false, false, false
 	}
 	text = strings.HasPrefix(mtype, "text/")
 	if text && !identityCharset(params["charset"]) {
-		return 0, 0, nil, false, false
+		return 0, 0, nil, false, false, false
 	}
-	// The body: up to the first line that starts with "--", its line
-	// break left to the delimiter.
+	end, ok = bodyEnd(raw, start, delimiter)
+	if !ok || end-start < minLifted {
+		return 0, 0, nil, false, false, false
+	}
+	if cte == "base64" {
+		content, ok = decodeBase64(raw[start:end])
+	} else {
+		content, ok = decodeQP(raw[start:end])
+	}
+	if !ok || !keptAsDecoded(params["charset"], text, content) {
+		return 0, 0, nil, false, false, false
+	}
+	return start, end, content, text, cte == "quoted-printable", true
+}
+
+// bodyEnd finds the end of the body that starts at start: the line break
+// before the next line that starts with "--", which must be the part's
+// own delimiter (as the line before its header). enmime's boundary readers
+// look for a delimiter after each line feed, and two bytes after each
+// carriage return: a body holding "--" at such a place is not lifted, so
+// that no delimiter of any multipart the part is in lies within it.
+func bodyEnd(raw []byte, start int, delimiter []byte) (int, bool) {
 	j := bytes.Index(raw[start:], []byte("\n--"))
 	if j < 0 {
-		return 0, 0, nil, false, false
+		return 0, false
 	}
-	end = start + j
+	end := start + j
+	own := bytes.TrimRight(delimiter, " \t")
+	if next := raw[end+1:]; !bytes.HasPrefix(next, own) || len(next) > len(own) && !strings.ContainsRune("- \t\r\n", rune(next[len(own)])) {
+		return 0, false
+	}
 	if end > start && raw[end-1] == '\r' {
 		end--
 	}
-	if end-start < minLifted {
-		return 0, 0, nil, false, false
+	for k := start; ; {
+		i := bytes.Index(raw[k:end], []byte("--"))
+		if i < 0 {
+			return end, true
+		}
+		p := k + i
+		if p == start || raw[p-1] == '\n' || raw[p-2] == '\r' {
+			return 0, false
+		}
+		k = p + 1
 	}
-	body := raw[start:end]
+}
+
+// decodeBase64 decodes a body as enmime does: its base64 cleaner drops
+// white space and '=', and its decoder reads the rest unpadded. A body with
+// anything else in it is not lifted (the cleaner would warn), nor one that
+// does not decode.
+func decodeBase64(body []byte) ([]byte, bool) {
 	// A body of base64 lines padded at its end, as nearly every mailer
 	// writes it, decodes in one call, which skips the line breaks; that
 	// it decodes at all says it holds nothing but those.
-	content = make([]byte, base64.StdEncoding.DecodedLen(len(body)))
+	content := make([]byte, base64.StdEncoding.DecodedLen(len(body)))
 	if n, err := base64.StdEncoding.Decode(content, body); err == nil {
-		return start, end, content[:n], text, keptAsDecoded(params["charset"], text, content[:n])
+		return content[:n], true
 	}
-	// Else what enmime's cleaner keeps, decoded as its decoder does.
 	letters := make([]byte, 0, len(body))
 	for _, c := range body {
 		if !base64Body[c] {
-			return 0, 0, nil, false, false
+			return nil, false
 		}
 		if base64Letter(c) {
 			letters = append(letters, c)
 		}
 	}
 	if len(letters)%4 == 1 {
-		return 0, 0, nil, false, false // a corrupt input error in enmime
+		return nil, false // a corrupt input error in enmime
 	}
 	if need := base64.RawStdEncoding.DecodedLen(len(letters)); need > len(content) {
 		content = make([]byte, need)
 	}
 	n, err := base64.RawStdEncoding.Decode(content, letters)
 	if err != nil {
-		return 0, 0, nil, false, false
+		return nil, false
 	}
-	return start, end, content[:n], text, keptAsDecoded(params["charset"], text, content[:n])
+	return content[:n], true
 }
 
 // identityCharset says whether enmime's conversion of a text part from
@@ -255,7 +307,7 @@ func restoreBodies(root *enmime.Part, bodies map[string]*liftedBody) bool {
 				}
 				b.found = true
 				pt.Content = b.content
-			} else if bytes.Contains(pt.Content, liftedMark) || bytes.Contains(pt.Epilogue, liftedMark) {
+			} else if hasPlaceholder(pt.Content) || hasPlaceholder(pt.Epilogue) {
 				ok = restoreText(pt, bodies)
 			}
 			walk(pt.FirstChild)
@@ -277,7 +329,7 @@ func restoreText(pt *enmime.Part, bodies map[string]*liftedBody) bool {
 	default:
 		return false
 	}
-	if ct != "message/rfc822" && ct != "message/global" || pt.FirstChild != nil || bytes.Contains(pt.Epilogue, liftedMark) {
+	if ct != "message/rfc822" && ct != "message/global" || pt.FirstChild != nil || hasPlaceholder(pt.Epilogue) {
 		return false
 	}
 	for _, b := range bodies {
@@ -289,5 +341,5 @@ func restoreText(pt *enmime.Part, bodies map[string]*liftedBody) bool {
 			pt.Content = bytes.Replace(pt.Content, b.encoded, b.original, 1)
 		}
 	}
-	return !bytes.Contains(pt.Content, liftedMark)
+	return !hasPlaceholder(pt.Content)
 }

@@ -54,6 +54,8 @@ func TestReadPartsLifted(t *testing.T) {
 	}
 	unpadded := strings.TrimRight(wrapped(odd, "\n"), "=\n")
 	spaced := strings.ReplaceAll(wrapped(pdf, "\n"), "\n", " \n")
+	qpHTML := strings.Repeat("<p style=3D\"color:red\">Dear customer, your account =E2=80=93 log in at=\r\n https://evil.example/</p>\r\n", 60)
+	qpOdd := strings.Repeat("a", 3000) + "=ZZ =\tb\x01c\xe9=\n" + strings.Repeat("x=3D", 900) + "\r\n=" + strings.Repeat("y ", 700) + "=4"
 	inner := string(multipartOf("CC", "\n", [2]string{"Content-Type: text/plain", text}, att("application/pdf", "base64", wrapped(pdf, "\n"))))
 	tests := []struct {
 		name   string
@@ -71,7 +73,12 @@ func TestReadPartsLifted(t *testing.T) {
 		{"text of no charset is enmime's to guess", multipart("\n", att("text/html", "base64", wrapped([]byte(strings.Repeat(text, 100)), "\n"))), 0},
 		{"text in another charset is enmime's", multipart("\n", att("text/plain; charset=koi8-r", "base64", wrapped([]byte(strings.Repeat(text, 100)), "\n"))), 0},
 		{"upper-case encoding", multipart("\n", att("application/pdf", "BASE64", wrapped(pdf, "\n"))), 1},
-		{"quoted-printable is enmime's", multipart("\n", att("application/pdf", "quoted-printable", strings.Repeat("=41=42\n", 3000))), 0},
+		{"quoted-printable file", multipart("\n", att("application/pdf", "quoted-printable", strings.Repeat("=41=42\n", 3000))), 1},
+		{"quoted-printable HTML", multipart("\r\n", att("text/html; charset=UTF-8", "quoted-printable", qpHTML)), 1},
+		{"quoted-printable, long lines and stray bytes", multipart("\n", att("text/html; charset=utf-8", "quoted-printable", qpOdd)), 1},
+		{"a signature line is enmime's", multipart("\n", att("text/plain; charset=utf-8", "quoted-printable", qpHTML+"\n-- \nAlex\n")), 0},
+		{"a comment in HTML", multipart("\n", att("text/html; charset=utf-8", "quoted-printable", "<!-- x -->"+qpHTML)), 1},
+		{"quoted-printable of no charset is enmime's", multipart("\n", att("text/html", "quoted-printable", qpHTML)), 0},
 		{"a stray letter is enmime's", multipart("\n", att("application/pdf", "base64", wrapped(pdf, "\n")+"!\n")), 0},
 		{"a single letter over is enmime's", multipart("\n", att("application/pdf", "base64", wrapped(pdf[:30000], "\n")+"A\n")), 0},
 		{"small files are enmime's", multipart("\n", att("application/pdf", "base64", wrapped(pdf[:100], "\n"))), 0},
@@ -123,4 +130,44 @@ func treeDiff(a, b *enmime.Part) string {
 		}
 	}
 	return ""
+}
+
+// TestReadPartsLiftedQPRandom compares with enmime on bodies of random
+// quoted-printable, soft breaks, bad escapes, stray bytes and lines longer
+// than enmime's cleaner lets through.
+func TestReadPartsLiftedQPRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	lifted := 0
+	pieces := []string{"=", "=3D", "=\r\n", "=\n", "=4", "=G1", "\r\n", "\n", "\t", " ", "\xe9", "\x00", "abc", "<a href=3D", strings.Repeat("z", 700)}
+	for i := 0; i < 300; i++ {
+		var b strings.Builder
+		for b.Len() < 2500+rng.IntN(20000) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		ctype := "application/octet-stream"
+		if i%2 == 0 {
+			ctype = "text/plain; charset=utf-8"
+		}
+		mail := multipart([]string{"\n", "\r\n"}[i%2], [2]string{"Content-Type: " + ctype + "\nContent-Transfer-Encoding: quoted-printable", b.String()})
+		want, err := mimeParser.ReadParts(bytes.NewReader(mail))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := readParts(mail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := treeDiff(got, want); d != "" {
+			t.Fatalf("body %d: %s", i, d)
+		}
+		if out, bodies := liftBodies(mail); bodies != nil {
+			if root, err := mimeParser.ReadParts(bytes.NewReader(out)); err == nil && restoreBodies(root, bodies) {
+				lifted++
+			}
+		}
+	}
+	// Bodies with "--" after a line break are not lifted; most are.
+	if lifted < 200 {
+		t.Errorf("%d of 300 bodies lifted", lifted)
+	}
 }
