@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"io"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
 	"github.com/jhillyerd/enmime/v2/mediatype"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
 )
 
 // enmime reads a part's body a byte at a time through its boundary reader
@@ -78,42 +81,46 @@ func liftBodies(raw []byte) ([]byte, map[string]*liftedBody) {
 	var out []byte
 	var bodies map[string]*liftedBody
 	last := 0 // raw is copied to out up to here
-	for i := 0; i < len(raw); {
-		line, next := lineAt(raw, i)
-		if !bytes.HasPrefix(line, []byte("--")) {
-			i = next
-			continue
+	lift := func(start, end int, content []byte, text, qp bool) {
+		// The placeholder names its body by hash: it is the same however
+		// often the mail is read, and no other body decodes to it. It is
+		// ASCII, which the charsets of lifted text parts leave alone, and
+		// written in the part's own encoding (quoted-printable leaves it
+		// as it is).
+		sum := sha256.Sum256(content)
+		ph := hex.AppendEncode([]byte(liftedPrefix), sum[:])
+		if _, dup := bodies[string(ph)]; dup {
+			return // the same file twice: the second stays, for enmime
 		}
-		start, end, content, text, qp, ok := liftablePart(raw, line, next)
-		if !ok {
-			i = next
-			continue
+		enc := ph
+		if !qp {
+			enc = base64.StdEncoding.AppendEncode(nil, ph)
 		}
 		if bodies == nil {
 			bodies = map[string]*liftedBody{}
 			out = make([]byte, 0, len(raw)/4)
 		}
-		// The placeholder names its body by hash: it is the same however
-		// often the mail is read, and no other body decodes to it. It is
-		// ASCII, which the charsets of lifted text parts leave alone.
-		sum := sha256.Sum256(content)
-		ph := hex.AppendEncode([]byte(liftedPrefix), sum[:])
-		// Written in the part's own encoding: quoted-printable leaves it
-		// as it is.
-		enc := ph
-		if !qp {
-			enc = base64.StdEncoding.AppendEncode(nil, ph)
-		}
-		if _, dup := bodies[string(ph)]; dup {
-			// The same file twice: the second stays, enmime reads it.
-			i = next
-			continue
-		}
 		bodies[string(ph)] = &liftedBody{encoded: enc, original: raw[start:end], content: content, text: text}
 		out = append(out, raw[last:start]...)
 		out = append(out, enc...)
 		last = end
-		i = end
+	}
+	// The body of a mail that is no multipart, which enmime reads with no
+	// boundary reader; else each part after a line that may be a delimiter.
+	if start, end, content, text, qp, ok := liftablePart(raw, 0, nil); ok {
+		lift(start, end, content, text, qp)
+	} else {
+		for i := 0; i < len(raw); {
+			line, next := lineAt(raw, i)
+			i = next
+			if !bytes.HasPrefix(line, []byte("--")) {
+				continue
+			}
+			if start, end, content, text, qp, ok := liftablePart(raw, next, line); ok {
+				lift(start, end, content, text, qp)
+				i = end
+			}
+		}
 	}
 	if bodies == nil {
 		return nil, nil
@@ -135,10 +142,10 @@ func lineAt(raw []byte, i int) ([]byte, int) {
 // that may be a delimiter: when its body is to be lifted, it returns where
 // the body starts, where the line break before the next delimiter line
 // starts, the body decoded, and whether it is text.
-func liftablePart(raw, delimiter []byte, h int) (start, end int, content []byte, text, qp, ok bool) {
+func liftablePart(raw []byte, h int, delimiter []byte) (start, end int, content []byte, text, qp, ok bool) {
 	// The header: up to the blank line, short, and naming an encoding.
 	start = -1
-	for i := h; i < len(raw) && i-h < 16<<10; {
+	for i := h; i < len(raw) && i-h < 64<<10; {
 		line, next := lineAt(raw, i)
 		if len(line) == 0 {
 			start = next
@@ -163,14 +170,17 @@ func liftablePart(raw, delimiter []byte, h int) (start, end int, content []byte,
 		return 0, 0, nil, false, false, false
 	}
 	mtype, params, invalid, err := mediatype.Parse(ctype)
-	if err != nil || len(invalid) > 0 || mtype == "" || params["boundary"] != "" {
+	if err != nil || len(invalid) > 0 || mtype == "" || params["boundary"] != "" || strings.HasPrefix(mtype, "multipart/") {
 		return 0, 0, nil, false, false, false
 	}
 	text = strings.HasPrefix(mtype, "text/")
 	if text && !identityCharset(params["charset"]) {
 		return 0, 0, nil, false, false, false
 	}
-	end, ok = bodyEnd(raw, start, delimiter)
+	end, ok = len(raw), true
+	if delimiter != nil {
+		end, ok = bodyEnd(raw, start, delimiter)
+	}
 	if !ok || end-start < minLifted {
 		return 0, 0, nil, false, false, false
 	}
@@ -179,8 +189,13 @@ func liftablePart(raw, delimiter []byte, h int) (start, end int, content []byte,
 	} else {
 		content, ok = decodeQP(raw[start:end])
 	}
-	if !ok || !keptAsDecoded(params["charset"], text, content) {
+	if !ok {
 		return 0, 0, nil, false, false, false
+	}
+	if text {
+		if content, ok = converted(params["charset"], content); !ok {
+			return 0, 0, nil, false, false, false
+		}
 	}
 	return start, end, content, text, cte == "quoted-printable", true
 }
@@ -251,22 +266,30 @@ func decodeBase64(body []byte) ([]byte, bool) {
 	return content[:n], true
 }
 
-// identityCharset says whether enmime's conversion of a text part from
-// its declared charset may leave the text as decoded: UTF-8 always, and
-// the Latin charsets (which it reads as Windows-1252 or ISO 8859-1) when
-// the text is ASCII. Undeclared ones enmime guesses: never lifted.
+// identityCharset says whether a text part's declared charset is one
+// whose conversion by enmime is done here: UTF-8, which it keeps as it is,
+// and the Latin ones it reads as Windows-1252 or ISO 8859-1. Undeclared
+// ones enmime guesses: never lifted.
 func identityCharset(cs string) bool {
-	switch strings.ToLower(cs) {
-	case "utf-8", "us-ascii", "iso-8859-1", "windows-1252":
-		return true
-	}
-	return false
+	_, ok := latinCharsets[strings.ToLower(cs)]
+	return ok || strings.EqualFold(cs, "utf-8")
 }
 
-// keptAsDecoded says whether enmime keeps a decoded body as it is: any
-// that is not text, UTF-8, and ASCII in the Latin charsets.
-func keptAsDecoded(cs string, text bool, content []byte) bool {
-	return !text || strings.EqualFold(cs, "utf-8") || isASCII(content)
+// latinCharsets are the Latin charsets lifted, as enmime's table of
+// charsets decodes them.
+var latinCharsets = map[string]*charmap.Charmap{
+	"us-ascii": charmap.Windows1252, "windows-1252": charmap.Windows1252, "iso-8859-1": charmap.ISO8859_1,
+}
+
+// converted is a decoded text body as enmime's charset conversion leaves
+// it: UTF-8 as it is, a Latin charset through the same decoder.
+func converted(cs string, content []byte) ([]byte, bool) {
+	cm, ok := latinCharsets[strings.ToLower(cs)]
+	if !ok || isASCII(content) {
+		return content, true
+	}
+	out, err := io.ReadAll(transform.NewReader(bytes.NewReader(content), cm.NewDecoder()))
+	return out, err == nil
 }
 
 // base64Body are the bytes a lifted body may hold: base64 letters, and

@@ -69,7 +69,9 @@ func TestReadPartsLifted(t *testing.T) {
 		{"two files, one twice", multipart("\n", att("application/pdf", "base64", wrapped(pdf, "\n")), att("image/jpeg", "base64", wrapped(odd, "\n")), att("application/pdf", "base64", wrapped(pdf, "\n"))), 2},
 		{"UTF-8 text in base64", multipart("\r\n", html), 1},
 		{"ASCII text declared Latin-1", multipart("\n", att("text/plain; charset=ISO-8859-1", "base64", wrapped([]byte(strings.Repeat(text, 100)), "\n"))), 1},
-		{"Latin-1 text is enmime's to convert", multipart("\n", att("text/plain; charset=iso-8859-1", "base64", wrapped([]byte(strings.Repeat("caf\xe9 ", 1000)), "\n"))), 0},
+		{"Latin-1 text, converted as enmime does", multipart("\n", att("text/plain; charset=iso-8859-1", "base64", wrapped([]byte(strings.Repeat("caf\xe9 \x80", 1000)), "\n"))), 1},
+		{"Windows-1252 text, converted as enmime does", multipart("\n", att("text/html; charset=windows-1252", "quoted-printable", strings.Repeat("caf=E9 =80=81 ", 1000))), 1},
+		{"other Latin names are enmime's", multipart("\n", att("text/plain; charset=latin1", "base64", wrapped([]byte(strings.Repeat(text, 100)), "\n"))), 0},
 		{"text of no charset is enmime's to guess", multipart("\n", att("text/html", "base64", wrapped([]byte(strings.Repeat(text, 100)), "\n"))), 0},
 		{"text in another charset is enmime's", multipart("\n", att("text/plain; charset=koi8-r", "base64", wrapped([]byte(strings.Repeat(text, 100)), "\n"))), 0},
 		{"upper-case encoding", multipart("\n", att("application/pdf", "BASE64", wrapped(pdf, "\n"))), 1},
@@ -85,7 +87,10 @@ func TestReadPartsLifted(t *testing.T) {
 		{"a forwarded mail, kept as written", multipart("\n", [2]string{"Content-Type: text/plain", text}, [2]string{"Content-Type: message/rfc822", inner}), 1},
 		{"a forwarded mail, encoded", multipart("\n", [2]string{"Content-Type: message/rfc822\nContent-Transfer-Encoding: quoted-printable", inner}), 0},
 		{"a mail quoted in a text part", multipart("\n", [2]string{"Content-Type: text/plain", inner}), 0},
-		{"not multipart", []byte("From: a@example.org\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\n" + wrapped(pdf, "\n")), 0},
+		{"not multipart", []byte("From: a@example.org\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\n" + wrapped(pdf, "\n")), 1},
+		{"not multipart, quoted-printable HTML and a signature", []byte("From: a@example.org\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + qpHTML + "\r\n-- \r\n--BB\r\n"), 1},
+		{"not multipart, no type is enmime's", []byte("From: a@example.org\nContent-Transfer-Encoding: quoted-printable\n\n" + qpHTML), 0},
+		{"not multipart, a header enmime complains of", []byte("From: a@example.org\nBad Header\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n" + qpHTML), 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
