@@ -47,7 +47,19 @@ type liftedBody struct {
 	original []byte // the body it stands for, as written in the mail
 	content  []byte // the body decoded
 	text     bool   // of a text part, its charset one enmime keeps as it is
-	found    bool
+	// risky are the places in the body, to its end, where a boundary
+	// reader would look for a delimiter and finds "--": the body is the
+	// part's only if no boundary of the tree follows.
+	risky [][]byte
+	found bool
+}
+
+// candidate is a body liftablePart found to lift.
+type candidate struct {
+	start, end int // the body in the mail
+	content    []byte
+	text, qp   bool
+	risky      [][]byte
 }
 
 // liftedPrefix starts every placeholder, decoded (and as quoted-printable
@@ -81,7 +93,8 @@ func liftBodies(raw []byte) ([]byte, map[string]*liftedBody) {
 	var out []byte
 	var bodies map[string]*liftedBody
 	last := 0 // raw is copied to out up to here
-	lift := func(start, end int, content []byte, text, qp bool) {
+	lift := func(c candidate) {
+		start, end, content := c.start, c.end, c.content
 		// The placeholder names its body by hash: it is the same however
 		// often the mail is read, and no other body decodes to it. It is
 		// ASCII, which the charsets of lifted text parts leave alone, and
@@ -93,22 +106,22 @@ func liftBodies(raw []byte) ([]byte, map[string]*liftedBody) {
 			return // the same file twice: the second stays, for enmime
 		}
 		enc := ph
-		if !qp {
+		if !c.qp {
 			enc = base64.StdEncoding.AppendEncode(nil, ph)
 		}
 		if bodies == nil {
 			bodies = map[string]*liftedBody{}
 			out = make([]byte, 0, len(raw)/4)
 		}
-		bodies[string(ph)] = &liftedBody{encoded: enc, original: raw[start:end], content: content, text: text}
+		bodies[string(ph)] = &liftedBody{encoded: enc, original: raw[start:end], content: content, text: c.text, risky: c.risky}
 		out = append(out, raw[last:start]...)
 		out = append(out, enc...)
 		last = end
 	}
 	// The body of a mail that is no multipart, which enmime reads with no
 	// boundary reader; else each part after a line that may be a delimiter.
-	if start, end, content, text, qp, ok := liftablePart(raw, 0, nil); ok {
-		lift(start, end, content, text, qp)
+	if c, ok := liftablePart(raw, 0, nil); ok {
+		lift(c)
 	} else {
 		for i := 0; i < len(raw); {
 			line, next := lineAt(raw, i)
@@ -116,9 +129,9 @@ func liftBodies(raw []byte) ([]byte, map[string]*liftedBody) {
 			if !bytes.HasPrefix(line, []byte("--")) {
 				continue
 			}
-			if start, end, content, text, qp, ok := liftablePart(raw, next, line); ok {
-				lift(start, end, content, text, qp)
-				i = end
+			if c, ok := liftablePart(raw, next, line); ok {
+				lift(c)
+				i = c.end
 			}
 		}
 	}
@@ -142,7 +155,11 @@ func lineAt(raw []byte, i int) ([]byte, int) {
 // that may be a delimiter: when its body is to be lifted, it returns where
 // the body starts, where the line break before the next delimiter line
 // starts, the body decoded, and whether it is text.
-func liftablePart(raw []byte, h int, delimiter []byte) (start, end int, content []byte, text, qp, ok bool) {
+func liftablePart(raw []byte, h int, delimiter []byte) (c candidate, ok bool) {
+	var start, end int
+	var content []byte
+	var text bool
+	var risky [][]byte
 	// The header: up to the blank line, short, and naming an encoding.
 	start = -1
 	for i := h; i < len(raw) && i-h < 64<<10; {
@@ -154,35 +171,35 @@ func liftablePart(raw []byte, h int, delimiter []byte) (start, end int, content 
 		i = next
 	}
 	if start < 0 {
-		return 0, 0, nil, false, false, false
+		return candidate{}, false
 	}
 	if lower := bytes.ToLower(raw[h:start]); !bytes.Contains(lower, []byte("base64")) && !bytes.Contains(lower, []byte("quoted-printable")) {
-		return 0, 0, nil, false, false, false
+		return candidate{}, false
 	}
 	var complaints errorCount
 	header, err := enmime.ReadHeader(bufio.NewReader(bytes.NewReader(raw[h:start])), &complaints)
 	if err != nil || complaints > 0 {
-		return 0, 0, nil, false, false, false
+		return candidate{}, false
 	}
 	cte := strings.ToLower(header.Get("Content-Transfer-Encoding"))
 	ctype := header.Get("Content-Type")
 	if cte != "base64" && cte != "quoted-printable" || ctype == "" {
-		return 0, 0, nil, false, false, false
+		return candidate{}, false
 	}
 	mtype, params, invalid, err := mediatype.Parse(ctype)
 	if err != nil || len(invalid) > 0 || mtype == "" || params["boundary"] != "" || strings.HasPrefix(mtype, "multipart/") {
-		return 0, 0, nil, false, false, false
+		return candidate{}, false
 	}
 	text = strings.HasPrefix(mtype, "text/")
 	if text && !identityCharset(params["charset"]) {
-		return 0, 0, nil, false, false, false
+		return candidate{}, false
 	}
 	end, ok = len(raw), true
 	if delimiter != nil {
-		end, ok = bodyEnd(raw, start, delimiter)
+		end, risky, ok = bodyEnd(raw, start, delimiter)
 	}
 	if !ok || end-start < minLifted {
-		return 0, 0, nil, false, false, false
+		return candidate{}, false
 	}
 	if cte == "base64" {
 		content, ok = decodeBase64(raw[start:end])
@@ -190,47 +207,63 @@ func liftablePart(raw []byte, h int, delimiter []byte) (start, end int, content 
 		content, ok = decodeQP(raw[start:end])
 	}
 	if !ok {
-		return 0, 0, nil, false, false, false
+		return candidate{}, false
 	}
 	if text {
 		if content, ok = converted(params["charset"], content); !ok {
-			return 0, 0, nil, false, false, false
+			return candidate{}, false
 		}
 	}
-	return start, end, content, text, cte == "quoted-printable", true
+	return candidate{start: start, end: end, content: content, text: text, qp: cte == "quoted-printable", risky: risky}, true
 }
 
 // bodyEnd finds the end of the body that starts at start: the line break
-// before the next line that starts with "--", which must be the part's
-// own delimiter (as the line before its header). enmime's boundary readers
-// look for a delimiter after each line feed, and two bytes after each
-// carriage return: a body holding "--" at such a place is not lifted, so
-// that no delimiter of any multipart the part is in lies within it.
-func bodyEnd(raw []byte, start int, delimiter []byte) (int, bool) {
-	j := bytes.Index(raw[start:], []byte("\n--"))
-	if j < 0 {
-		return 0, false
+// before the part's own delimiter line (the line before its header). Where
+// enmime's boundary readers look for a delimiter (from each line feed and
+// carriage return, a byte or two on) and find "--", the body is kept in
+// risky, to be checked against the boundaries of the tree; and a body
+// where a reader would see its delimiter before this end is not lifted.
+func bodyEnd(raw []byte, start int, delimiter []byte) (int, [][]byte, bool) {
+	own := append([]byte("\n"), bytes.TrimRight(delimiter, " \t")...)
+	end := -1
+	for k := start; end < 0; {
+		j := bytes.Index(raw[k:], own)
+		if j < 0 {
+			return 0, nil, false
+		}
+		q := k + j
+		if after := raw[q+len(own):]; len(after) == 0 || strings.ContainsRune("- \t\r\n", rune(after[0])) {
+			end = q
+		}
+		k = q + 1
 	}
-	end := start + j
-	own := bytes.TrimRight(delimiter, " \t")
-	if next := raw[end+1:]; !bytes.HasPrefix(next, own) || len(next) > len(own) && !strings.ContainsRune("- \t\r\n", rune(next[len(own)])) {
-		return 0, false
+	// A carriage return two bytes before the delimiter (not of a CRLF
+	// before a blank line) would end the body there.
+	if end-2 >= start && raw[end-2] == '\r' && raw[end-1] != '\n' {
+		return 0, nil, false
 	}
 	if end > start && raw[end-1] == '\r' {
 		end--
 	}
+	var risky [][]byte
 	for k := start; ; {
 		i := bytes.Index(raw[k:end], []byte("--"))
 		if i < 0 {
-			return end, true
+			return end, risky, true
 		}
 		p := k + i
-		if p == start || raw[p-1] == '\n' || raw[p-2] == '\r' {
-			return 0, false
+		if p-start < 2 || isLineBreak(raw[p-1]) || isLineBreak(raw[p-2]) || p-3 >= 0 && isLineBreak(raw[p-3]) {
+			risky = append(risky, raw[p:min(p+maxBoundary+4, len(raw))])
 		}
 		k = p + 1
 	}
 }
+
+func isLineBreak(c byte) bool { return c == '\n' || c == '\r' }
+
+// maxBoundary is the longest boundary the risky places are checked for;
+// RFC 2046 allows 70 characters.
+const maxBoundary = 200
 
 // decodeBase64 decodes a body as enmime does: its base64 cleaner drops
 // white space and '=', and its decoder reads the rest unpadded. A body with
@@ -340,7 +373,34 @@ func restoreBodies(root *enmime.Part, bodies map[string]*liftedBody) bool {
 	for _, b := range bodies {
 		ok = ok && b.found
 	}
-	return ok
+	return ok && noDelimiterWithin(root, bodies)
+}
+
+// noDelimiterWithin says whether no risky place of a lifted body starts a
+// delimiter of any multipart of the tree: each body is then all of its
+// part, as enmime reads the mail.
+func noDelimiterWithin(root *enmime.Part, bodies map[string]*liftedBody) bool {
+	var boundaries []string
+	var walk func(pt *enmime.Part)
+	walk = func(pt *enmime.Part) {
+		for ; pt != nil; pt = pt.NextSibling {
+			if pt.Boundary != "" {
+				boundaries = append(boundaries, pt.Boundary)
+			}
+			walk(pt.FirstChild)
+		}
+	}
+	walk(root)
+	for _, b := range bodies {
+		for _, r := range b.risky {
+			for _, bd := range boundaries {
+				if len(bd) > maxBoundary || bytes.HasPrefix(r[2:], []byte(bd)) {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // restoreText puts the bodies back in an attached mail that enmime kept
