@@ -160,20 +160,24 @@ func liftablePart(raw []byte, h int, delimiter []byte) (c candidate, ok bool) {
 	var content []byte
 	var text bool
 	var risky [][]byte
-	// The header: up to the blank line, short, and naming an encoding.
+	// The header: up to the blank line, short, and naming an encoding on
+	// its Content-Transfer-Encoding line (a value folded onto the next
+	// line is left to enmime).
 	start = -1
+	encoded := false
 	for i := h; i < len(raw) && i-h < 64<<10; {
 		line, next := lineAt(raw, i)
 		if len(line) == 0 {
 			start = next
 			break
 		}
+		if len(line) > len(cteField) && bytes.EqualFold(line[:len(cteField)], []byte(cteField)) {
+			v := bytes.TrimSpace(line[len(cteField):])
+			encoded = bytes.EqualFold(v, []byte("base64")) || bytes.EqualFold(v, []byte("quoted-printable"))
+		}
 		i = next
 	}
-	if start < 0 {
-		return candidate{}, false
-	}
-	if lower := bytes.ToLower(raw[h:start]); !bytes.Contains(lower, []byte("base64")) && !bytes.Contains(lower, []byte("quoted-printable")) {
+	if start < 0 || !encoded {
 		return candidate{}, false
 	}
 	var complaints errorCount
@@ -216,6 +220,8 @@ func liftablePart(raw []byte, h int, delimiter []byte) (c candidate, ok bool) {
 	}
 	return candidate{start: start, end: end, content: content, text: text, qp: cte == "quoted-printable", risky: risky}, true
 }
+
+const cteField = "content-transfer-encoding:"
 
 // bodyEnd finds the end of the body that starts at start: the line break
 // before the part's own delimiter line (the line before its header). Where
