@@ -25,17 +25,18 @@ import (
 // its body back.
 //
 // Only bodies whose decoding here is enmime's own, byte for byte, are
-// lifted: a leaf part of a multipart; its header read by enmime's own
-// ReadHeader without a complaint; Content-Transfer-Encoding base64 or
-// quoted-printable; a media type with no boundary that is not text, or
-// text whose declared charset enmime's conversion leaves as it is (UTF-8;
-// ASCII text in a Latin charset; never an undeclared one, which enmime
-// guesses); a body that decodes without an error or a warning, and holds
-// no "--" where enmime's boundary readers look for a delimiter, followed
-// by the part's own delimiter line. The structure enmime sees is then the
-// mail's. Should a placeholder not come back as the whole body of one
-// part, the mail is read again as it is: the result is never other than
-// enmime's.
+// lifted: the body of a mail that is no multipart, or of a leaf part of a
+// multipart; its header read by enmime's own ReadHeader without a
+// complaint; a transfer encoding enmime decodes (base64, quoted-printable)
+// or keeps (7bit, 8bit, binary, none); a media type with no boundary that
+// is not text, or text whose declared charset is converted here as enmime
+// converts it (UTF-8, kept; the Latin ones; never an undeclared one, which
+// enmime guesses); a body that decodes without an error or a warning, and
+// holds no boundary of the tree where enmime's boundary readers look for a
+// delimiter, followed by the part's own delimiter line. The structure
+// enmime sees is then the mail's. Should a placeholder not come back as
+// the whole body of one part, the mail is read again as it is: the result
+// is never other than enmime's.
 
 // minLifted is the smallest body lifted: below it enmime's cost is no
 // matter and the copy of the mail would cost more.
@@ -58,7 +59,8 @@ type liftedBody struct {
 type candidate struct {
 	start, end int // the body in the mail
 	content    []byte
-	text, qp   bool
+	text       bool
+	plain      bool // its encoding leaves the placeholder as it is
 	risky      [][]byte
 }
 
@@ -106,7 +108,7 @@ func liftBodies(raw []byte) ([]byte, map[string]*liftedBody) {
 			return // the same file twice: the second stays, for enmime
 		}
 		enc := ph
-		if !c.qp {
+		if !c.plain {
 			enc = base64.StdEncoding.AppendEncode(nil, ph)
 		}
 		if bodies == nil {
@@ -164,7 +166,7 @@ func liftablePart(raw []byte, h int, delimiter []byte) (c candidate, ok bool) {
 	// its Content-Transfer-Encoding line (a value folded onto the next
 	// line is left to enmime).
 	start = -1
-	encoded := false
+	encoding := true // none named is none at all
 	for i := h; i < len(raw) && i-h < 64<<10; {
 		line, next := lineAt(raw, i)
 		if len(line) == 0 {
@@ -172,12 +174,11 @@ func liftablePart(raw []byte, h int, delimiter []byte) (c candidate, ok bool) {
 			break
 		}
 		if len(line) > len(cteField) && bytes.EqualFold(line[:len(cteField)], []byte(cteField)) {
-			v := bytes.TrimSpace(line[len(cteField):])
-			encoded = bytes.EqualFold(v, []byte("base64")) || bytes.EqualFold(v, []byte("quoted-printable"))
+			_, encoding = liftedEncodings[string(bytes.ToLower(bytes.TrimSpace(line[len(cteField):])))]
 		}
 		i = next
 	}
-	if start < 0 || !encoded {
+	if start < 0 || !encoding {
 		return candidate{}, false
 	}
 	var complaints errorCount
@@ -187,7 +188,7 @@ func liftablePart(raw []byte, h int, delimiter []byte) (c candidate, ok bool) {
 	}
 	cte := strings.ToLower(header.Get("Content-Transfer-Encoding"))
 	ctype := header.Get("Content-Type")
-	if cte != "base64" && cte != "quoted-printable" || ctype == "" {
+	if _, ok := liftedEncodings[cte]; !ok || ctype == "" {
 		return candidate{}, false
 	}
 	mtype, params, invalid, err := mediatype.Parse(ctype)
@@ -200,15 +201,19 @@ func liftablePart(raw []byte, h int, delimiter []byte) (c candidate, ok bool) {
 	}
 	end, ok = len(raw), true
 	if delimiter != nil {
-		end, risky, ok = bodyEnd(raw, start, delimiter)
+		end, risky, ok = bodyEnd(raw, h, start, delimiter)
 	}
 	if !ok || end-start < minLifted {
 		return candidate{}, false
 	}
-	if cte == "base64" {
+	switch cte {
+	case "base64":
 		content, ok = decodeBase64(raw[start:end])
-	} else {
+	case "quoted-printable":
 		content, ok = decodeQP(raw[start:end])
+	default:
+		// Not encoded: enmime keeps the bytes as they come.
+		content = bytes.Clone(raw[start:end])
 	}
 	if !ok {
 		return candidate{}, false
@@ -218,18 +223,24 @@ func liftablePart(raw []byte, h int, delimiter []byte) (c candidate, ok bool) {
 			return candidate{}, false
 		}
 	}
-	return candidate{start: start, end: end, content: content, text: text, qp: cte == "quoted-printable", risky: risky}, true
+	return candidate{start: start, end: end, content: content, text: text, plain: cte != "base64", risky: risky}, true
 }
 
 const cteField = "content-transfer-encoding:"
 
-// bodyEnd finds the end of the body that starts at start: the line break
-// before the part's own delimiter line (the line before its header). Where
-// enmime's boundary readers look for a delimiter (from each line feed and
-// carriage return, a byte or two on) and find "--", the body is kept in
-// risky, to be checked against the boundaries of the tree; and a body
-// where a reader would see its delimiter before this end is not lifted.
-func bodyEnd(raw []byte, start int, delimiter []byte) (int, [][]byte, bool) {
+// liftedEncodings are the transfer encodings lifted: those enmime decodes,
+// and those it does not (the empty one when a part names none).
+var liftedEncodings = map[string]bool{"base64": true, "quoted-printable": true, "7bit": true, "8bit": true, "binary": true, "": true}
+
+// bodyEnd finds the end of the body that starts at start, of the part
+// whose header starts at h: the line break before the part's own delimiter
+// line (the line before its header). Where enmime's boundary readers look
+// for a delimiter (from each line feed and carriage return, a byte or two
+// on, and at every byte near the part's start) and find "--", the body is
+// kept in risky, to be checked against the boundaries of the tree; and a
+// body where a reader would see its delimiter before this end is not
+// lifted.
+func bodyEnd(raw []byte, h, start int, delimiter []byte) (int, [][]byte, bool) {
 	own := append([]byte("\n"), bytes.TrimRight(delimiter, " \t")...)
 	end := -1
 	for k := start; end < 0; {
@@ -258,7 +269,7 @@ func bodyEnd(raw []byte, start int, delimiter []byte) (int, [][]byte, bool) {
 			return end, risky, true
 		}
 		p := k + i
-		if p-start < 2 || isLineBreak(raw[p-1]) || isLineBreak(raw[p-2]) || p-3 >= 0 && isLineBreak(raw[p-3]) {
+		if p < h+atStartWindow || isLineBreak(raw[p-1]) || isLineBreak(raw[p-2]) || isLineBreak(raw[p-3]) {
 			risky = append(risky, raw[p:min(p+maxBoundary+4, len(raw))])
 		}
 		k = p + 1
@@ -266,6 +277,12 @@ func bodyEnd(raw []byte, start int, delimiter []byte) (int, [][]byte, bool) {
 }
 
 func isLineBreak(c byte) bool { return c == '\n' || c == '\r' }
+
+// atStartWindow bounds the bytes from a part's start over which enmime's
+// boundary reader looks for a delimiter at every byte, not only after line
+// breaks: until its first Read returns, which its bufio.Reader (4096 bytes)
+// makes the first 4096 bytes of the part, header included.
+const atStartWindow = 8192
 
 // maxBoundary is the longest boundary the risky places are checked for;
 // RFC 2046 allows 70 characters.

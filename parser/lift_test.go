@@ -78,6 +78,10 @@ func TestReadPartsLifted(t *testing.T) {
 		{"quoted-printable file", multipart("\n", att("application/pdf", "quoted-printable", strings.Repeat("=41=42\n", 3000))), 1},
 		{"quoted-printable HTML", multipart("\r\n", att("text/html; charset=UTF-8", "quoted-printable", qpHTML)), 1},
 		{"quoted-printable, long lines and stray bytes", multipart("\n", att("text/html; charset=utf-8", "quoted-printable", qpOdd)), 1},
+		{"8bit HTML", multipart("\r\n", att("text/html; charset=utf-8", "8bit", strings.Repeat("<p>Caf\u00e9 \u2013 log in</p>\r\n", 200))), 1},
+		{"7bit Latin-1 text, converted", multipart("\n", att("text/plain; charset=iso-8859-1", "7bit", strings.Repeat("caf\xe9\n", 1000))), 1},
+		{"no encoding named", multipart("\n", [2]string{"Content-Type: text/plain; charset=utf-8", strings.Repeat(text, 100)}), 1},
+		{"an unknown encoding is enmime's", multipart("\n", att("text/plain; charset=utf-8", "x-uuencode", strings.Repeat(text, 100))), 0},
 		{"a signature line", multipart("\n", att("text/plain; charset=utf-8", "quoted-printable", qpHTML+"\n-- \nAlex\n")), 1},
 		{"comments and rules at line starts", multipart("\r\n", att("text/html; charset=utf-8", "quoted-printable", "<!--\r\n-->"+qpHTML+"\r\n------------\r\n")), 1},
 		{"the boundary within a line start is enmime's", multipart("\n", att("text/plain; charset=utf-8", "quoted-printable", qpHTML+"\n--BBX\n")), 0},
@@ -148,9 +152,14 @@ func TestReadPartsLiftedQPRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	lifted := 0
 	pieces := []string{"=", "=3D", "=\r\n", "=\n", "=4", "=G1", "\r\n", "\n", "\t", " ", "\xe9", "\x00", "abc", "<a href=3D", strings.Repeat("z", 700)}
+	dashes := []string{"--", "<!--", "\n-->", "--BB", "\n--B", "x--BB ", "\r\n--BB--"}
 	for i := 0; i < 300; i++ {
 		var b strings.Builder
 		for b.Len() < 2500+rng.IntN(20000) {
+			if rng.IntN(400) == 0 {
+				b.WriteString(dashes[rng.IntN(len(dashes))])
+				continue
+			}
 			b.WriteString(pieces[rng.IntN(len(pieces))])
 		}
 		ctype := "application/octet-stream"
@@ -175,8 +184,50 @@ func TestReadPartsLiftedQPRandom(t *testing.T) {
 			}
 		}
 	}
-	// Bodies with "--" after a line break are not lifted; most are.
-	if lifted < 200 {
+	// Bodies with a boundary where enmime looks are not lifted; many are.
+	if lifted < 100 {
 		t.Errorf("%d of 300 bodies lifted", lifted)
+	}
+}
+
+// TestReadPartsLiftedEnds compares with enmime on unencoded bodies whose
+// ends mix line feeds, carriage returns and blank lines before the
+// delimiter, where enmime's boundary reader decides what is body.
+func TestReadPartsLiftedEnds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	ends := []string{"\n", "\r", "\r\n", "x", " ", "\t", "-", "--", "--B", "--BB", "\n--BB", "\r--BB "}
+	lifted := 0
+	for i := 0; i < 2000; i++ {
+		var b strings.Builder
+		// Short bodies lie wholly where enmime looks at every byte, long
+		// ones end past it.
+		b.WriteString(strings.Repeat("Dear customer, log in at https://evil.example/\n", []int{60, 260}[i/2%2]))
+		for j := rng.IntN(6); j > 0; j-- {
+			b.WriteString(ends[rng.IntN(len(ends))])
+			if rng.IntN(3) == 0 {
+				b.WriteString(strings.Repeat("Dear customer\n", 5))
+			}
+		}
+		mail := multipart([]string{"\n", "\r\n"}[i%2], [2]string{"Content-Type: text/plain; charset=utf-8", b.String()}, [2]string{"Content-Type: text/plain", "x"})
+		want, werr := mimeParser.ReadParts(bytes.NewReader(mail))
+		got, err := readParts(mail)
+		if (err != nil) != (werr != nil) {
+			t.Fatalf("body %d: error %v, enmime's %v", i, err, werr)
+		}
+		if werr != nil {
+			continue
+		}
+		if d := treeDiff(got, want); d != "" {
+			g, w := got.FirstChild.Content, want.FirstChild.Content
+			t.Fatalf("body %d %q: %s\nours %q\nenmime %q", i, b.String()[len(b.String())-20:], d, g[len(g)-20:], w[len(w)-20:])
+		}
+		if out, bodies := liftBodies(mail); bodies != nil {
+			if root, err := mimeParser.ReadParts(bytes.NewReader(out)); err == nil && restoreBodies(root, bodies) {
+				lifted++
+			}
+		}
+	}
+	if lifted < 500 {
+		t.Errorf("%d of 2000 bodies lifted", lifted)
 	}
 }
