@@ -231,3 +231,37 @@ func TestReadPartsLiftedEnds(t *testing.T) {
 		t.Errorf("%d of 2000 bodies lifted", lifted)
 	}
 }
+
+// FuzzReadPartsLifted checks on mutated mails that the tree read with
+// bodies lifted is enmime's own.
+func FuzzReadPartsLifted(f *testing.F) {
+	body := strings.Repeat("Dear customer, log in at https://evil.example/\r\n", 60)
+	f.Add(multipart("\r\n", [2]string{"Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable", body}, [2]string{"Content-Type: application/pdf\nContent-Transfer-Encoding: base64", wrapped([]byte(body), "\r\n")}))
+	f.Add(multipart("\n", [2]string{"Content-Type: text/plain; charset=utf-8", body}, [2]string{"Content-Type: message/rfc822", string(multipartOf("CC", "\n", [2]string{"Content-Type: image/png\nContent-Transfer-Encoding: base64", wrapped([]byte(body), "\n")}))}))
+	f.Add([]byte("Content-Type: text/html; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n" + body))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		want, werr, wpanic := readEnmime(func() (*enmime.Part, error) { return mimeParser.ReadParts(bytes.NewReader(raw)) })
+		if wpanic {
+			return // enmime's own failure, which Parse recovers from
+		}
+		got, err, _ := readEnmime(func() (*enmime.Part, error) { return readParts(raw) })
+		if (err != nil) != (werr != nil) {
+			t.Fatalf("error %v, enmime's %v", err, werr)
+		}
+		if werr == nil {
+			if d := treeDiff(got, want); d != "" {
+				t.Fatal(d)
+			}
+		}
+	})
+}
+
+func readEnmime(read func() (*enmime.Part, error)) (root *enmime.Part, err error, panicked bool) {
+	defer func() {
+		if recover() != nil {
+			panicked = true
+		}
+	}()
+	root, err = read()
+	return root, err, false
+}
