@@ -167,18 +167,22 @@ func liftablePart(raw []byte, h int, delimiter []byte) (c candidate, ok bool) {
 	// line is left to enmime).
 	start = -1
 	encoding := true // none named is none at all
+	typed := false   // a Content-Type, not multipart: enmime's header reading is for those
 	for i := h; i < len(raw) && i-h < 64<<10; {
 		line, next := lineAt(raw, i)
 		if len(line) == 0 {
 			start = next
 			break
 		}
-		if len(line) > len(cteField) && bytes.EqualFold(line[:len(cteField)], []byte(cteField)) {
+		if hasFieldFold(line, cteField) {
 			_, encoding = liftedEncodings[string(bytes.ToLower(bytes.TrimSpace(line[len(cteField):])))]
+		} else if hasFieldFold(line, ctField) {
+			v := bytes.TrimSpace(line[len(ctField):])
+			typed = !hasFieldFold(v, "multipart/")
 		}
 		i = next
 	}
-	if start < 0 || !encoding {
+	if start < 0 || !encoding || !typed {
 		return candidate{}, false
 	}
 	var complaints errorCount
@@ -226,7 +230,15 @@ func liftablePart(raw []byte, h int, delimiter []byte) (c candidate, ok bool) {
 	return candidate{start: start, end: end, content: content, text: text, plain: cte != "base64", risky: risky}, true
 }
 
-const cteField = "content-transfer-encoding:"
+const (
+	cteField = "content-transfer-encoding:"
+	ctField  = "content-type:"
+)
+
+// hasFieldFold says whether line starts with prefix, in any case.
+func hasFieldFold(line []byte, prefix string) bool {
+	return len(line) >= len(prefix) && bytes.EqualFold(line[:len(prefix)], []byte(prefix))
+}
 
 // liftedEncodings are the transfer encodings lifted: those enmime decodes,
 // and those it does not (the empty one when a part names none).
