@@ -185,6 +185,9 @@ var attributionStarts = []string{"on ", "le ", "am ", "el ", "il ", "op ", "em "
 // isAttribution finds an attribution line (see attributionVerbs), which
 // some clients wrap over two lines.
 func isAttribution(lines []lineSpan, text string, i int) bool {
+	if !mayBeAttribution(text[lines[i].start:lines[i].end]) {
+		return false
+	}
 	l := normSpaces(strings.ToLower(strings.TrimSpace(text[lines[i].start:lines[i].end])))
 	if strings.HasPrefix(l, ">") {
 		return false
@@ -196,6 +199,33 @@ func isAttribution(lines []lineSpan, text string, i int) bool {
 		if strings.HasPrefix(l, p) && i+1 < len(lines) {
 			next := normSpaces(strings.ToLower(strings.TrimSpace(text[lines[i+1].start:lines[i+1].end])))
 			return !strings.HasPrefix(next, ">") && attributionLine(l+" "+next)
+		}
+	}
+	return false
+}
+
+// mayBeAttribution rules out, without lowering it, a line that can be no
+// attribution nor its first half: an ASCII line that neither ends with a
+// colon nor begins with one of attributionStarts. Lowering every line of
+// every body cost more than the rest of the split.
+func mayBeAttribution(line string) bool {
+	t := strings.TrimSpace(line)
+	for i := 0; i < len(t); i++ {
+		if t[i] >= 0x80 {
+			return true // lowered and normalised in full
+		}
+	}
+	if strings.HasSuffix(t, ":") {
+		return true
+	}
+	if len(t) < 3 || t[2] != ' ' {
+		return false
+	}
+	// Setting the 0x20 bit lowers an ASCII letter and makes no letter of
+	// anything else.
+	for _, p := range attributionStarts {
+		if p[0] == t[0]|0x20 && p[1] == t[1]|0x20 {
+			return true
 		}
 	}
 	return false
@@ -249,6 +279,13 @@ var (
 //	Envoyé : lundi 3 mars 2026 10:12
 //	À : signalement@league.example
 func isOutlookBlock(lines []lineSpan, text string, i int) bool {
+	// Every label of fromLabels begins with f, d, v or o: an ASCII line
+	// that begins otherwise is not lowered for nothing.
+	if t := strings.TrimSpace(stripStars(text[lines[i].start:lines[i].end])); t == "" {
+		return false
+	} else if c := t[0]; c < 0x80 && c|0x20 != 'f' && c|0x20 != 'd' && c|0x20 != 'v' && c|0x20 != 'o' {
+		return false
+	}
 	if !hasLabel(stripStars(text[lines[i].start:lines[i].end]), fromLabels) {
 		return false
 	}

@@ -1,6 +1,9 @@
 package parser
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestSplitBodyMarks: the marks that start forwarded or quoted text are
 // found in any case and behind stars, and a line that only resembles one
@@ -51,6 +54,37 @@ func TestPrefixFold(t *testing.T) {
 	for _, tt := range tests {
 		if got := prefixFold(tt.s, tt.prefix); got != tt.want {
 			t.Errorf("prefixFold(%q, %q) = %v, want %v", tt.s, tt.prefix, got, tt.want)
+		}
+	}
+}
+
+// TestLineScreens checks that the screens which spare lowering a line only
+// ever rule out lines the full checks would refuse too.
+func TestLineScreens(t *testing.T) {
+	lines := []string{
+		"On Mon, 3 Mar 2026 at 10:12, Alex <alex@hospital.example> wrote:",
+		"  ON Monday Alex wrote:", "On Monday, 3 March 2026, Alex", "<alex@hospital.example> wrote:",
+		"Le lun. 3 mars 2026 à 10:12, Alex a écrit :", "Am 03.03.2026 schrieb Alex:",
+		"El lunes, Alex escribió:", "Il giorno lun ha scritto:", "Op ma schreef Alex:", "Em seg escreveu:",
+		"In a message Alex wrote:", "On\u00a0Monday Alex wrote:", "\u00a0On Monday Alex wrote:",
+		"Alex wrote:", "Thanks,", "Please find the invoice attached.", "", "   ", ">On Monday Alex wrote:",
+		"From: Alex <alex@hospital.example>", "*From:* Alex", "FROM: Alex", "De : Alex", "de: Alex",
+		"Von: Alex", "Van: Alex", "Da: Alex", "Od: Alex", "Från: Alex", "Fra: Alex", "\u00a0From: Alex",
+		"Sent: Monday", "Subject: Invoice", "ôn dit:", "12:30:", "on", "onx wrote:",
+	}
+	for _, l := range lines {
+		full := normSpaces(strings.ToLower(strings.TrimSpace(l)))
+		attr := attributionLine(full)
+		for _, p := range attributionStarts {
+			attr = attr || strings.HasPrefix(full, p)
+		}
+		if attr && !mayBeAttribution(l) {
+			t.Errorf("%q: ruled out as an attribution, the full check would look further", l)
+		}
+		// The first test of isOutlookBlock, screened and in full.
+		spans := splitLines(l + "\nSent: Monday\n")
+		if hasLabel(stripStars(l), fromLabels) != isOutlookBlock(spans, l+"\nSent: Monday\n", 0) {
+			t.Errorf("%q: the Outlook block screen disagrees with hasLabel", l)
 		}
 	}
 }

@@ -136,7 +136,7 @@ func (p *parse) readMail(raw []byte, what string) (*enmime.Part, textproto.MIMEH
 		p.errorf("%s: %v: read as plain text", what, err)
 		return nil, rawHeader(raw)
 	}
-	root, err := mimeParser.ReadParts(bytes.NewReader(declareUTF8(raw)))
+	root, err := readParts(declareUTF8(raw))
 	if err != nil || root == nil {
 		p.errorf("%s: unreadable MIME structure (%v): read as plain text", what, err)
 		return nil, rawHeader(raw)

@@ -469,13 +469,15 @@ func (r *reader) grey(sd *types.StreamDict, w, h int) (*image.Gray, bool) {
 		if palette = r.palette(a); palette == nil {
 			return nil, false
 		}
-		b, ok := r.decode(sd)
-		if !ok || len(b) < w*h {
-			return nil, false
-		}
 		g := image.NewGray(image.Rect(0, 0, w, h))
-		for i := range g.Pix {
-			g.Pix[i] = palette[b[i]]
+		ok := r.rows(sd, w, h, 1, func(y int, row []byte) {
+			pix := g.Pix[y*w : (y+1)*w]
+			for x, i := range row {
+				pix[x] = palette[i]
+			}
+		})
+		if !ok {
+			return nil, false
 		}
 		return g, true
 	}
@@ -498,18 +500,20 @@ func (r *reader) grey(sd *types.StreamDict, w, h int) (*image.Gray, bool) {
 	if err != nil || comps != 1 && comps != 3 {
 		return nil, false
 	}
-	b, ok := r.decode(sd)
-	if !ok || len(b) < w*h*comps {
-		return nil, false
-	}
 	g := image.NewGray(image.Rect(0, 0, w, h))
-	if comps == 1 {
-		copy(g.Pix, b)
-		return g, true
-	}
-	for i := range g.Pix {
-		p := b[3*i : 3*i+3]
-		g.Pix[i] = byte((int(p[0]) + 2*int(p[1]) + int(p[2])) / 4)
+	ok := r.rows(sd, w, h, comps, func(y int, row []byte) {
+		pix := g.Pix[y*w : (y+1)*w]
+		if comps == 1 {
+			copy(pix, row)
+			return
+		}
+		for x := range pix {
+			p := row[3*x : 3*x+3]
+			pix[x] = byte((int(p[0]) + 2*int(p[1]) + int(p[2])) / 4)
+		}
+	})
+	if !ok {
+		return nil, false
 	}
 	return g, true
 }

@@ -1,6 +1,11 @@
 package qr
 
-import "testing"
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"testing"
+)
 
 func FuzzDecode(f *testing.F) {
 	f.Add(encodePNG(f, code(f, "https://phish.example/login", 120)))
@@ -13,6 +18,35 @@ func FuzzDecode(f *testing.F) {
 		texts, err := Decode(data, lim)
 		if err != nil && texts != nil {
 			t.Fatalf("texts %q with error %v", texts, err)
+		}
+	})
+}
+
+// FuzzLumaJPEG checks that the luma path takes only JPEGs that image/jpeg
+// reads too, as grey or YCbCr of the same size, so that it never makes a
+// picture searchable that was not.
+func FuzzLumaJPEG(f *testing.F) {
+	f.Add(encodeJPEG(f, code(f, "https://phish.example/login", 120)))
+	f.Add(encodeJPEG(f, flyer(code(f, "https://phish.example/login", 64))))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if cfg, err := jpeg.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 512*512 {
+			return
+		}
+		g, err := lumaJPEG(data)
+		if err != nil {
+			return
+		}
+		ref, err := jpeg.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("luma path took a JPEG image/jpeg refuses: %v", err)
+		}
+		switch ref.(type) {
+		case *image.YCbCr, *image.Gray:
+		default:
+			t.Fatalf("luma path took a JPEG image/jpeg reads as %T", ref)
+		}
+		if g.Bounds() != ref.Bounds() {
+			t.Fatalf("bounds %v, image/jpeg %v", g.Bounds(), ref.Bounds())
 		}
 	})
 }

@@ -11,9 +11,22 @@ import (
 // conversion calls At for every pixel; the usual image types of mail
 // (JPEG's YCbCr, PNG's RGBA, NRGBA, grey and paletted) are read from their
 // pixel arrays instead, several times faster.
+//
+// The plane of a JPEG or a grey picture is returned itself when its rows
+// are packed, not copied: the search only reads it.
 func luminance(img image.Image) []byte {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
+	switch m := img.(type) {
+	case *image.YCbCr:
+		if m.YStride == w && b.Min == m.Rect.Min {
+			return m.Y[:w*h]
+		}
+	case *image.Gray:
+		if m.Stride == w && b.Min == m.Rect.Min {
+			return m.Pix[:w*h]
+		}
+	}
 	lum := make([]byte, w*h)
 	switch m := img.(type) {
 	case *image.YCbCr:
@@ -97,9 +110,9 @@ func bitmap(img image.Image) (*gozxing.BinaryBitmap, error) {
 	for w*h > searchPixels && w >= 2*minSide && h >= 2*minSide {
 		lum, w, h = halve(lum, w, h)
 	}
-	src, err := gozxing.NewPlanarYUVLuminanceSource(lum, w, h, 0, 0, w, h, false)
+	bin, err := newHybrid(lum, w, h)
 	if err != nil {
 		return nil, err
 	}
-	return gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
+	return gozxing.NewBinaryBitmap(bin)
 }

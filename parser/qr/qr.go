@@ -51,7 +51,7 @@ func Decode(data []byte, lim Limits) (texts []string, err error) {
 	if max <= 0 {
 		max = DefaultMaxPixels
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("qr: reading image header: %w", err)
 	}
@@ -66,6 +66,11 @@ func Decode(data []byte, lim Limits) (texts []string, err error) {
 			texts, err = nil, fmt.Errorf("qr: decoder failed on this image: %v", r)
 		}
 	}()
+	if format == "jpeg" {
+		if g, err := lumaJPEG(data); err == nil {
+			return decode(g), nil
+		}
+	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("qr: decoding image: %w", err)

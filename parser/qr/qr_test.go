@@ -44,6 +44,15 @@ func flyer(codes ...image.Image) image.Image {
 	return page
 }
 
+// onPhoto puts a code in the corner of a colourful picture, as a phish
+// pastes one on a product shot.
+func onPhoto(c image.Image) image.Image {
+	img := photo(640, 480)
+	r := c.Bounds()
+	draw.Draw(img, image.Rect(400, 240, 400+r.Dx(), 240+r.Dy()), c, r.Min, draw.Src)
+	return img
+}
+
 func encodePNG(t testing.TB, img image.Image) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -87,6 +96,8 @@ func TestDecode(t *testing.T) {
 	}{
 		{"png code alone", encodePNG(t, code(t, phish, 250)), []string{phish}},
 		{"jpeg code on a flyer", encodeJPEG(t, flyer(code(t, phish, 300))), []string{phish}},
+		{"jpeg code of small modules", encodeJPEG(t, flyer(code(t, phish, 110))), []string{phish}},
+		{"jpeg code in a photo", encodeJPEG(t, onPhoto(code(t, phish, 200))), []string{phish}},
 		{"two codes on a page", encodePNG(t, flyer(code(t, "https://decoy.example/", 250), code(t, phish, 250))), []string{"https://decoy.example/", phish}},
 		{"no code", encodePNG(t, flyer()), nil},
 		{"icon too small to hold a code", encodePNG(t, image.NewGray(image.Rect(0, 0, 16, 16))), nil},
