@@ -120,9 +120,8 @@ func (tx *Tx) Correlation(ctx context.Context, n int64) (*MailCorrelation, error
 	if err != nil {
 		return nil, fmt.Errorf("correlate ticket %d: %w", n, err)
 	}
-	c := &MailCorrelation{}
-	earliest := ""
-	at := map[int64]int{} // where each indicator is in c.Indicators
+	var cs []Correlation
+	at := map[int64]int{} // where each indicator is in cs
 	capped := false
 	for rows.Next() {
 		var id int64
@@ -150,31 +149,19 @@ func (tx *Tx) Correlation(ctx context.Context, n int64) (*MailCorrelation, error
 			x.Tickets = x.Tickets[:MaxNamed]
 			capped = true
 		}
-		if earliest == "" || first.String < earliest {
-			earliest = first.String
-		}
-		at[id] = len(c.Indicators)
-		c.Indicators = append(c.Indicators, x)
+		at[id] = len(cs)
+		cs = append(cs, x)
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, fmt.Errorf("correlate ticket %d: %w", n, err)
 	}
-	if len(c.Indicators) == 0 {
+	c := Summary(cs)
+	if c == nil {
 		return nil, nil
 	}
-	for _, x := range c.Indicators {
-		for _, t := range x.Tickets {
-			if !slices.Contains(c.Tickets, t) {
-				c.Tickets = append(c.Tickets, t)
-			}
-		}
-	}
-	c.FirstSeen = ptime(earliest)
 	// The lowest MaxNamed of all the tickets are among the lowest MaxNamed
 	// of each indicator's: a ticket with MaxNamed lower ones in all is
 	// past them in its own indicators' too.
-	slices.Sort(c.Tickets)
-	c.Reports = len(c.Tickets)
 	if len(c.Tickets) > MaxNamed {
 		c.Tickets = c.Tickets[:MaxNamed]
 	}
@@ -220,8 +207,9 @@ func (tx *Tx) countCorrelated(ctx context.Context, n int64, c *MailCorrelation, 
 	return nil
 }
 
-// Summary is what cs, a ticket's correlations naming every ticket, say
-// together.
+// Summary is what cs, a ticket's correlations, say together: the
+// tickets they name, the earliest sighting, and Reports counting the
+// tickets named.
 func Summary(cs []Correlation) *MailCorrelation {
 	if len(cs) == 0 {
 		return nil

@@ -80,6 +80,11 @@ func dsn(path string, readOnly bool) string {
 		// taking mail in).
 		q.Set("_stmt_cache_size", "128")
 	}
+	return fileDSN(path, q)
+}
+
+// fileDSN is the driver's connection string for the file at path.
+func fileDSN(path string, q url.Values) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
@@ -147,7 +152,7 @@ func createSQLite(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
 		return nil // there is one, or Open says why not below
 	}
-	db, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_busy_timeout=10000")
+	db, err := sql.Open("sqlite3", fileDSN(path, url.Values{"_busy_timeout": {"10000"}}))
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/ascii85"
 	"math/rand/v2"
 	"testing"
@@ -47,14 +46,6 @@ func pngFilter(pix []byte, w, h, bpp int, kind byte) []byte {
 	return out
 }
 
-func zlibBytes(data []byte) []byte {
-	var buf bytes.Buffer
-	zw := zlib.NewWriter(&buf)
-	zw.Write(data)
-	zw.Close()
-	return buf.Bytes()
-}
-
 func pictureStream(raw []byte, filters []string, parms types.Dict) types.StreamDict {
 	var fpl []types.PDFFilter
 	for i, f := range filters {
@@ -84,11 +75,11 @@ func TestInflateRows(t *testing.T) {
 		return types.Dict{"Predictor": types.Integer(15), "Colors": types.Integer(bpp), "Columns": types.Integer(w)}
 	}
 	grey, rgb := pixels(1), pixels(3)
-	checksumOff := zlibBytes(grey)
+	checksumOff := deflate(grey)
 	checksumOff[len(checksumOff)-1] ^= 1
 	var a85 bytes.Buffer
 	enc := ascii85.NewEncoder(&a85)
-	enc.Write(zlibBytes(pngFilter(rgb, w, h, 3, 5)))
+	enc.Write(deflate(pngFilter(rgb, w, h, 3, 5)))
 	enc.Close()
 	a85.WriteString("~>")
 
@@ -100,22 +91,22 @@ func TestInflateRows(t *testing.T) {
 		fast  bool // read by inflateRows, not pdfcpu
 		keeps bool // the picture is read at all
 	}{
-		{"grey, no predictor", 1, grey, pictureStream(zlibBytes(grey), []string{"FlateDecode"}, nil), true, true},
-		{"grey, predictor 1", 1, grey, pictureStream(zlibBytes(grey), []string{"FlateDecode"}, types.Dict{"Predictor": types.Integer(1)}), true, true},
-		{"rgb, no predictor", 3, rgb, pictureStream(zlibBytes(rgb), []string{"FlateDecode"}, nil), true, true},
-		{"grey, PNG none", 1, grey, pictureStream(zlibBytes(pngFilter(grey, w, h, 1, rowNone)), []string{"FlateDecode"}, png(1)), true, true},
-		{"grey, PNG sub", 1, grey, pictureStream(zlibBytes(pngFilter(grey, w, h, 1, rowSub)), []string{"FlateDecode"}, png(1)), true, true},
-		{"rgb, PNG up", 3, rgb, pictureStream(zlibBytes(pngFilter(rgb, w, h, 3, rowUp)), []string{"FlateDecode"}, png(3)), true, true},
-		{"rgb, PNG average", 3, rgb, pictureStream(zlibBytes(pngFilter(rgb, w, h, 3, rowAverage)), []string{"FlateDecode"}, png(3)), true, true},
-		{"rgb, PNG paeth", 3, rgb, pictureStream(zlibBytes(pngFilter(rgb, w, h, 3, rowPaeth)), []string{"FlateDecode"}, png(3)), true, true},
-		{"rgb, PNG mixed rows", 3, rgb, pictureStream(zlibBytes(pngFilter(rgb, w, h, 3, 5)), []string{"FlateDecode"}, png(3)), true, true},
+		{"grey, no predictor", 1, grey, pictureStream(deflate(grey), []string{"FlateDecode"}, nil), true, true},
+		{"grey, predictor 1", 1, grey, pictureStream(deflate(grey), []string{"FlateDecode"}, types.Dict{"Predictor": types.Integer(1)}), true, true},
+		{"rgb, no predictor", 3, rgb, pictureStream(deflate(rgb), []string{"FlateDecode"}, nil), true, true},
+		{"grey, PNG none", 1, grey, pictureStream(deflate(pngFilter(grey, w, h, 1, rowNone)), []string{"FlateDecode"}, png(1)), true, true},
+		{"grey, PNG sub", 1, grey, pictureStream(deflate(pngFilter(grey, w, h, 1, rowSub)), []string{"FlateDecode"}, png(1)), true, true},
+		{"rgb, PNG up", 3, rgb, pictureStream(deflate(pngFilter(rgb, w, h, 3, rowUp)), []string{"FlateDecode"}, png(3)), true, true},
+		{"rgb, PNG average", 3, rgb, pictureStream(deflate(pngFilter(rgb, w, h, 3, rowAverage)), []string{"FlateDecode"}, png(3)), true, true},
+		{"rgb, PNG paeth", 3, rgb, pictureStream(deflate(pngFilter(rgb, w, h, 3, rowPaeth)), []string{"FlateDecode"}, png(3)), true, true},
+		{"rgb, PNG mixed rows", 3, rgb, pictureStream(deflate(pngFilter(rgb, w, h, 3, 5)), []string{"FlateDecode"}, png(3)), true, true},
 		{"rgb, ASCII85 then Flate", 3, rgb, pictureStream(a85.Bytes(), []string{"ASCII85Decode", "FlateDecode"}, png(3)), true, true},
-		{"bytes after the last row", 1, grey, pictureStream(zlibBytes(append(append([]byte{}, grey...), 0)), []string{"FlateDecode"}, nil), false, true},
-		{"TIFF predictor", 1, nil, pictureStream(zlibBytes(grey), []string{"FlateDecode"}, types.Dict{"Predictor": types.Integer(2)}), false, true},
-		{"columns not the width", 1, nil, pictureStream(zlibBytes(pngFilter(grey, w, h, 1, rowUp)), []string{"FlateDecode"}, types.Dict{"Predictor": types.Integer(12), "Columns": types.Integer(w + 1)}), false, false},
+		{"bytes after the last row", 1, grey, pictureStream(deflate(append(append([]byte{}, grey...), 0)), []string{"FlateDecode"}, nil), false, true},
+		{"TIFF predictor", 1, nil, pictureStream(deflate(grey), []string{"FlateDecode"}, types.Dict{"Predictor": types.Integer(2)}), false, true},
+		{"columns not the width", 1, nil, pictureStream(deflate(pngFilter(grey, w, h, 1, rowUp)), []string{"FlateDecode"}, types.Dict{"Predictor": types.Integer(12), "Columns": types.Integer(w + 1)}), false, false},
 		{"wrong checksum", 1, nil, pictureStream(checksumOff, []string{"FlateDecode"}, nil), false, false},
-		{"truncated", 1, nil, pictureStream(zlibBytes(grey[:len(grey)/2]), []string{"FlateDecode"}, nil), false, false},
-		{"unknown row filter", 1, nil, pictureStream(zlibBytes(bytes.Repeat([]byte{7}, (w+1)*h)), []string{"FlateDecode"}, png(1)), false, false},
+		{"truncated", 1, nil, pictureStream(deflate(grey[:len(grey)/2]), []string{"FlateDecode"}, nil), false, false},
+		{"unknown row filter", 1, nil, pictureStream(deflate(bytes.Repeat([]byte{7}, (w+1)*h)), []string{"FlateDecode"}, png(1)), false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
