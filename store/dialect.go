@@ -209,14 +209,24 @@ func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	return c.db.QueryRowContext(ctx, c.d.bind(query), c.d.args(args)...)
 }
 
-// txn is a *sql.Tx that speaks the store's SQL in its dialect. With stmts
+// txn is a write transaction that speaks the store's SQL in its dialect. With stmts
 // it prepares each statement once: a group commit runs the same few dozen
 // statements for every mail of the group, and SQLite's prepare cost about
 // as much as the statements' work.
 type txn struct {
-	tx    *sql.Tx
+	tx    runner
 	d     dialect
 	stmts map[string]*sql.Stmt // nil: nothing kept
+}
+
+// runner is what a txn runs its statements on: a *sql.Tx on PostgreSQL,
+// the writer's *sql.Conn inside BEGIN ... COMMIT on SQLite (see
+// Store.updateSQLite).
+type runner interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // maxStmts bounds the statements kept by one transaction (queries with IN
@@ -242,7 +252,27 @@ func (t txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// statementContext is the context a statement of the transaction runs
+// under. On SQLite it is ctx without its cancellation, once ctx was found
+// live: the driver watches a cancellable context with a goroutine (exec)
+// or a callback (query) per statement, and a write transaction holds the
+// lock from BEGIN, so no statement of it waits on another writer. A
+// cancelled ctx still stops the transaction at its next statement.
+func (t txn) statementContext(ctx context.Context) (context.Context, error) {
+	if t.d != sqliteDialect {
+		return ctx, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
 func (t txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, err := t.statementContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	q, a := t.d.bind(query), t.d.args(args)
 	st, err := t.stmt(ctx, q)
 	switch {
@@ -255,6 +285,10 @@ func (t txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 }
 
 func (t txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx, err := t.statementContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	q, a := t.d.bind(query), t.d.args(args)
 	st, err := t.stmt(ctx, q)
 	switch {
@@ -268,6 +302,9 @@ func (t txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 
 // QueryRowContext, as sql's, reports a prepare error from Scan.
 func (t txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if c, err := t.statementContext(ctx); err == nil {
+		ctx = c // else the cancelled ctx makes the row's error
+	}
 	q, a := t.d.bind(query), t.d.args(args)
 	if st, err := t.stmt(ctx, q); err == nil && st != nil {
 		return st.QueryRowContext(ctx, a...)

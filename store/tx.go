@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 )
@@ -31,31 +32,78 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 
 // update is Update on the writer c.
 func (s *Store) update(ctx context.Context, c conn, fn func(tx *Tx) error) error {
+	if s.d == sqliteDialect {
+		return s.updateSQLite(ctx, c, fn)
+	}
 	sqltx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	// Rolled back however fn ends, a panic included, lest the writer
+	// lock be held by a transaction nobody will end.
+	defer sqltx.Rollback()
 	tx := &Tx{tx: txn{tx: sqltx, d: s.d, stmts: map[string]*sql.Stmt{}}, d: s.d}
-	if s.d == postgresDialect {
-		if _, err := sqltx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, s.writerKey); err != nil {
-			sqltx.Rollback()
-			return fmt.Errorf("begin: take the writer lock: %w", err)
-		}
+	if _, err := sqltx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, s.writerKey); err != nil {
+		return fmt.Errorf("begin: take the writer lock: %w", err)
 	}
-	if f, ok := ctx.Value(fenceKey{}).(*Lease); ok {
-		if err := tx.checkLease(ctx, f); err != nil {
-			sqltx.Rollback()
-			return err
-		}
-	}
-	if err := fn(tx); err != nil {
-		sqltx.Rollback()
+	if err := tx.run(ctx, fn); err != nil {
 		return err
 	}
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// updateSQLite runs fn between BEGIN IMMEDIATE and COMMIT on a connection
+// of c held for it, not in a database/sql transaction: database/sql
+// watches every row set read in one of those with a goroutine of its own,
+// which cost a tenth of a group commit. Its statements check ctx
+// themselves (txn.statementContext). A connection whose transaction could
+// not be ended is discarded rather than handed to the next writer.
+func (s *Store) updateSQLite(ctx context.Context, c conn, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	sc, err := c.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if _, err := sc.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		sc.Close()
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: txn{tx: sc, d: s.d, stmts: map[string]*sql.Stmt{}}, d: s.d}
+	ended := false
+	defer func() {
+		for _, st := range tx.tx.stmts {
+			st.Close()
+		}
+		if !ended { // fn failed or panicked, or COMMIT failed
+			if _, err := sc.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`); err != nil {
+				sc.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}
+		sc.Close()
+	}()
+	if err := tx.run(ctx, fn); err != nil {
+		return err
+	}
+	if _, err := sc.ExecContext(context.WithoutCancel(ctx), `COMMIT`); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	ended = true
+	return nil
+}
+
+// run checks the fence of ctx, if any, then runs fn in tx.
+func (tx *Tx) run(ctx context.Context, fn func(tx *Tx) error) error {
+	if f, ok := ctx.Value(fenceKey{}).(*Lease); ok {
+		if err := tx.checkLease(ctx, f); err != nil {
+			return err
+		}
+	}
+	return fn(tx)
 }
 
 // exec runs one statement, wrapping its error with what.
