@@ -48,7 +48,10 @@ type Batch struct {
 	preps  []*prepared
 	groups []span
 	// Parsing runs at most two groups ahead of the commits: the memory of
-	// a batch is bounded by three groups, not by the batch.
+	// a batch is bounded by three groups, not by the batch. Each parse and
+	// each group commit holds a token of Gateway.cores while it runs: the
+	// commits, one at a time, are what an intake waits on, and without the
+	// tokens a parser per core left them two thirds of a core.
 	ahead   chan struct{}
 	parsed  []sync.WaitGroup
 	stop    chan struct{}
@@ -96,7 +99,9 @@ func (g *Gateway) Begin(ctx context.Context, mails []Mail) *Batch {
 		go func() {
 			defer b.workers.Done()
 			for j := range jobs {
+				g.cores <- struct{}{}
 				b.preps[j.mail], b.errs[j.mail] = g.prepare(ctx, mails[j.mail].Raw, mails[j.mail].Origin)
+				<-g.cores
 				b.parsed[j.group].Done()
 			}
 		}()
@@ -113,7 +118,10 @@ func (b *Batch) Commit(ctx context.Context) []error {
 	failed, at := error(nil), 0
 	for k, gr := range b.groups {
 		b.parsed[k].Wait()
-		if err := b.g.commitGroup(ctx, b.preps[gr.start:gr.end], b.errs[gr.start:gr.end]); err != nil {
+		b.g.cores <- struct{}{}
+		err := b.g.commitGroup(ctx, b.preps[gr.start:gr.end], b.errs[gr.start:gr.end])
+		<-b.g.cores
+		if err != nil {
 			failed, at = err, gr.start
 			break
 		}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 
@@ -85,7 +86,8 @@ type Config struct {
 	// stored in full and ticketed with the parser's reason.
 	MaxSize int
 	// Workers is how many mails TakeBatch parses at once (GOMAXPROCS by
-	// default); GroupMails and GroupBytes bound the mails it commits in
+	// default), never more than GOMAXPROCS at a time, and one fewer while
+	// a group commits; GroupMails and GroupBytes bound the mails it commits in
 	// one transaction (64 mails, 32 MiB by default; a larger mail is a
 	// group of its own).
 	Workers    int
@@ -118,6 +120,9 @@ type Gateway struct {
 	tokens   *replytoken.Keys
 	extract  *indicator.Extractor // for defanging what we quote
 	log      *slog.Logger
+	// cores holds a token per core (GOMAXPROCS), which a batch's parsers
+	// and its committer take to run (see Batch).
+	cores chan struct{}
 }
 
 // New returns a Gateway over st.
@@ -161,7 +166,8 @@ func New(st *store.Store, cfg Config) (*Gateway, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	g := &Gateway{st: st, cfg: cfg, tokens: replytoken.New(cfg.Secret), log: cfg.Logger, triagers: map[string]bool{}}
+	g := &Gateway{st: st, cfg: cfg, tokens: replytoken.New(cfg.Secret), log: cfg.Logger, triagers: map[string]bool{},
+		cores: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	g.address = strings.ToLower(strings.TrimSpace(cfg.Address))
 	_, dom, _ := strings.Cut(g.address, "@")
 	g.domains = append(g.domains, dom)
