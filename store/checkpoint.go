@@ -26,18 +26,58 @@ func (s *Store) Checkpoint(ctx context.Context, mailbox string) (uidValidity, la
 
 // AdvanceCheckpoint moves the mailbox's checkpoint to o's UID if that is
 // higher, or resets it when the mailbox's UIDVALIDITY changed. File
-// origins have no checkpoint.
+// origins have no checkpoint. The change is written when the transaction
+// commits (or the UIDVALIDITY changes): a group commit advances one
+// mailbox's checkpoint once, not once per mail, to the same end.
 func (tx *Tx) AdvanceCheckpoint(ctx context.Context, o Origin, at time.Time) error {
 	if o.IsFile() || o.Mailbox == "" {
 		return nil
 	}
+	if tx.checkpoints == nil {
+		tx.checkpoints = map[string]*advance{}
+	}
+	a := tx.checkpoints[o.Mailbox]
+	switch {
+	case a == nil:
+		tx.checkpoints[o.Mailbox] = &advance{o.UIDValidity, o.UID, at}
+		return nil
+	case a.uidValidity == o.UIDValidity:
+		a.uid, a.at = max(a.uid, o.UID), at
+		return nil
+	}
+	// A reset between advances: the ones before it go first.
+	if err := tx.writeCheckpoint(ctx, o.Mailbox, a); err != nil {
+		return err
+	}
+	*a = advance{o.UIDValidity, o.UID, at}
+	return nil
+}
+
+// advance is a checkpoint change not yet written.
+type advance struct {
+	uidValidity, uid uint32
+	at               time.Time
+}
+
+// writeCheckpoints writes the checkpoint changes of the transaction.
+func (tx *Tx) writeCheckpoints(ctx context.Context) error {
+	for mailbox, a := range tx.checkpoints {
+		if err := tx.writeCheckpoint(ctx, mailbox, a); err != nil {
+			return err
+		}
+	}
+	tx.checkpoints = nil
+	return nil
+}
+
+func (tx *Tx) writeCheckpoint(ctx context.Context, mailbox string, a *advance) error {
 	_, err := exec(ctx, tx.tx, "advance checkpoint",
 		`INSERT INTO checkpoints (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?)
 		 ON CONFLICT (mailbox) DO UPDATE SET
 		   last_uid = CASE WHEN checkpoints.uid_validity = excluded.uid_validity THEN (CASE WHEN excluded.last_uid > checkpoints.last_uid THEN excluded.last_uid ELSE checkpoints.last_uid END) ELSE excluded.last_uid END,
 		   uid_validity = excluded.uid_validity,
 		   updated_at = excluded.updated_at`,
-		o.Mailbox, o.UIDValidity, o.UID, tstr(at))
+		mailbox, a.uidValidity, a.uid, tstr(a.at))
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -24,6 +25,7 @@ func (s *Store) PutContact(ctx context.Context, c Contact) (int64, error) {
 // subscription to the area alerts: a hospital that left them by mail is
 // not brought back by an import (SetSubscribed says so explicitly).
 func (tx *Tx) PutContact(ctx context.Context, c Contact) (int64, error) {
+	tx.triagers = nil
 	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
 	if c.Domain == "" {
 		_, c.Domain, _ = strings.Cut(c.Email, "@")
@@ -47,29 +49,42 @@ func (tx *Tx) PutContact(ctx context.Context, c Contact) (int64, error) {
 // specific first.
 func (tx *Tx) InstitutionByDomain(ctx context.Context, domain string) (*Contact, error) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
+	var ds []any
 	for d := domain; d != ""; {
-		var c Contact
-		err := tx.tx.QueryRowContext(ctx,
-			`SELECT id, kind, name, email, domain, country, region FROM contacts
-			 WHERE kind = 'institution' AND domain = ? ORDER BY id LIMIT 1`, d).
-			Scan(&c.ID, &c.Kind, &c.Name, &c.Email, &c.Domain, &c.Country, &c.Region)
-		if err == nil {
-			return &c, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("match institution of %s: %w", domain, err)
-		}
+		ds = append(ds, d)
 		_, rest, ok := strings.Cut(d, ".")
 		if !ok || !strings.Contains(rest, ".") {
 			break // never match a bare public suffix
 		}
 		d = rest
 	}
-	return nil, nil
+	if len(ds) == 0 {
+		return nil, nil
+	}
+	// One statement for the domain and its parents, the longest (the most
+	// specific) first: it is asked of every report.
+	var c Contact
+	err := tx.tx.QueryRowContext(ctx,
+		`SELECT id, kind, name, email, domain, country, region FROM contacts
+		 WHERE kind = 'institution' AND domain IN (?`+strings.Repeat(", ?", len(ds)-1)+`)
+		 ORDER BY length(domain) DESC, id LIMIT 1`, ds...).
+		Scan(&c.ID, &c.Kind, &c.Name, &c.Email, &c.Domain, &c.Country, &c.Region)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("match institution of %s: %w", domain, err)
+	}
+	return &c, nil
 }
 
-// Triagers returns the email addresses of the triager contacts.
+// Triagers returns the email addresses of the triager contacts. They are
+// read once per transaction, which asks for them with every mail of a
+// group, and again after a contact is written or a savepoint undone.
 func (tx *Tx) Triagers(ctx context.Context) ([]string, error) {
+	if tx.triagers != nil {
+		return slices.Clone(*tx.triagers), nil
+	}
 	rows, err := tx.tx.QueryContext(ctx, `SELECT email FROM contacts WHERE kind = 'triager' ORDER BY email`)
 	if err != nil {
 		return nil, fmt.Errorf("list triagers: %w", err)
@@ -83,5 +98,9 @@ func (tx *Tx) Triagers(ctx context.Context) ([]string, error) {
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list triagers: %w", err)
+	}
+	tx.triagers = &out
+	return slices.Clone(out), nil
 }

@@ -21,15 +21,19 @@ func (s *Store) Seen(ctx context.Context, o Origin, sha string) (byOrigin, bySHA
 }
 
 func seen(ctx context.Context, q querier, o Origin, sha string) (byOrigin, bySHA int64, err error) {
-	if !o.IsFile() && o.Mailbox != "" {
-		err = q.QueryRowContext(ctx, `SELECT mail FROM origins WHERE mailbox = ? AND uid_validity = ? AND uid = ? LIMIT 1`,
-			o.Mailbox, o.UIDValidity, o.UID).Scan(&byOrigin)
+	if o.IsFile() || o.Mailbox == "" {
+		err = q.QueryRowContext(ctx, `SELECT id FROM mails WHERE sha256 = ?`, sha).Scan(&bySHA)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return 0, 0, fmt.Errorf("look up origin: %w", err)
+			return 0, 0, fmt.Errorf("look up mail: %w", err)
 		}
+		return 0, bySHA, nil
 	}
-	err = q.QueryRowContext(ctx, `SELECT id FROM mails WHERE sha256 = ?`, sha).Scan(&bySHA)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	// One statement for both: it is asked twice of every mail taken in.
+	err = q.QueryRowContext(ctx, `SELECT
+		 COALESCE((SELECT mail FROM origins WHERE mailbox = ? AND uid_validity = ? AND uid = ? LIMIT 1), 0),
+		 COALESCE((SELECT id FROM mails WHERE sha256 = ?), 0)`,
+		o.Mailbox, o.UIDValidity, o.UID, sha).Scan(&byOrigin, &bySHA)
+	if err != nil {
 		return 0, 0, fmt.Errorf("look up mail: %w", err)
 	}
 	return byOrigin, bySHA, nil

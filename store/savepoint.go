@@ -15,6 +15,7 @@ func (tx *Tx) Savepoint(ctx context.Context, name string) error {
 
 // RollbackTo undoes everything since savepoint name and ends it.
 func (tx *Tx) RollbackTo(ctx context.Context, name string) error {
+	tx.triagers = nil // what was read since may be undone
 	if _, err := exec(ctx, tx.tx, "rollback to savepoint", `ROLLBACK TO "`+name+`"`); err != nil {
 		return err
 	}

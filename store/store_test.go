@@ -257,9 +257,14 @@ func TestInstitutionByDomain(t *testing.T) {
 	if _, err := s.PutContact(ctx, Contact{Kind: "institution", Name: "St Mary", Email: "soc@stmary.example", Country: "FR"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.PutContact(ctx, Contact{Kind: "institution", Name: "St Mary's lab", Email: "it@lab.stmary.example", Country: "FR"}); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct{ domain, want string }{
 		{"stmary.example", "St Mary"},
 		{"MAIL.StMary.example", "St Mary"},
+		{"lab.stmary.example.", "St Mary's lab"}, // the most specific first
+		{"x.lab.stmary.example", "St Mary's lab"},
 		{"other.example", ""},
 		{"example", ""},
 	} {

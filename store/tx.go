@@ -13,6 +13,11 @@ import (
 type Tx struct {
 	tx txn
 	d  dialect
+	// checkpoints are the checkpoint advances written at commit, by
+	// mailbox.
+	checkpoints map[string]*advance
+	// triagers caches Triagers; nil when not read.
+	triagers *[]string
 }
 
 // Update runs fn in one write transaction, committed if fn returns nil and
@@ -96,14 +101,18 @@ func (s *Store) updateSQLite(ctx context.Context, c conn, fn func(tx *Tx) error)
 	return nil
 }
 
-// run checks the fence of ctx, if any, then runs fn in tx.
+// run checks the fence of ctx, if any, then runs fn in tx and writes
+// what fn left to be written at commit.
 func (tx *Tx) run(ctx context.Context, fn func(tx *Tx) error) error {
 	if f, ok := ctx.Value(fenceKey{}).(*Lease); ok {
 		if err := tx.checkLease(ctx, f); err != nil {
 			return err
 		}
 	}
-	return fn(tx)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.writeCheckpoints(ctx)
 }
 
 // exec runs one statement, wrapping its error with what.
