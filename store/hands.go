@@ -15,12 +15,19 @@ func (s *Store) Hold(ctx context.Context, mailbox string, uidValidity uint32, ui
 	if len(uids) == 0 {
 		return nil
 	}
+	// A few multi-row statements, not one per UID: the intake holds every
+	// batch it fetches, on the writer its commits wait for.
+	uids = slices.Compact(slices.Sorted(slices.Values(uids))) // an upsert meets each key once
 	return s.Update(ctx, func(tx *Tx) error {
-		for _, u := range uids {
-			if _, err := exec(ctx, tx.tx, "hold uid",
-				`INSERT INTO intake_hands (mailbox, uid_validity, uid, in_hand, crashes, updated_at) VALUES (?, ?, ?, 1, 0, ?)
+		for chunk := range insertChunks(uids) {
+			args := make([]any, 0, 6*len(chunk))
+			for _, u := range chunk {
+				args = append(args, mailbox, uidValidity, u, 1, 0, tstr(at))
+			}
+			if _, err := exec(ctx, tx.tx, "hold uids",
+				`INSERT INTO intake_hands (mailbox, uid_validity, uid, in_hand, crashes, updated_at) VALUES `+valueRows(len(chunk), 6)+`
 				 ON CONFLICT (mailbox, uid_validity, uid) DO UPDATE SET in_hand = 1, updated_at = excluded.updated_at`,
-				mailbox, uidValidity, u, tstr(at)); err != nil {
+				args...); err != nil {
 				return err
 			}
 		}
