@@ -136,16 +136,14 @@ func isForwardMark(l string) bool {
 
 func isOriginalMark(l string) bool {
 	l = stripStars(l)
-	// Both marks below start with a dash or an underscore (lowering
-	// keeps either); most lines do not.
-	if l == "" || l[0] != '-' && l[0] != '_' {
+	// Every mark below starts with a dash; most lines do not. (The line
+	// of underscores Outlook on the web draws above a quoted header block
+	// is no mark: stripStars leaves nothing of it, and the block under it
+	// is found by isOutlookBlock.)
+	if l == "" || l[0] != '-' {
 		return false
 	}
 	l = strings.ToLower(l)
-	if len(l) >= 10 && strings.Trim(l, "_") == "" {
-		// Outlook on the web draws a line of underscores above the quoted header block.
-		return true
-	}
 	inner, ok := dashed(l)
 	if !ok {
 		return false

@@ -25,6 +25,10 @@ func TestSplitBodyMarks(t *testing.T) {
 		{"original in a report is evidence", "-----Original Message-----", false, regionForwarded},
 		{"a sentence about a forward", "Forwarded message below, please check", false, regionOwn},
 		{"dashes around other words", "----- Important -----", false, regionOwn},
+		{"outlook on the web: underscores above the header block",
+			"________________________________\nFrom: IT Desk <it@h.example>\nSent: Monday, 30 November 2026 09:12\nTo: Ward 4\nSubject: Password expiry",
+			false, regionForwarded},
+		{"a line of underscores alone", "________________________________", false, regionOwn},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
