@@ -1,5 +1,7 @@
 package parser
 
+import "bytes"
+
 // qpLines decodes a quoted-printable body in one pass to the bytes that
 // enmime's cleaner and mime/quotedprintable make of it, for a body whose
 // lines stay short; ok is false for any other, which decodeQPReaders
@@ -28,26 +30,40 @@ package parser
 //     not keep: a short-lined body never errs.
 func qpLines(body []byte) ([]byte, bool) {
 	out := make([]byte, 0, len(body))
+	for len(body) > 0 {
+		n := bytes.IndexByte(body, '\n') + 1
+		if n == 0 {
+			n = len(body)
+		}
+		// The cleaner's output is at most three bytes a byte: a line that
+		// short needs no counting.
+		if 3*n >= maxQPLine-3 && !qpShort(body[:n]) {
+			return nil, false
+		}
+		out = qpLine(out, body[:n])
+		body = body[n:]
+	}
+	return out, true
+}
+
+// qpShort says whether the cleaner's output of a line stays short of its
+// soft breaks and of mime/quotedprintable's buffer.
+func qpShort(line []byte) bool {
 	// col is the length of the cleaner's current line, which CR or LF
 	// ends; row is that of the decoder's, which only LF ends.
 	col, row := 0, 0
-	start := 0
-	for i := 0; i < len(body); i++ {
+	for i, b := range line {
 		// The cleaner breaks a line when an escape would take it to
 		// maxQPLine (at a column of maxQPLine-2 or more); a little short
 		// of that is left to the readers.
 		if col >= maxQPLine-3 || row >= 4000 {
-			return nil, false
+			return false
 		}
-		switch b := body[i]; {
-		case b == '\n':
-			out = qpLine(out, body[start:i+1])
-			start = i + 1
-			col, row = 0, 0
+		switch {
 		case b == '\r':
 			col = 0
 			row++
-		case b == '=' && !qpEscapeAhead(body[i+1:min(i+3, len(body))]):
+		case b == '=' && !qpEscapeAhead(line[i+1:min(i+3, len(line))]):
 			col, row = col+3, row+3
 		case b == '\t' || ' ' <= b && b <= '~':
 			col, row = col+1, row+1
@@ -55,7 +71,7 @@ func qpLines(body []byte) ([]byte, bool) {
 			col, row = col+3, row+3
 		}
 	}
-	return qpLine(out, body[start:]), true
+	return true
 }
 
 // qpLine appends the decoding of one raw line, its LF included if it has
@@ -74,13 +90,20 @@ func qpLine(out, line []byte) []byte {
 	case len(line) >= 1 && line[len(line)-1] == '\n':
 		tail = "\n"
 	}
-	for i := 0; i < end; i++ {
-		b := line[i]
-		if b == '=' && i+2 < end && isHex(line[i+1]) && isHex(line[i+2]) {
-			b = unhex(line[i+1])<<4 | unhex(line[i+2])
-			i += 2
+	for v := line[:end]; len(v) > 0; {
+		i := bytes.IndexByte(v, '=')
+		if i < 0 {
+			out = append(out, v...)
+			break
 		}
-		out = append(out, b)
+		out = append(out, v[:i]...)
+		if i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]) {
+			out = append(out, unhex(v[i+1])<<4|unhex(v[i+2]))
+			v = v[i+3:]
+		} else {
+			out = append(out, '=')
+			v = v[i+1:]
+		}
 	}
 	return append(out, tail...)
 }
