@@ -55,7 +55,7 @@ func TestLumaJPEG(t *testing.T) {
 			if err := jpeg.Encode(&buf, tt.img, &jpeg.Options{Quality: tt.quality}); err != nil {
 				t.Fatal(err)
 			}
-			got, err := lumaJPEG(buf.Bytes())
+			got, err := lumaJPEG(buf.Bytes(), false)
 			if err != nil {
 				t.Fatal(err)
 			}

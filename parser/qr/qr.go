@@ -67,7 +67,8 @@ func Decode(data []byte, lim Limits) (texts []string, err error) {
 		}
 	}()
 	if format == "jpeg" {
-		if g, err := lumaJPEG(data); err == nil {
+		// A picture the search would halve is decoded at half scale.
+		if g, err := lumaJPEG(data, halves(cfg.Width, cfg.Height)); err == nil {
 			return decode(g), nil
 		}
 	}
