@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/jpeg"
 	"testing"
+
+	"github.com/makiuchi-d/gozxing"
 )
 
 func FuzzDecode(f *testing.F) {
@@ -61,5 +63,35 @@ func FuzzLumaJPEG(f *testing.F) {
 		if g.Bounds() != ref.Bounds() {
 			t.Fatalf("bounds %v, image/jpeg %v", g.Bounds(), ref.Bounds())
 		}
+	})
+}
+
+// FuzzFindTryHarder compares the run-wise finder scan with gozxing's on
+// black matrices of arbitrary bits: the first two bytes give the width and
+// height (under 100: a periodic matrix of a thousand candidate centres
+// keeps gozxing's choice of three busy for seconds), the rest the rows, a
+// bit a pixel.
+func FuzzFindTryHarder(f *testing.F) {
+	f.Add([]byte{40, 30, 0xff, 0x00, 0x81, 0x7e, 0xf0, 0x0f})
+	f.Add(append([]byte{21, 21}, bytes.Repeat([]byte{0xfe, 0x82, 0xba, 0xba, 0xba, 0x82, 0xfe}, 12)...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 3 {
+			return
+		}
+		w, h := 1+int(data[0])%100, 1+int(data[1])%100
+		m, err := gozxing.NewBitMatrix(w, h)
+		if err != nil {
+			return
+		}
+		bits := data[2:]
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				k := (y*w + x) % (8 * len(bits))
+				if bits[k/8]>>(k%8)&1 == 1 {
+					m.Set(x, y)
+				}
+			}
+		}
+		sameFind(t, "fuzz", m)
 	})
 }
