@@ -186,7 +186,10 @@ func liftablePart(raw []byte, h int, delimiter []byte) (c candidate, ok bool) {
 		return candidate{}, false
 	}
 	var complaints errorCount
-	header, err := enmime.ReadHeader(bufio.NewReader(bytes.NewReader(raw[h:start])), &complaints)
+	// A buffer that holds the whole header reads it as the default one
+	// does, without its 4 KiB for a header of a few lines.
+	br := bufio.NewReaderSize(bytes.NewReader(raw[h:start]), min(start-h+1, 4096))
+	header, err := enmime.ReadHeader(br, &complaints)
 	if err != nil || complaints > 0 {
 		return candidate{}, false
 	}
