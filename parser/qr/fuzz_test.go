@@ -27,7 +27,8 @@ func FuzzDecode(f *testing.F) {
 // FuzzLumaJPEG checks that the luma path takes only JPEGs that image/jpeg
 // reads too, as grey or YCbCr of the same size, so that it never makes a
 // picture searchable that was not; and that at half scale it takes the
-// same ones (two pixels wide and high or more), at halve's size.
+// same ones (two pixels wide and high or more), at halve's size; and that
+// the one-lookup AC reading changes nothing.
 func FuzzLumaJPEG(f *testing.F) {
 	f.Add(encodeJPEG(f, code(f, "https://phish.example/login", 120)))
 	f.Add(encodeJPEG(f, flyer(code(f, "https://phish.example/login", 64))))
@@ -37,6 +38,10 @@ func FuzzLumaJPEG(f *testing.F) {
 		}
 		g, err := lumaJPEG(data, false)
 		h, herr := lumaJPEG(data, true)
+		// Each AC code and its bits read apart give the same plane.
+		if s, serr := readLuma(&lumaDecoder{data: data, slowAC: true}); (serr == nil) != (err == nil) || err == nil && !bytes.Equal(s.Pix, g.Pix) {
+			t.Fatalf("reading AC codes apart: %v, in one lookup: %v, or the planes differ", serr, err)
+		}
 		if err != nil {
 			if herr == nil {
 				t.Fatal("half scale took a JPEG the full scale declines")

@@ -70,6 +70,7 @@ type lumaDecoder struct {
 	adobeRGB      bool
 	pix           []byte
 	half          bool // pix is at half scale, pw x ph
+	slowAC        bool // no acFast: a code and its bits read apart, for tests
 	pw, ph        int
 	bits          bitReader
 	samples       [64]float32 // the luma block being transformed
@@ -80,12 +81,16 @@ type lumaDecoder struct {
 // it declines. At half scale, the plane is halve's size, (w/2) x (h/2),
 // each block's 4x4 pixels transformed from its 4x4 lowest frequencies.
 func lumaJPEG(data []byte, half bool) (g *image.Gray, err error) {
+	return readLuma(&lumaDecoder{data: data, half: half})
+}
+
+func readLuma(d *lumaDecoder) (g *image.Gray, err error) {
 	defer func() {
 		if recover() != nil {
 			g, err = nil, errJPEG
 		}
 	}()
-	d := &lumaDecoder{data: data, half: half}
+	data := d.data
 	if len(data) < 4 || data[0] != 0xff || data[1] != mSOI {
 		return nil, errJPEG
 	}
@@ -398,6 +403,19 @@ func (d *lumaDecoder) block(c *jpegComponent, q *[64]int32, coef *[64]int32) (in
 	ac := d.huff[1][c.ac]
 	last := 0
 	for k := 1; k < 64; k++ {
+		if !d.slowAC {
+			if r, v, ok := br.acFast(ac); ok {
+				k += r
+				if k > 63 {
+					return 0, errJPEG
+				}
+				if q != nil {
+					coef[zigzag[k]] = v * q[k]
+					last = k
+				}
+				continue
+			}
+		}
 		rs, err := br.decode(ac)
 		if err != nil {
 			return 0, err
