@@ -81,20 +81,27 @@ func (r *htmlRenderer) text(s string) {
 		}
 		return
 	}
-	f := strings.Fields(s)
-	if len(f) == 0 {
+	// The words, a space apart: strings.Fields joined, without the slice.
+	n := 0
+	for w := range strings.FieldsSeq(s) {
+		if n == 0 {
+			// A space at either end, &nbsp; included, parts this text
+			// from its neighbours: "Log in at&nbsp;<b>evil-login.com</b>&nbsp;today".
+			if first, _ := utf8.DecodeRuneInString(s); r.line.Len() > 0 && unicode.IsSpace(first) {
+				r.line.WriteByte(' ')
+			}
+		} else {
+			r.line.WriteByte(' ')
+		}
+		r.line.WriteString(w)
+		n++
+	}
+	if n == 0 {
 		if s != "" && r.line.Len() > 0 {
 			r.line.WriteByte(' ')
 		}
 		return
 	}
-	// A space at either end, &nbsp; included, parts this text from its
-	// neighbours: "Log in at&nbsp;<b>evil-login.com</b>&nbsp;today".
-	first, _ := utf8.DecodeRuneInString(s)
-	if r.line.Len() > 0 && unicode.IsSpace(first) {
-		r.line.WriteByte(' ')
-	}
-	r.line.WriteString(strings.Join(f, " "))
 	if last, _ := utf8.DecodeLastRuneInString(s); unicode.IsSpace(last) {
 		r.line.WriteByte(' ')
 	}

@@ -185,13 +185,19 @@ func liftablePart(raw []byte, h int, delimiter []byte) (c candidate, ok bool) {
 	if start < 0 || !encoding || !typed {
 		return candidate{}, false
 	}
-	var complaints errorCount
-	header, err := enmime.ReadHeader(bufio.NewReader(bytes.NewReader(raw[h:start])), &complaints)
-	if err != nil || complaints > 0 {
-		return candidate{}, false
+	ctype, cte, ok := plainHeader(raw[h:start])
+	if !ok {
+		var complaints errorCount
+		// A buffer that holds the whole header reads it as the default
+		// one does, without its 4 KiB for a header of a few lines.
+		br := bufio.NewReaderSize(bytes.NewReader(raw[h:start]), min(start-h+1, 4096))
+		header, err := enmime.ReadHeader(br, &complaints)
+		if err != nil || complaints > 0 {
+			return candidate{}, false
+		}
+		ctype, cte = header.Get("Content-Type"), header.Get("Content-Transfer-Encoding")
 	}
-	cte := strings.ToLower(header.Get("Content-Transfer-Encoding"))
-	ctype := header.Get("Content-Type")
+	cte = strings.ToLower(cte)
 	if _, ok := liftedEncodings[cte]; !ok || ctype == "" {
 		return candidate{}, false
 	}

@@ -10,7 +10,20 @@ import (
 // it: its cleaner (which escapes what the standard decoder would refuse),
 // then mime/quotedprintable, read to the end. A body that errs is not
 // lifted: enmime drops such a part with an error.
+//
+// Bodies whose lines stay short, nearly all of them, are decoded in one
+// pass by qpLines, which gives the same bytes; the others go through the
+// two readers.
 func decodeQP(body []byte) ([]byte, bool) {
+	if content, ok := qpLines(body); ok {
+		return content, true
+	}
+	return decodeQPReaders(body)
+}
+
+// decodeQPReaders is decodeQP through enmime's cleaner and
+// mime/quotedprintable, as enmime reads a part.
+func decodeQPReaders(body []byte) ([]byte, bool) {
 	content, err := io.ReadAll(quotedprintable.NewReader(&qpCleaner{in: body}))
 	if err != nil {
 		return nil, false

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math"
 	"net/textproto"
 	"path/filepath"
 	"runtime"
@@ -103,11 +104,15 @@ func (p *parse) finish() {
 
 // parse is the state of one Parse call.
 type parse struct {
-	opts    Options
-	msg     *Message
-	col     *collector
-	parts   int   // MIME parts read so far, nested mails included
-	decoded int64 // attachment bytes decoded or inflated so far
+	opts  Options
+	msg   *Message
+	col   *collector
+	parts int // MIME parts read so far, nested mails included
+	// unscanned are the mails read without prescan, whose parts are not
+	// in parts yet: at most unscannedParts, by partsBound.
+	unscanned      [][]byte
+	unscannedParts int
+	decoded        int64 // attachment bytes decoded or inflated so far
 
 	attachmentsFull bool
 	// tnefPlains and tnefHTMLs are the bodies of the report's own
@@ -129,10 +134,7 @@ func (p *parse) errorf(format string, args ...any) {
 // root when the tree could not or should not be read; the header is then
 // read on its own, and walkParts falls back to the raw text.
 func (p *parse) readMail(raw []byte, what string) (*enmime.Part, textproto.MIMEHeader) {
-	remaining := p.opts.Limits.MaxParts - p.parts
-	n, err := prescan(raw, remaining, p.opts.Limits.MaxMultipartDepth)
-	p.parts += n
-	if err != nil {
+	if err := p.bound(raw); err != nil {
 		p.errorf("%s: %v: read as plain text", what, err)
 		return nil, rawHeader(raw)
 	}
@@ -143,6 +145,28 @@ func (p *parse) readMail(raw []byte, what string) (*enmime.Part, textproto.MIMEH
 	}
 	p.partErrors(root, what)
 	return root, root.Header
+}
+
+// bound says whether raw is within the limits on parts and depth, as
+// prescan does. A mail that partsBound shows to be well within them is not
+// walked: its parts are counted only if a later nested mail comes near the
+// limit, so that the count it is held to stays prescan's.
+func (p *parse) bound(raw []byte) error {
+	lim := p.opts.Limits
+	remaining := lim.MaxParts - p.parts - p.unscannedParts
+	if n, ok := partsBound(raw, remaining, lim.MaxMultipartDepth); ok {
+		p.unscanned = append(p.unscanned, raw)
+		p.unscannedParts += n
+		return nil
+	}
+	for _, m := range p.unscanned {
+		n, _ := prescan(m, math.MaxInt, lim.MaxMultipartDepth)
+		p.parts += n
+	}
+	p.unscanned, p.unscannedParts = nil, 0
+	n, err := prescan(raw, lim.MaxParts-p.parts, lim.MaxMultipartDepth)
+	p.parts += n
+	return err
 }
 
 // partErrors copies enmime's severe errors: warnings (a missing charset)

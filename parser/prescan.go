@@ -63,3 +63,47 @@ func prescan(raw []byte, maxParts, maxDepth int) (int, error) {
 	}
 	return parts, nil
 }
+
+// partsBound bounds from above, cheaply, the parts that prescan counts in
+// raw, and says whether prescan would find raw within maxParts and
+// maxDepth; when it does not know, ok is false.
+//
+// Every part but the root starts at a delimiter line, which begins the
+// body or follows a line feed: "\n--" counts them all. Every multipart
+// level walked has a header whose Content-Type, lowercased, starts with
+// "multipart/", and a header value is its raw bytes less its folds, which
+// leave a space: each holds "part/" in ASCII of any case (only U+0130 and
+// U+212A lowercase to ASCII, to 'i' and 'k'). So a mail with no more
+// "part/" than maxDepth is never nested past it.
+func partsBound(raw []byte, maxParts, maxDepth int) (parts int, ok bool) {
+	parts = 2 // the root, and a delimiter at the start of its body
+	for i := 0; ; {
+		j := bytes.IndexByte(raw[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		if i+1 < len(raw) && raw[i] == '-' && raw[i+1] == '-' {
+			if parts++; parts > maxParts {
+				return 0, false
+			}
+		}
+	}
+	if parts > maxParts {
+		return 0, false
+	}
+	levels := 0
+	for i := 0; ; {
+		j := bytes.IndexByte(raw[i:], '/')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		if i >= 5 && raw[i-5]|0x20 == 'p' && raw[i-4]|0x20 == 'a' && raw[i-3]|0x20 == 'r' && raw[i-2]|0x20 == 't' {
+			if levels++; levels > maxDepth {
+				return 0, false
+			}
+		}
+	}
+	return parts, true
+}

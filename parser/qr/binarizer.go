@@ -1,6 +1,8 @@
 package qr
 
 import (
+	"encoding/binary"
+
 	"github.com/makiuchi-d/gozxing"
 )
 
@@ -135,6 +137,15 @@ func (b *hybrid) blackPoints(subW, subH int) (points []int, least, greatest []by
 			sum, lo, hi := 0, 0xff, 0
 			for y := y0; y < y0+blockSize; y++ {
 				px := b.lum[y*b.w+x0 : y*b.w+x0+blockSize]
+				// A row of one grey level (paper, ink, a flat JPEG block)
+				// is read as one word.
+				if v := binary.LittleEndian.Uint64(px); v == uint64(px[0])*0x0101010101010101 {
+					p := int(px[0])
+					sum += blockSize * p
+					lo = min(lo, p)
+					hi = max(hi, p)
+					continue
+				}
 				for _, v := range px {
 					p := int(v)
 					sum += p

@@ -69,20 +69,28 @@ type lumaDecoder struct {
 	adobe         bool
 	adobeRGB      bool
 	pix           []byte
+	half          bool // pix is at half scale, pw x ph
+	slowAC        bool // no acFast: a code and its bits read apart, for tests
+	pw, ph        int
 	bits          bitReader
 	samples       [64]float32 // the luma block being transformed
 }
 
 // lumaJPEG returns the luma plane of data, or errJPEG. A hostile file that
 // trips it (an index out of range) is left to image/jpeg like any other
-// it declines.
-func lumaJPEG(data []byte) (g *image.Gray, err error) {
+// it declines. At half scale, the plane is halve's size, (w/2) x (h/2),
+// each block's 4x4 pixels transformed from its 4x4 lowest frequencies.
+func lumaJPEG(data []byte, half bool) (g *image.Gray, err error) {
+	return readLuma(&lumaDecoder{data: data, half: half})
+}
+
+func readLuma(d *lumaDecoder) (g *image.Gray, err error) {
 	defer func() {
 		if recover() != nil {
 			g, err = nil, errJPEG
 		}
 	}()
-	d := &lumaDecoder{data: data}
+	data := d.data
 	if len(data) < 4 || data[0] != 0xff || data[1] != mSOI {
 		return nil, errJPEG
 	}
@@ -97,7 +105,7 @@ func lumaJPEG(data []byte) (g *image.Gray, err error) {
 			if !scanned {
 				return nil, errJPEG
 			}
-			return &image.Gray{Pix: d.pix, Stride: d.width, Rect: image.Rect(0, 0, d.width, d.height)}, nil
+			return &image.Gray{Pix: d.pix, Stride: d.pw, Rect: image.Rect(0, 0, d.pw, d.ph)}, nil
 		}
 		if mRST0 <= marker && marker <= mRST7 {
 			continue // a stray restart marker, harmless (image/jpeg too)
@@ -218,7 +226,14 @@ func (d *lumaDecoder) frame(seg []byte) error {
 	if int64(d.width)*int64(d.height) > 1<<28 {
 		return errJPEG
 	}
-	d.pix = make([]byte, d.width*d.height)
+	d.pw, d.ph = d.width, d.height
+	if d.half {
+		if d.width < 2 || d.height < 2 {
+			return errJPEG
+		}
+		d.pw, d.ph = d.width/2, d.height/2
+	}
+	d.pix = make([]byte, d.pw*d.ph)
 	return nil
 }
 
@@ -330,7 +345,11 @@ func (d *lumaDecoder) scan(seg []byte) error {
 						if err != nil {
 							return err
 						}
-						if luma {
+						switch {
+						case !luma:
+						case d.half:
+							d.putHalf(&coef, n, (mx*c.h+bx)*4, (my*c.v+by)*4)
+						default:
 							d.put(&coef, n, (mx*c.h+bx)*8, (my*c.v+by)*8)
 						}
 					}
@@ -384,6 +403,19 @@ func (d *lumaDecoder) block(c *jpegComponent, q *[64]int32, coef *[64]int32) (in
 	ac := d.huff[1][c.ac]
 	last := 0
 	for k := 1; k < 64; k++ {
+		if !d.slowAC {
+			if r, v, ok := br.acFast(ac); ok {
+				k += r
+				if k > 63 {
+					return 0, errJPEG
+				}
+				if q != nil {
+					coef[zigzag[k]] = v * q[k]
+					last = k
+				}
+				continue
+			}
+		}
 		rs, err := br.decode(ac)
 		if err != nil {
 			return 0, err

@@ -55,7 +55,7 @@ func TestLumaJPEG(t *testing.T) {
 			if err := jpeg.Encode(&buf, tt.img, &jpeg.Options{Quality: tt.quality}); err != nil {
 				t.Fatal(err)
 			}
-			got, err := lumaJPEG(buf.Bytes())
+			got, err := lumaJPEG(buf.Bytes(), false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,5 +78,30 @@ func TestLumaJPEG(t *testing.T) {
 			}
 			t.Logf("%d of %d pixels one level apart", off, len(want))
 		})
+	}
+}
+
+// TestLumaJPEGFastAC checks that reading an AC code and its coefficient in
+// one lookup gives the planes that reading them apart gives, at both
+// scales, pixel for pixel.
+func TestLumaJPEGFastAC(t *testing.T) {
+	imgs := []image.Image{photo(101, 37), photo(640, 480), flyer(code(t, "https://fast.example-phish.top/", 200)), onPhoto(code(t, "https://x.example/", 150))}
+	for i, img := range imgs {
+		for _, quality := range []int{5, 50, 75, 95, 100} {
+			data := encodeQuality(t, img, quality)
+			for _, half := range []bool{false, true} {
+				got, err := readLuma(&lumaDecoder{data: data, half: half})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := readLuma(&lumaDecoder{data: data, half: half, slowAC: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Rect != want.Rect || !bytes.Equal(got.Pix, want.Pix) {
+					t.Errorf("picture %d, quality %d, half %v: planes differ", i, quality, half)
+				}
+			}
+		}
 	}
 }

@@ -64,9 +64,13 @@ const lutBits = 9
 
 // huffTable is a canonical Huffman code (ITU T.81, annex C).
 type huffTable struct {
-	lut     [1 << lutBits]uint16 // symbol<<8 | length, 0 for longer codes
-	maxCode [17]int32            // the largest code of each length, -1 if none
-	valPtr  [17]int32            // where the symbols of each length start
+	lut [1 << lutBits]uint16 // symbol<<8 | length, 0 for longer codes
+	// ac is, for an AC table, what the next lutBits bits decode to when
+	// they hold a code and all the bits of its coefficient: value<<8 |
+	// run<<4 | bits used, 0 for the others (EOB and ZRL among them).
+	ac      [1 << lutBits]int32
+	maxCode [17]int32 // the largest code of each length, -1 if none
+	valPtr  [17]int32 // where the symbols of each length start
 	minCode [17]int32
 	symbols []byte
 }
@@ -95,7 +99,37 @@ func newHuffTable(counts [16]int, symbols []byte) (*huffTable, error) {
 		}
 		code <<= 1
 	}
+	for p, e := range t.lut {
+		l, rs := int(e&0xff), int(e>>8)
+		r, size := rs>>4, rs&15
+		if l == 0 || size == 0 || l+size > lutBits {
+			continue
+		}
+		v := int32(p>>(lutBits-l-size)) & (1<<size - 1)
+		if v < 1<<(size-1) {
+			v += -1<<size + 1 // EXTEND (ITU T.81, F.2.2.1)
+		}
+		t.ac[p] = v<<8 | int32(r)<<4 | int32(l+size)
+	}
 	return t, nil
+}
+
+// acFast reads, when the next bits hold it whole, an AC code and its
+// coefficient: the bits decode and receive would take, in one lookup.
+// It returns the run of zeros before the coefficient and its value; ok is
+// false, and nothing is read, for any other code.
+func (b *bitReader) acFast(t *huffTable) (run int, v int32, ok bool) {
+	if b.n < 16 {
+		b.fill()
+	}
+	e := t.ac[b.acc>>(64-lutBits)]
+	if e == 0 {
+		return 0, 0, false
+	}
+	l := uint(e & 15)
+	b.acc <<= l
+	b.n -= l
+	return int(e>>4) & 15, e >> 8, true
 }
 
 // decode reads one symbol.

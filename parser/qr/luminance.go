@@ -91,6 +91,11 @@ func greyOf(r, g, b, a uint32) byte {
 // or more to a module, and the search costs a quarter.
 const searchPixels = 4 << 20
 
+// halves says whether a w x h plane is halved before the search.
+func halves(w, h int) bool {
+	return w*h > searchPixels && w >= 2*minSide && h >= 2*minSide
+}
+
 // halve scales a grey plane down by two in each direction, averaging.
 func halve(lum []byte, w, h int) ([]byte, int, int) {
 	nw, nh := w/2, h/2
@@ -107,7 +112,7 @@ func halve(lum []byte, w, h int) ([]byte, int, int) {
 func bitmap(img image.Image) (*gozxing.BinaryBitmap, error) {
 	b := img.Bounds()
 	lum, w, h := luminance(img), b.Dx(), b.Dy()
-	for w*h > searchPixels && w >= 2*minSide && h >= 2*minSide {
+	for halves(w, h) {
 		lum, w, h = halve(lum, w, h)
 	}
 	bin, err := newHybrid(lum, w, h)

@@ -19,7 +19,6 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/multi/qrcode"
-	single "github.com/makiuchi-d/gozxing/qrcode"
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
@@ -67,7 +66,8 @@ func Decode(data []byte, lim Limits) (texts []string, err error) {
 		}
 	}()
 	if format == "jpeg" {
-		if g, err := lumaJPEG(data); err == nil {
+		// A picture the search would halve is decoded at half scale.
+		if g, err := lumaJPEG(data, halves(cfg.Width, cfg.Height)); err == nil {
 			return decode(g), nil
 		}
 	}
@@ -124,8 +124,10 @@ func decode(img image.Image) []string {
 	}
 	if len(texts) == 0 {
 		hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
-		if r, err := single.NewQRCodeReader().Decode(bmp, hints); err == nil {
-			add(r.GetText())
+		if m, err := bmp.GetBlackMatrix(); err == nil {
+			if s, err := readTryHarder(m, hints); err == nil {
+				add(s)
+			}
 		}
 	}
 	return texts
