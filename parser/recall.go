@@ -59,7 +59,7 @@ func (p *parse) qrImage(data []byte, file string, layer Layer) {
 		var err error
 		texts, err = qr.Decode(data, qr.Limits{})
 		if err != nil {
-			if errors.Is(err, qr.ErrTooLarge) {
+			if errors.Is(err, qr.ErrTooLarge) || errors.Is(err, qr.ErrTooComplex) {
 				p.errorf("%q: %v: not searched for QR codes", file, err)
 			}
 			// A picture that does not decode is a broken logo far more
@@ -117,7 +117,10 @@ func (p *parse) pdfFile(data []byte, name string, layer Layer) {
 			if b := img.Gray.Bounds(); !p.qrSpend(b.Dx(), b.Dy(), name) {
 				continue
 			}
-			texts, _ := qr.DecodeImage(img.Gray, qr.Limits{})
+			texts, err := qr.DecodeImage(img.Gray, qr.Limits{})
+			if errors.Is(err, qr.ErrTooComplex) {
+				p.errorf("%q: a picture: %v: not searched for QR codes", name, err)
+			}
 			for _, t := range texts {
 				p.col.text([]byte(t), "qr:"+name, layer)
 			}

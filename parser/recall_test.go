@@ -232,19 +232,29 @@ func TestParseRecallNesting(t *testing.T) {
 }
 
 func TestParseRecallHostile(t *testing.T) {
-	// A PDF that is not one, and a picture whose header declares a
-	// billion pixels: errors, no panic, the mail still parsed.
+	// A PDF that is not one, a picture whose header declares a billion
+	// pixels, and 485 bytes of PNG tiled with 900 QR finder patterns, which
+	// kept gozxing choosing among their triples for 200 s: errors, no
+	// panic, no stall, the mail still parsed.
 	ihdr := []byte("IHDR\x00\x00\x80\x00\x00\x00\x80\x00\x08\x00\x00\x00\x00") // 32768 x 32768, 8-bit grey
 	bomb := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0d"), ihdr...)
 	bomb = binary.BigEndian.AppendUint32(bomb, crc32.ChecksumIEEE(ihdr))
+	tiles, err := os.ReadFile("testdata/finder-tiles.png")
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := Parse(mailParts("see https://still-found.example/", part{ctype: "application/pdf", filename: "x.pdf", disposition: "attachment", data: []byte("%PDF-1.7\ngarbage")},
-		part{ctype: "image/png", filename: "huge.png", disposition: "attachment", data: bomb}), testOpts)
+		part{ctype: "image/png", filename: "huge.png", disposition: "attachment", data: bomb},
+		part{ctype: "image/png", filename: "tiles.png", disposition: "attachment", data: tiles}), testOpts)
 	if !has(m, "url", "https://still-found.example/", "") {
 		t.Error("the mail's own text lost")
 	}
 	joined := strings.Join(m.Errors, "\n")
 	if !strings.Contains(joined, `"x.pdf"`) || !strings.Contains(joined, `"huge.png"`) {
 		t.Errorf("errors %q: want x.pdf and huge.png named", m.Errors)
+	}
+	if !strings.Contains(joined, `"tiles.png": qr: too many candidate finder patterns`) {
+		t.Errorf("errors %q: want tiles.png said not searched", m.Errors)
 	}
 }
 

@@ -1,6 +1,7 @@
 package qr
 
 import (
+	"errors"
 	"math/bits"
 
 	"github.com/makiuchi-d/gozxing"
@@ -40,8 +41,46 @@ func readTryHarder(m *gozxing.BitMatrix, hints map[gozxing.DecodeHintType]interf
 	return res.GetText(), nil
 }
 
+// maxCenters bounds the candidate finder patterns of a picture searched.
+// gozxing chooses the three patterns of a code (the multi reader, its sets
+// of three) among every triple of candidates: time cubic in their number.
+// A 241x241 PNG tiled with finder patterns, 900 candidates, kept one
+// search busy for 200 s; a real code has three, and a busy photograph a
+// few dozen.
+const maxCenters = 150
+
+// ErrTooComplex is returned for a picture with more candidate finder
+// patterns than can be searched.
+var ErrTooComplex = errors.New("qr: too many candidate finder patterns to search")
+
+// census checks, before any search of m, that its candidate finder
+// patterns are at most maxCenters: those of a finder trying harder (every
+// third row, none skipped), which sees at least as many as the multi
+// reader's. The count stops at the first one past the bound.
+func census(m *gozxing.BitMatrix) error {
+	_, err := scanCenters(m, true)
+	return err
+}
+
 // findTryHarder is FinderPatternFinder.Find with TRY_HARDER over m.
 func findTryHarder(m *gozxing.BitMatrix) (*detector.FinderPatternInfo, error) {
+	f, err := scanCenters(m, false)
+	if err != nil {
+		return nil, err
+	}
+	fps, err := f.SelectBestPatterns()
+	if err != nil {
+		return nil, err
+	}
+	bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(fps[0], fps[1], fps[2])
+	return detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern)), nil
+}
+
+// scanCenters runs the row scan of a finder trying harder over m and
+// returns the finder holding the candidates, or ErrTooComplex past
+// maxCenters. A census scans every third row to the end; otherwise the
+// rows are skipped and the scan stopped as gozxing's finder does.
+func scanCenters(m *gozxing.BitMatrix, census bool) (*detector.FinderPatternFinder, error) {
 	f := detector.NewFinderPatternFinder(m, nil)
 	maxI, maxJ := m.GetHeight(), m.GetWidth()
 	iSkip := tryHarderSkip
@@ -73,11 +112,17 @@ func findTryHarder(m *gozxing.BitMatrix) (*detector.FinderPatternInfo, error) {
 			case detector.FinderPatternFinder_foundPatternCross(sc) && f.HandlePossibleCenter(sc, i, j):
 				// A centre confirmed at the run's first pixel, which is
 				// not counted; the rest of the run starts afresh.
-				iSkip = 2
+				if len(f.GetPossibleCenters()) > maxCenters {
+					return nil, ErrTooComplex
+				}
 				skipRow := false
-				if hasSkipped {
+				switch {
+				case census:
+				case hasSkipped:
+					iSkip = 2
 					done = f.HaveMultiplyConfirmedCenters()
-				} else {
+				default:
+					iSkip = 2
 					hasSkipped = confirmedCenters(f) >= 2
 					if rowSkip := f.FindRowSkip(); rowSkip > sc[2] {
 						i += rowSkip - sc[2] - iSkip
@@ -102,18 +147,18 @@ func findTryHarder(m *gozxing.BitMatrix) (*detector.FinderPatternInfo, error) {
 			j = end
 		}
 		if detector.FinderPatternFinder_foundPatternCross(sc) && f.HandlePossibleCenter(sc, i, maxJ) {
-			iSkip = sc[0]
-			if hasSkipped {
-				done = f.HaveMultiplyConfirmedCenters()
+			if len(f.GetPossibleCenters()) > maxCenters {
+				return nil, ErrTooComplex
+			}
+			if !census {
+				iSkip = sc[0]
+				if hasSkipped {
+					done = f.HaveMultiplyConfirmedCenters()
+				}
 			}
 		}
 	}
-	fps, err := f.SelectBestPatterns()
-	if err != nil {
-		return nil, err
-	}
-	bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(fps[0], fps[1], fps[2])
-	return detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern)), nil
+	return f, nil
 }
 
 // confirmedCenters counts the centres seen twice or more, as FindRowSkip

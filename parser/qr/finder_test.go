@@ -1,6 +1,7 @@
 package qr
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -19,8 +20,11 @@ import (
 func sameFind(t *testing.T, name string, m *gozxing.BitMatrix) {
 	t.Helper()
 	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
-	want, werr := detector.NewFinderPatternFinder(m, nil).Find(hints)
 	got, gerr := findTryHarder(m)
+	if errors.Is(gerr, ErrTooComplex) {
+		return // gozxing's own Find would take cubic time: not compared
+	}
+	want, werr := detector.NewFinderPatternFinder(m, nil).Find(hints)
 	if (werr == nil) != (gerr == nil) {
 		t.Fatalf("%s: error %v, gozxing's %v", name, gerr, werr)
 	}

@@ -118,7 +118,7 @@ func TestDecodeHalfScale(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			before := decode(full)
+			before, _ := decode(full)
 			for _, s := range append(before, tt.want...) {
 				if !contains(got, s) {
 					t.Errorf("%q not found at half scale: got %q (full decoding %q)", s, got, before)

@@ -68,14 +68,14 @@ func Decode(data []byte, lim Limits) (texts []string, err error) {
 	if format == "jpeg" {
 		// A picture the search would halve is decoded at half scale.
 		if g, err := lumaJPEG(data, halves(cfg.Width, cfg.Height)); err == nil {
-			return decode(g), nil
+			return decode(g)
 		}
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("qr: decoding image: %w", err)
 	}
-	return decode(img), nil
+	return decode(img)
 }
 
 // DecodeImage returns the texts of the QR codes in a decoded image, within
@@ -94,17 +94,22 @@ func DecodeImage(img image.Image, lim Limits) (texts []string, err error) {
 			texts, err = nil, fmt.Errorf("qr: decoder failed on this image: %v", r)
 		}
 	}()
-	return decode(img), nil
+	return decode(img)
 }
 
-func decode(img image.Image) []string {
+func decode(img image.Image) ([]string, error) {
 	b := img.Bounds()
 	if b.Dx() < minSide || b.Dy() < minSide {
-		return nil
+		return nil, nil
 	}
 	bmp, err := bitmap(img)
 	if err != nil {
-		return nil
+		return nil, nil
+	}
+	if m, err := bmp.GetBlackMatrix(); err == nil {
+		if err := census(m); err != nil {
+			return nil, fmt.Errorf("%w (%dx%d)", err, b.Dx(), b.Dy())
+		}
 	}
 	var texts []string
 	seen := map[string]bool{}
@@ -130,5 +135,5 @@ func decode(img image.Image) []string {
 			}
 		}
 	}
-	return texts
+	return texts, nil
 }
