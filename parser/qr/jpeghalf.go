@@ -35,13 +35,7 @@ func (d *lumaDecoder) putHalf(coef *[64]int32, last int, x0, y0 int) {
 	}
 	w, h := min(4, d.pw-x0), min(4, d.ph-y0)
 	if last == 0 {
-		v := level(float32(coef[0]) / 8)
-		for y := 0; y < h; y++ {
-			row := d.pix[(y0+y)*d.pw+x0:][:w]
-			for x := range row {
-				row[x] = v
-			}
-		}
+		fill(d.pix, d.pw, x0, y0, w, h, level(float32(coef[0])/8))
 		return
 	}
 	b := &d.samples

@@ -45,13 +45,7 @@ func (d *lumaDecoder) put(coef *[64]int32, last int, x0, y0 int) {
 	w, h := min(8, d.width-x0), min(8, d.height-y0)
 	if last == 0 {
 		// A flat block, the commonest kind on a page: its DC term alone.
-		v := level(float32(coef[0]) / 8)
-		for y := 0; y < h; y++ {
-			row := d.pix[(y0+y)*d.width+x0:][:w]
-			for x := range row {
-				row[x] = v
-			}
-		}
+		fill(d.pix, d.width, x0, y0, w, h, level(float32(coef[0])/8))
 		return
 	}
 	b := &d.samples
@@ -75,6 +69,16 @@ func (d *lumaDecoder) put(coef *[64]int32, last int, x0, y0 int) {
 		row := d.pix[(y0+y)*d.width+x0:][:w]
 		for x := range row {
 			row[x] = level(s[x])
+		}
+	}
+}
+
+// fill sets the w x h pixels at (x0, y0) of a plane stride pixels wide to v.
+func fill(pix []byte, stride, x0, y0, w, h int, v byte) {
+	for y := 0; y < h; y++ {
+		row := pix[(y0+y)*stride+x0:][:w]
+		for x := range row {
+			row[x] = v
 		}
 	}
 }
