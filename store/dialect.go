@@ -253,17 +253,20 @@ func (t txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 // statementContext is the context a statement of the transaction runs
-// under. On SQLite it is ctx without its cancellation, once ctx was found
-// live: the driver watches a cancellable context with a goroutine (exec)
-// or a callback (query) per statement, and a write transaction holds the
-// lock from BEGIN, so no statement of it waits on another writer. A
-// cancelled ctx still stops the transaction at its next statement.
+// under, once ctx was found live: a cancelled ctx stops the transaction at
+// its next statement with ctx's error on both stores (on PostgreSQL
+// database/sql's own rollback of the cancelled transaction would otherwise
+// race the statement, which then fails with "statement is closed"). On
+// SQLite it is ctx without its cancellation: the driver watches a
+// cancellable context with a goroutine (exec) or a callback (query) per
+// statement, and a write transaction holds the lock from BEGIN, so no
+// statement of it waits on another writer.
 func (t txn) statementContext(ctx context.Context) (context.Context, error) {
-	if t.d != sqliteDialect {
-		return ctx, nil
-	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if t.d != sqliteDialect {
+		return ctx, nil
 	}
 	return context.WithoutCancel(ctx), nil
 }
