@@ -93,13 +93,20 @@ func (tx *Tx) OutboxByMessageID(ctx context.Context, messageID string) (OutboxMa
 }
 
 // CountQueued returns how many mails of kind to recipient were queued
-// (not suppressed) since the given time: what a rate limit counts.
-func (tx *Tx) CountQueued(ctx context.Context, kind, recipient string, since time.Time) (int, error) {
+// (not suppressed) since the given time, counting no further than limit
+// when it is above 0: what a rate limit counts. A sender over its limit
+// keeps sending (a report button, a catch-up of a busy mailbox) and each
+// mail counted every one before it: 525 from one sender in the corpus
+// benchmark, a row read for each.
+func (tx *Tx) CountQueued(ctx context.Context, kind, recipient string, since time.Time, limit int) (int, error) {
+	query := `SELECT count(*) FROM (SELECT 1 FROM outbox WHERE kind = ? AND recipients = ? AND created_at >= ? AND state <> 'suppressed'`
+	args := []any{kind, jstr([]string{strings.ToLower(recipient)}), tstr(since)}
+	if limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, limit)
+	}
 	var n int
-	err := tx.tx.QueryRowContext(ctx,
-		`SELECT count(*) FROM outbox WHERE kind = ? AND recipients = ? AND created_at >= ? AND state <> 'suppressed'`,
-		kind, jstr([]string{strings.ToLower(recipient)}), tstr(since)).Scan(&n)
-	if err != nil {
+	if err := tx.tx.QueryRowContext(ctx, query+`) AS queued`, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count queued mail: %w", err)
 	}
 	return n, nil

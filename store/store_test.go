@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -282,6 +283,36 @@ func TestInstitutionByDomain(t *testing.T) {
 	}
 }
 
+// TestCountQueuedLimit: the rate limit's count stops at the limit asked
+// for, and counts neither suppressed mail nor mail before the window.
+func TestCountQueuedLimit(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	n, _ := newTicket(t, s, "s1", "a@h.example")
+	update(t, s, func(tx *Tx) error {
+		for i := range 6 {
+			m := OutboxMail{Ticket: n, Kind: KindAck, Recipients: []string{"a@h.example"}, MessageID: fmt.Sprintf("<%d@league.example>", i),
+				Template: "ack", CreatedAt: t0}
+			switch i {
+			case 4:
+				m.State = OutboxSuppressed
+			case 5:
+				m.CreatedAt = t0.Add(-2 * time.Hour)
+			}
+			if _, err := tx.Enqueue(ctx, &m); err != nil {
+				return err
+			}
+		}
+		for _, c := range []struct{ limit, want int }{{0, 4}, {2, 2}, {4, 4}, {10, 4}} {
+			got, err := tx.CountQueued(ctx, KindAck, "a@h.example", t0.Add(-time.Hour), c.limit)
+			if err != nil || got != c.want {
+				t.Errorf("CountQueued(limit %d) = %d, %v; want %d", c.limit, got, err, c.want)
+			}
+		}
+		return nil
+	})
+}
+
 func TestOutbox(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
@@ -299,7 +330,7 @@ func TestOutbox(t *testing.T) {
 				return err
 			}
 		}
-		got, err := tx.CountQueued(ctx, KindAck, "A@h.example", t0.Add(-time.Hour))
+		got, err := tx.CountQueued(ctx, KindAck, "A@h.example", t0.Add(-time.Hour), 0)
 		if err != nil || got != 1 {
 			t.Errorf("CountQueued = %d, %v; want 1", got, err)
 		}

@@ -95,7 +95,7 @@ func (in *intake) ackAllowed(unauth string) (bool, string, error) {
 	}
 	if ok {
 		since := in.now.Add(-in.g.cfg.AckWindow)
-		count, err := in.tx.CountQueued(in.ctx, store.KindAck, in.from, since)
+		count, err := in.tx.CountQueued(in.ctx, store.KindAck, in.from, since, in.g.cfg.AckLimit)
 		if err != nil {
 			return false, "", err
 		}
