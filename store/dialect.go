@@ -209,10 +209,12 @@ func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	return c.db.QueryRowContext(ctx, c.d.bind(query), c.d.args(args)...)
 }
 
-// txn is a write transaction that speaks the store's SQL in its dialect. With stmts
-// it prepares each statement once: a group commit runs the same few dozen
-// statements for every mail of the group, and SQLite's prepare cost about
-// as much as the statements' work.
+// txn is a write transaction that speaks the store's SQL in its dialect.
+// With stmts it prepares each statement once: a group commit runs the
+// same few dozen statements for every mail of the group, and a prepare
+// costs about as much as the statements' work. PostgreSQL's transactions
+// keep them so; SQLite's leave them to the driver's cache, which keeps
+// them across transactions too (see Store.updateSQLite).
 type txn struct {
 	tx    runner
 	d     dialect
