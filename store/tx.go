@@ -68,9 +68,8 @@ func (s *Store) update(ctx context.Context, c conn, fn func(tx *Tx) error) error
 // transaction (txn.stmts is nil): the driver keeps each statement it ran
 // on the connection, across transactions (the DSN's _stmt_cache_size),
 // while one prepared by database/sql bypasses that cache, so that every
-// group commit prepared its statements anew and ran them through
-// database/sql's statement bookkeeping: the commit stage took 10,000
-// corpus mails at 1,239–1,407 mails/s that way, 1,408–1,589 without
+// group commit prepared its statements anew: the commit stage took 10,000
+// corpus mails at 1,519–1,572 mails/s that way, 1,570–1,576 without
 // (BenchmarkIngestCommit, -commit.mails=10000, three runs each,
 // alternated). A connection whose transaction could not be ended is
 // discarded rather than handed to the next writer.
